@@ -1,0 +1,502 @@
+//! The validated IR: every name resolved to a distinct Rust identifier, every
+//! reference checked. Emitting from it cannot fail.
+
+use crate::diag::{Diagnostics, Pos};
+use crate::names::{escape, pascal, snake, Namer};
+use crate::spec::{self, Scalar, Ty};
+use std::collections::BTreeMap;
+
+/// A validated corpus, platforms sorted by name, APIs by (name, version).
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    pub platforms: Vec<Platform>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub protocol: String,
+    pub hosts: Vec<(String, String)>,
+    /// Rust module name, e.g. `youzan`.
+    pub module: String,
+    /// Accessor type, e.g. `YouzanApi`.
+    pub accessor: String,
+    pub apis: Vec<Api>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Auth {
+    None,
+    App,
+    User,
+    Client,
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::App => "app",
+            Auth::User => "user",
+            Auth::Client => "client",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    Default,
+    Query,
+    Body,
+    Form,
+    Path,
+    Header,
+}
+
+impl Location {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Default => "default",
+            Location::Query => "query",
+            Location::Body => "body",
+            Location::Form => "form",
+            Location::Path => "path",
+            Location::Header => "header",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub name: String,
+    pub version: String,
+    pub platform: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub doc_url: Option<String>,
+    pub auth: Auth,
+    /// Upper-case HTTP method.
+    pub method: String,
+    pub host_key: String,
+    pub base_url: String,
+    pub path: String,
+    pub namespace: String,
+    pub idempotent: bool,
+    /// Module and client method name (unescaped snake case).
+    pub module: String,
+    pub params: Vec<FieldIr>,
+    /// Nested request types, in emission order.
+    pub request_types: Vec<StructIr>,
+    /// The response root is always `Response`; nested types follow.
+    pub response: StructIr,
+    pub response_types: Vec<StructIr>,
+    pub response_example: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StructIr {
+    pub ident: String,
+    pub fields: Vec<FieldIr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldIr {
+    pub wire: String,
+    /// Rust identifier as written (may be `r#type`).
+    pub ident: String,
+    pub ty: TyIr,
+    pub required: bool,
+    pub description: Option<String>,
+    pub example: Option<serde_json::Value>,
+    pub default: Option<serde_json::Value>,
+    pub enum_values: Vec<String>,
+    pub location: Location,
+    /// The spec type as written, for docs.
+    pub spec_ty: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TyIr {
+    String,
+    I64,
+    Bool,
+    F64,
+    Decimal,
+    DateTime,
+    Json,
+    File,
+    /// A string credential (`secret: true`): `opengate::Secret`, hidden from `Debug`.
+    Secret,
+    Vec(Box<TyIr>),
+    Struct(String),
+}
+
+/// Validates a loaded corpus and resolves all names. Returns every problem at once.
+pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
+    let mut d = Diagnostics::default();
+    let mut platforms: BTreeMap<String, Platform> = BTreeMap::new();
+    let mut seen_platform: BTreeMap<String, Pos> = BTreeMap::new();
+
+    for p in &corpus.platforms {
+        if p.name.value != p.folder {
+            d.push(&p.name.pos, format!("platform `{}` is in folder `{}`: the name must match its folder", p.name.value, p.folder));
+        }
+        if let Some(first) = seen_platform.get(&p.folder) {
+            d.push(&p.pos, format!("platform `{}` is defined twice (first at {first})", p.folder));
+            continue;
+        }
+        seen_platform.insert(p.folder.clone(), p.pos.clone());
+        let valid_name = !p.folder.is_empty()
+            && p.folder.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !p.folder.starts_with(|c: char| c.is_ascii_digit());
+        if !valid_name {
+            d.push(&p.name.pos, format!("platform name `{}` must be lower-case letters, digits and `_`, starting with a letter", p.folder));
+        }
+        if p.protocol.value.trim().is_empty() {
+            d.push(&p.protocol.pos, "`protocol` must name a protocol (taobao-top, alibaba-aop, youzan, douyin, doudian, or one registered at run time)");
+        }
+        let mut hosts = Vec::new();
+        for (k, v) in &p.hosts {
+            if !(v.value.starts_with("http://") || v.value.starts_with("https://")) {
+                d.push(&v.pos, format!("host `{}` must be an http:// or https:// URL, found `{}`", k.value, v.value));
+            }
+            hosts.push((k.value.clone(), v.value.trim_end_matches('/').to_owned()));
+        }
+        if !p.hosts.is_empty() && !hosts.iter().any(|(k, _)| k == "default") {
+            d.push(&p.pos, "platform: `hosts` must include `default`");
+        }
+        platforms.insert(
+            p.folder.clone(),
+            Platform {
+                name: p.folder.clone(),
+                title: p.title.clone(),
+                description: p.description.clone(),
+                protocol: p.protocol.value.clone(),
+                hosts,
+                module: escape(&p.folder),
+                accessor: format!("{}Api", pascal(&p.folder)),
+                apis: Vec::new(),
+            },
+        );
+    }
+
+    let mut seen_api: BTreeMap<(String, String, String), Pos> = BTreeMap::new();
+    for a in &corpus.apis {
+        let Some(platform) = platforms.get_mut(&a.platform) else {
+            d.push(&a.pos, format!("unknown platform `{}`: there is no `{}/platform.yaml`", a.platform, a.platform));
+            continue;
+        };
+        let key = (a.platform.clone(), a.name.value.clone(), a.version.value.clone());
+        if let Some(first) = seen_api.get(&key) {
+            d.push(&a.name.pos, format!("duplicate API `{}` version {} (first defined at {first})", a.name.value, a.version.value));
+            continue;
+        }
+        seen_api.insert(key, a.name.pos.clone());
+        if let Some(api) = lower_api(a, platform, &mut d) {
+            platform.apis.push(api);
+        }
+    }
+
+    for p in platforms.values_mut() {
+        p.apis.sort_by(|x, y| (&x.name, &x.version).cmp(&(&y.name, &y.version)));
+        let mut namer = Namer::default();
+        for api in &mut p.apis {
+            api.module = namer.claim(api.module.clone());
+        }
+    }
+
+    if d.is_empty() {
+        Ok(Corpus { platforms: platforms.into_values().collect() })
+    } else {
+        Err(d.sorted())
+    }
+}
+
+/// `3.0.0` -> `3_0_0`: versions always follow a `_v`, so a leading digit is fine.
+fn version_ident(v: &str) -> String {
+    v.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .collect()
+}
+
+fn valid_wire_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+}
+
+fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
+    let before = d.len();
+    if !valid_wire_name(&a.name.value) {
+        d.push(&a.name.pos, format!("`name` must be letters, digits and `. _ - /`, found `{}`", a.name.value));
+    }
+    if a.version.value.trim().is_empty() || !a.version.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-') {
+        d.push(&a.version.pos, format!("`version` must be letters, digits and `.`, found `{}`", a.version.value));
+    }
+    let auth = match a.auth.value.as_str() {
+        "none" => Auth::None,
+        "app" => Auth::App,
+        "user" => Auth::User,
+        "client" => Auth::Client,
+        other => {
+            d.push(&a.auth.pos, format!("unknown auth scheme `{other}`, expected one of: none, app, user, client"));
+            Auth::None
+        }
+    };
+    let method = a.method.value.to_ascii_uppercase();
+    if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
+        d.push(&a.method.pos, format!("unknown HTTP method `{}`, expected one of: GET, POST, PUT, DELETE, PATCH", a.method.value));
+    }
+    let host_key = a.host.as_ref().map_or("default", |h| h.value.as_str()).to_owned();
+    let base_url = match p.hosts.iter().find(|(k, _)| *k == host_key) {
+        Some((_, url)) => url.clone(),
+        None => {
+            let pos = a.host.as_ref().map_or(&a.pos, |h| &h.pos);
+            let known: Vec<&str> = p.hosts.iter().map(|(k, _)| k.as_str()).collect();
+            d.push(pos, format!("unknown host `{host_key}` for platform `{}`, expected one of: {}", p.name, known.join(", ")));
+            String::new()
+        }
+    };
+
+    // Params: distinct wire names, valid locations.
+    let mut seen: BTreeMap<&str, &Pos> = BTreeMap::new();
+    for f in &a.params {
+        if let Some(first) = seen.get(f.name.as_str()) {
+            d.push(&f.pos, format!("duplicate param `{}` (first at {first})", f.name));
+        } else {
+            seen.insert(&f.name, &f.pos);
+        }
+        if f.name.trim().is_empty() {
+            d.push(&f.pos, "param `name` must not be empty");
+        }
+    }
+
+    // Path template: balanced braces; every placeholder is a path param or a system value.
+    let path = a.path.as_ref().map(|p| p.value.clone()).unwrap_or_default();
+    let mut placeholders = Vec::new();
+    if let Some(pp) = &a.path {
+        match parse_template(&pp.value) {
+            Ok(names) => placeholders = names,
+            Err(msg) => d.push(&pp.pos, format!("invalid path template `{}`: {msg}", pp.value)),
+        }
+    }
+    const SYSTEM: &[&str] = &["name", "version", "namespace", "app_key"];
+    for ph in &placeholders {
+        let is_param = a.params.iter().any(|f| &f.name == ph && f.location.as_ref().is_some_and(|l| l.value == "path"));
+        if !is_param && !SYSTEM.contains(&ph.as_str()) {
+            let pos = &a.path.as_ref().map_or(&a.pos, |p| &p.pos);
+            d.push(pos, format!("path placeholder `{{{ph}}}` is neither a param with `in: path` nor one of: {}", SYSTEM.join(", ")));
+        }
+    }
+
+    let module_base = {
+        let stripped = a
+            .name
+            .value
+            .strip_prefix(&format!("{}.", p.name))
+            .unwrap_or(&a.name.value);
+        format!("{}_v{}", snake(stripped), version_ident(&a.version.value))
+    };
+
+    let mut req_types = Vec::new();
+    let mut type_namer = Namer::with_reserved(&["Request", "Response", "API"]);
+    let params = lower_fields(&a.params, "Request", true, &mut type_namer, &mut req_types, d, &["new", "api"]);
+    let mut resp_types = Vec::new();
+    let resp_fields = a.response.as_ref().map(|r| r.value.as_slice()).unwrap_or(&[]);
+    let response_fields = lower_fields(resp_fields, "Response", false, &mut type_namer, &mut resp_types, d, &[]);
+
+    for f in &params {
+        if f.location == Location::Path && !placeholders.contains(&f.wire) {
+            d.push(&a.pos, format!("param `{}` is `in: path` but the path template has no `{{{}}}`", f.wire, f.wire));
+        }
+        if f.location == Location::Path && !f.required {
+            d.push(&a.pos, format!("param `{}` is `in: path` and so must be `required: true`", f.wire));
+        }
+    }
+
+    if d.len() > before {
+        return None;
+    }
+    Some(Api {
+        name: a.name.value.clone(),
+        version: a.version.value.clone(),
+        platform: p.name.clone(),
+        summary: a.summary.clone(),
+        description: a.description.clone(),
+        doc_url: a.doc_url.clone(),
+        auth,
+        idempotent: a.idempotent.unwrap_or(method == "GET" || looks_like_read(&a.name.value)),
+        method,
+        host_key,
+        base_url,
+        path,
+        namespace: a.namespace.clone().unwrap_or_default(),
+        module: module_base,
+        params,
+        request_types: req_types,
+        response: StructIr { ident: "Response".into(), fields: response_fields },
+        response_types: resp_types,
+        response_example: a.response_example.clone(),
+    })
+}
+
+/// Reads are safe to retry. The last segment of the name tells (`.get`, `.search`, `searchList`...).
+fn looks_like_read(name: &str) -> bool {
+    let last = name.rsplit(['.', '/']).find(|s| !s.is_empty()).unwrap_or(name).to_ascii_lowercase();
+    ["get", "list", "search", "query", "detail", "info", "count"].iter().any(|p| last.starts_with(p) || last.ends_with(p))
+}
+
+fn parse_template(t: &str) -> Result<Vec<String>, String> {
+    if !t.starts_with('/') {
+        return Err("it must start with `/`".into());
+    }
+    let mut names = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return Err("`}` without `{`".into());
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or("`{` without `}`")?;
+        let name = &after[..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("placeholder `{{{name}}}` must be letters, digits and `_`"));
+        }
+        names.push(name.to_owned());
+        rest = &after[close + 1..];
+    }
+    Ok(names)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lower_fields(
+    fields: &[spec::Field],
+    owner: &str,
+    is_param: bool,
+    type_namer: &mut Namer,
+    types: &mut Vec<StructIr>,
+    d: &mut Diagnostics,
+    reserved: &[&str],
+) -> Vec<FieldIr> {
+    let mut namer = Namer::with_reserved(reserved);
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<&str, &Pos> = BTreeMap::new();
+    for f in fields {
+        if !is_param {
+            if let Some(first) = seen.get(f.name.as_str()) {
+                d.push(&f.pos, format!("duplicate field `{}` (first at {first})", f.name));
+                continue;
+            }
+            seen.insert(&f.name, &f.pos);
+        }
+        let ident = escape(&namer.claim(snake(&f.name)));
+        let location = match &f.location {
+            None => Location::Default,
+            Some(l) => match l.value.as_str() {
+                "query" => Location::Query,
+                "body" => Location::Body,
+                "form" => Location::Form,
+                "path" => Location::Path,
+                "header" => Location::Header,
+                other => {
+                    d.push(&l.pos, format!("unknown param location `{other}`, expected one of: query, body, form, path, header"));
+                    Location::Default
+                }
+            },
+        };
+        if !f.enum_values.is_empty() && !matches!(f.ty, Ty::Scalar(Scalar::String | Scalar::Int | Scalar::Long)) {
+            d.push(&f.pos, format!("`enum` is allowed on string, int and long fields; `{}` is not one", f.name));
+        }
+        if !is_param && f.ty.contains_file() {
+            d.push(&f.pos, format!("field `{}`: type `file` is only for request params (uploads)", f.name));
+        }
+        if is_param && f.ty.contains_file() && f.ty != Ty::Scalar(Scalar::File) {
+            d.push(&f.pos, format!("param `{}`: files cannot be nested in arrays or objects", f.name));
+        }
+        let hint = format!("{owner}{}", pascal(&f.name));
+        if f.secret && f.ty != Ty::Scalar(Scalar::String) {
+            d.push(&f.pos, format!("`{}`: `secret: true` is only for string fields", f.name));
+        }
+        let ty = if f.secret { TyIr::Secret } else { lower_ty(&f.ty, &hint, is_param, type_namer, types, d) };
+        out.push(FieldIr {
+            wire: f.name.clone(),
+            ident,
+            ty,
+            required: f.required,
+            description: f.description.clone(),
+            example: f.example.clone(),
+            default: f.default.clone(),
+            enum_values: f.enum_values.clone(),
+            location,
+            spec_ty: f.ty.describe(),
+        });
+    }
+    out
+}
+
+fn lower_ty(ty: &Ty, hint: &str, is_param: bool, type_namer: &mut Namer, types: &mut Vec<StructIr>, d: &mut Diagnostics) -> TyIr {
+    match ty {
+        Ty::Scalar(s) => match s {
+            Scalar::String => TyIr::String,
+            Scalar::Int | Scalar::Long => TyIr::I64,
+            Scalar::Bool => TyIr::Bool,
+            Scalar::Double => TyIr::F64,
+            Scalar::Decimal => TyIr::Decimal,
+            Scalar::Date | Scalar::DateTime => TyIr::DateTime,
+            Scalar::Json => TyIr::Json,
+            Scalar::File => TyIr::File,
+        },
+        Ty::Array(inner) => {
+            let item_hint = format!("{hint}Item");
+            TyIr::Vec(Box::new(lower_ty(inner, &item_hint, is_param, type_namer, types, d)))
+        }
+        Ty::Object(fields) => {
+            let ident = type_namer.claim(hint.to_owned());
+            let slot = types.len();
+            types.push(StructIr { ident: ident.clone(), fields: Vec::new() });
+            let lowered = lower_fields(fields, &ident, is_param, type_namer, types, d, &["new"]);
+            types[slot].fields = lowered;
+            TyIr::Struct(ident)
+        }
+    }
+}
+
+impl Ty {
+    fn contains_file(&self) -> bool {
+        match self {
+            Ty::Scalar(s) => *s == Scalar::File,
+            Ty::Array(t) => t.contains_file(),
+            Ty::Object(f) => f.iter().any(|f| f.ty.contains_file()),
+        }
+    }
+
+    /// The type as a spec would write it (`string`, `long[]`, `object`).
+    pub fn describe(&self) -> String {
+        match self {
+            Ty::Scalar(s) => s.as_str().to_owned(),
+            Ty::Array(t) => format!("{}[]", t.describe()),
+            Ty::Object(_) => "object".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        assert_eq!(parse_template("/a/{id}/b").unwrap(), vec!["id"]);
+        assert!(parse_template("a/b").is_err());
+        assert!(parse_template("/a/{id").is_err());
+        assert!(parse_template("/a/}").is_err());
+        assert!(parse_template("/a/{}").is_err());
+    }
+
+    #[test]
+    fn reads() {
+        assert!(looks_like_read("youzan.trade.get"));
+        assert!(looks_like_read("order.searchList"));
+        assert!(!looks_like_read("alliance.store.add"));
+    }
+}

@@ -1,0 +1,700 @@
+//! The spec model: what the YAML files say, with positions, before validation.
+//!
+//! `load_dir` reads every `*.yaml`/`*.yml` under a specs folder. The first
+//! folder level names the platform; `platform.yaml` in it describes the
+//! platform, every other file holds one API (top-level `name:`) or several
+//! (`apis: [...]`).
+
+use crate::diag::{Diagnostics, Pos};
+use crate::yaml::{self, Node, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything loaded from a specs folder.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    pub platforms: Vec<Platform>,
+    pub apis: Vec<Api>,
+    /// Every file read, for `rerun-if-changed`.
+    pub files: Vec<PathBuf>,
+}
+
+/// A platform file.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    pub pos: Pos,
+    /// The folder name, e.g. `youzan`.
+    pub folder: String,
+    pub name: Located<String>,
+    pub title: Option<String>,
+    pub protocol: Located<String>,
+    /// Named hosts (`default` is used when an API names none), in file order.
+    pub hosts: Vec<(Located<String>, Located<String>)>,
+    pub description: Option<String>,
+}
+
+/// A value and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub pos: Pos,
+    pub value: T,
+}
+
+/// One API.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub pos: Pos,
+    /// The platform folder the file is in.
+    pub platform: String,
+    pub name: Located<String>,
+    pub version: Located<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub auth: Located<String>,
+    pub method: Located<String>,
+    pub host: Option<Located<String>>,
+    pub path: Option<Located<String>>,
+    pub namespace: Option<String>,
+    pub idempotent: Option<bool>,
+    pub params: Vec<Field>,
+    pub response: Option<Located<Vec<Field>>>,
+    pub response_example: Option<serde_json::Value>,
+    pub doc_url: Option<String>,
+}
+
+/// A param or a response field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub pos: Pos,
+    pub name: String,
+    pub ty: Ty,
+    pub required: bool,
+    pub description: Option<String>,
+    pub example: Option<serde_json::Value>,
+    pub default: Option<serde_json::Value>,
+    pub enum_values: Vec<String>,
+    /// Params only: `query`, `body`, `form`, `path` or `header`.
+    pub location: Option<Located<String>>,
+    /// A credential (token, secret), kept out of `Debug` output.
+    pub secret: bool,
+}
+
+/// A field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    Scalar(Scalar),
+    Array(Box<Ty>),
+    Object(Vec<Field>),
+}
+
+impl PartialEq for Field {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.ty == other.ty && self.required == other.required
+    }
+}
+
+/// The scalar types of the spec language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    String,
+    Int,
+    Long,
+    Bool,
+    Double,
+    Decimal,
+    Date,
+    DateTime,
+    Json,
+    File,
+}
+
+impl Scalar {
+    /// Parses a type name; names are case-insensitive and a few doc-table spellings are aliases.
+    pub fn parse(s: &str) -> Option<Scalar> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "string" | "str" | "text" => Scalar::String,
+            "int" | "integer" | "int32" => Scalar::Int,
+            "long" | "int64" | "number" => Scalar::Long,
+            "boolean" | "bool" => Scalar::Bool,
+            "double" | "float" => Scalar::Double,
+            "price" | "decimal" | "money" => Scalar::Decimal,
+            "date" => Scalar::Date,
+            "datetime" | "timestamp" => Scalar::DateTime,
+            "json" | "any" => Scalar::Json,
+            "file" | "byte[]" | "bytes" => Scalar::File,
+            _ => return None,
+        })
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scalar::String => "string",
+            Scalar::Int => "int",
+            Scalar::Long => "long",
+            Scalar::Bool => "boolean",
+            Scalar::Double => "double",
+            Scalar::Decimal => "decimal",
+            Scalar::Date => "date",
+            Scalar::DateTime => "datetime",
+            Scalar::Json => "json",
+            Scalar::File => "file",
+        }
+    }
+}
+
+pub(crate) const TYPE_NAMES: &str = "string, int, long, boolean, double, price/decimal, date, datetime, json, file, `T[]`, object";
+
+/// Reads every spec file under `root`. Paths in diagnostics are shown as
+/// `display_root` joined with the file's path relative to `root`.
+pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
+    let mut corpus = Corpus::default();
+    let mut diags = Diagnostics::default();
+    let mut files = Vec::new();
+    if let Err(e) = collect_files(root, &mut files) {
+        let pos = Pos {
+            file: display_root.into(),
+            line: 1,
+            col: 1,
+        };
+        diags.push(&pos, format!("cannot read the specs folder: {e}"));
+        return (corpus, diags);
+    }
+    files.sort();
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let shown: Arc<str> = display_path(display_root, &rel).into();
+        match std::fs::read_to_string(&path) {
+            Ok(src) => load_source(&src, &rel, shown, &mut corpus, &mut diags),
+            Err(e) => diags.push(
+                &Pos {
+                    file: shown,
+                    line: 1,
+                    col: 1,
+                },
+                format!("cannot read file: {e}"),
+            ),
+        }
+        corpus.files.push(path);
+    }
+    (corpus, diags)
+}
+
+fn display_path(display_root: &str, rel: &Path) -> String {
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    if display_root.is_empty() {
+        rel
+    } else {
+        format!("{}/{}", display_root.trim_end_matches('/'), rel)
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one file's text. `rel` is its path relative to the specs root; its
+/// first component is the platform folder.
+pub fn load_source(
+    src: &str,
+    rel: &Path,
+    shown: Arc<str>,
+    corpus: &mut Corpus,
+    diags: &mut Diagnostics,
+) {
+    let mut cx = Cx {
+        file: shown,
+        diags,
+    };
+    let root = match yaml::parse(src) {
+        Ok(n) => n,
+        Err(e) => {
+            let pos = cx.at_lc(e.line, e.col);
+            cx.diags.push(&pos, e.message);
+            return;
+        }
+    };
+    let comps: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if comps.len() < 2 {
+        let pos = cx.at(&root);
+        cx.diags.push(
+            &pos,
+            "spec files belong in a platform folder (`specs/<platform>/...`)",
+        );
+        return;
+    }
+    let folder = comps[0].clone();
+    let stem = Path::new(&comps[comps.len() - 1])
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if comps.len() == 2 && stem == "platform" {
+        if let Some(p) = cx.platform(&root, folder) {
+            corpus.platforms.push(p);
+        }
+        return;
+    }
+    let Value::Map(entries) = &root.value else {
+        let pos = cx.at(&root);
+        cx.diags.push(
+            &pos,
+            format!(
+                "an API file must be a mapping with `name:` (one API) or `apis:` (a list), found {}",
+                root.kind()
+            ),
+        );
+        return;
+    };
+    if let Some((_, list)) = entries.iter().find(|(k, _)| key(k) == Some("apis")) {
+        if entries.len() > 1 {
+            let pos = cx.at(&root);
+            cx.diags
+                .push(&pos, "a file with `apis:` must have no other top-level keys");
+        }
+        match &list.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(api) = cx.api(item, &folder) {
+                        corpus.apis.push(api);
+                    }
+                }
+            }
+            _ => {
+                let pos = cx.at(list);
+                cx.diags
+                    .push(&pos, format!("`apis` must be a list of APIs, found {}", list.kind()));
+            }
+        }
+    } else if let Some(api) = cx.api(&root, &folder) {
+        corpus.apis.push(api);
+    }
+}
+
+fn key(n: &Node) -> Option<&str> {
+    match &n.value {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+struct Cx<'a> {
+    file: Arc<str>,
+    diags: &'a mut Diagnostics,
+}
+
+/// The fields of a mapping, checked against the allowed keys.
+struct Fields<'n> {
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, k: &str) -> Option<&'n Node> {
+        self.entries.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+}
+
+impl Cx<'_> {
+    fn at(&self, n: &Node) -> Pos {
+        self.at_lc(n.line, n.col)
+    }
+
+    fn at_lc(&self, line: u32, col: u32) -> Pos {
+        Pos {
+            file: self.file.clone(),
+            line: line.max(1),
+            col: col.max(1),
+        }
+    }
+
+    fn err(&mut self, n: &Node, msg: impl Into<String>) {
+        let pos = self.at(n);
+        self.diags.push(&pos, msg);
+    }
+
+    /// Checks that `n` is a mapping whose keys are strings from `allowed`.
+    fn fields<'n>(&mut self, n: &'n Node, what: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+        let Value::Map(entries) = &n.value else {
+            self.err(n, format!("{what} must be a mapping, found {}", n.kind()));
+            return None;
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let Some(name) = key(k) else {
+                self.err(k, format!("{what}: keys must be strings, found {}", k.kind()));
+                continue;
+            };
+            if !allowed.contains(&name) {
+                self.err(
+                    k,
+                    format!(
+                        "{what}: unknown field `{name}`, expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if out.iter().any(|(n, _, _): &(&str, &Node, &Node)| *n == name) {
+                self.err(k, format!("{what}: duplicate field `{name}`"));
+                continue;
+            }
+            out.push((name, k, v));
+        }
+        Some(Fields { entries: out })
+    }
+
+    fn string(&mut self, n: &Node, what: &str) -> Option<String> {
+        match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            _ => {
+                self.err(n, format!("`{what}` must be a string, found {}", n.kind()));
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, f: &Fields<'_>, k: &str) -> Option<String> {
+        let n = f.get(k)?;
+        if matches!(n.value, Value::Null) {
+            return None;
+        }
+        self.string(n, k)
+    }
+
+    fn located(&mut self, f: &Fields<'_>, k: &str) -> Option<Located<String>> {
+        let n = f.get(k)?;
+        let value = self.string(n, k)?;
+        Some(Located {
+            pos: self.at(n),
+            value,
+        })
+    }
+
+    fn required(&mut self, f: &Fields<'_>, k: &str, owner: &Node, what: &str) -> Option<Located<String>> {
+        if f.get(k).is_none() {
+            self.err(owner, format!("{what}: missing required field `{k}`"));
+            return None;
+        }
+        self.located(f, k)
+    }
+
+    fn boolean(&mut self, f: &Fields<'_>, k: &str) -> Option<bool> {
+        let n = f.get(k)?;
+        match n.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.err(n, format!("`{k}` must be true or false, found {}", n.kind()));
+                None
+            }
+        }
+    }
+
+    fn platform(&mut self, n: &Node, folder: String) -> Option<Platform> {
+        let f = self.fields(
+            n,
+            "platform",
+            &["platform", "title", "protocol", "hosts", "description"],
+        )?;
+        let name = self.required(&f, "platform", n, "platform");
+        let protocol = self.required(&f, "protocol", n, "platform");
+        let title = self.opt_string(&f, "title");
+        let description = self.opt_string(&f, "description");
+        let mut hosts = Vec::new();
+        match f.get("hosts") {
+            None => self.err(n, "platform: missing required field `hosts` (at least `default: https://...`)"),
+            Some(h) => match &h.value {
+                Value::Map(entries) => {
+                    for (k, v) in entries {
+                        let (Some(kn), Some(vs)) = (key(k).map(str::to_owned), self.string(v, "hosts.*")) else {
+                            continue;
+                        };
+                        hosts.push((
+                            Located { pos: self.at(k), value: kn },
+                            Located { pos: self.at(v), value: vs },
+                        ));
+                    }
+                }
+                _ => self.err(h, format!("`hosts` must be a mapping of name to URL, found {}", h.kind())),
+            },
+        }
+        Some(Platform {
+            pos: self.at(n),
+            folder,
+            name: name?,
+            title,
+            protocol: protocol?,
+            hosts,
+            description,
+        })
+    }
+
+    fn api(&mut self, n: &Node, folder: &str) -> Option<Api> {
+        const KEYS: &[&str] = &[
+            "name", "version", "summary", "description", "auth", "method", "host", "path",
+            "namespace", "idempotent", "params", "response", "response_example", "doc_url",
+        ];
+        let f = self.fields(n, "api", KEYS)?;
+        let name = self.required(&f, "name", n, "api");
+        let version = match f.get("version") {
+            None => {
+                self.err(n, "api: missing required field `version`");
+                None
+            }
+            Some(v) => match &v.value {
+                Value::Str(s) => Some(s.clone()),
+                Value::Int(i) => Some(i.to_string()),
+                Value::Float(_) => {
+                    self.err(v, "`version` must be a string; quote it (e.g. \"1.0\") so YAML keeps it as written");
+                    None
+                }
+                _ => {
+                    self.err(v, format!("`version` must be a string, found {}", v.kind()));
+                    None
+                }
+            }
+            .map(|value| Located { pos: self.at(v), value }),
+        };
+        let auth = self.required(&f, "auth", n, "api");
+        let method = self.required(&f, "method", n, "api");
+        let params = match f.get("params") {
+            None => Vec::new(),
+            Some(p) => self.params(p),
+        };
+        let response = match f.get("response") {
+            None => None,
+            Some(r) => self.response(r),
+        };
+        let response_example = f.get("response_example").map(Node::to_json);
+        Some(Api {
+            pos: self.at(n),
+            platform: folder.to_owned(),
+            summary: self.opt_string(&f, "summary"),
+            description: self.opt_string(&f, "description"),
+            host: self.located(&f, "host"),
+            path: self.located(&f, "path"),
+            namespace: self.opt_string(&f, "namespace"),
+            idempotent: self.boolean(&f, "idempotent"),
+            doc_url: self.opt_string(&f, "doc_url"),
+            params,
+            response,
+            response_example,
+            name: name?,
+            version: version?,
+            auth: auth?,
+            method: method?,
+        })
+    }
+
+    fn params(&mut self, n: &Node) -> Vec<Field> {
+        match &n.value {
+            Value::Seq(items) => items.iter().filter_map(|i| self.field(i, true)).collect(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.err(n, format!("`params` must be a list, found {}", n.kind()));
+                Vec::new()
+            }
+        }
+    }
+
+    /// `response:` in either form: the compact type map of a doc table, or
+    /// `{type: object, fields: [...]}`.
+    fn response(&mut self, n: &Node) -> Option<Located<Vec<Field>>> {
+        let Value::Map(_) = &n.value else {
+            self.err(n, format!("`response` must be an object (a mapping of field to type), found {}", n.kind()));
+            return None;
+        };
+        let fields = match self.ty_node(n, "response")? {
+            Ty::Object(fields) => fields,
+            _ => {
+                self.err(n, "`response` must be an object");
+                return None;
+            }
+        };
+        Some(Located { pos: self.at(n), value: fields })
+    }
+
+    fn is_expanded(n: &Node) -> bool {
+        let Value::Map(entries) = &n.value else { return false };
+        let has = |k: &str| entries.iter().any(|(kn, _)| key(kn) == Some(k));
+        has("type") && (has("fields") || has("items"))
+    }
+
+    /// A type given as a node: a type name, `[elem]`, a compact map or an expanded form.
+    fn ty_node(&mut self, n: &Node, what: &str) -> Option<Ty> {
+        match &n.value {
+            Value::Str(s) => self.ty_name(n, s),
+            Value::Seq(items) => match items.as_slice() {
+                [elem] => Some(Ty::Array(Box::new(self.ty_node(elem, what)?))),
+                _ => {
+                    self.err(n, format!("{what}: an array type is written `[element]` with exactly one element, found {} elements", items.len()));
+                    None
+                }
+            },
+            Value::Map(_) if Self::is_expanded(n) => {
+                let f = self.fields(n, what, &["type", "fields", "items", "description"])?;
+                let tn = f.get("type")?;
+                let t = self.string(tn, "type")?;
+                match t.as_str() {
+                    "object" => {
+                        let Some(fs) = f.get("fields") else {
+                            self.err(n, format!("{what}: `type: object` needs `fields`"));
+                            return None;
+                        };
+                        Some(Ty::Object(self.field_list(fs)))
+                    }
+                    "array" => {
+                        let Some(items) = f.get("items") else {
+                            self.err(n, format!("{what}: `type: array` needs `items`"));
+                            return None;
+                        };
+                        Some(Ty::Array(Box::new(self.ty_node(items, what)?)))
+                    }
+                    other => self.ty_name(tn, other),
+                }
+            }
+            Value::Map(entries) => {
+                // The compact form: `{"field": "type", "nested": {...}}`.
+                let mut fields = Vec::new();
+                for (k, v) in entries {
+                    let Some(name) = k.scalar_text() else {
+                        self.err(k, format!("{what}: field names must be strings, found {}", k.kind()));
+                        continue;
+                    };
+                    let Some(ty) = self.ty_node(v, &name) else { continue };
+                    fields.push(Field {
+                        pos: self.at(k),
+                        name,
+                        ty,
+                        required: false,
+                        description: None,
+                        example: None,
+                        default: None,
+                        enum_values: Vec::new(),
+                        location: None,
+                        secret: false,
+                    });
+                }
+                Some(Ty::Object(fields))
+            }
+            _ => {
+                self.err(n, format!("{what}: expected a type ({TYPE_NAMES}), found {}", n.kind()));
+                None
+            }
+        }
+    }
+
+    fn ty_name(&mut self, n: &Node, s: &str) -> Option<Ty> {
+        let t = s.trim();
+        if let Some(inner) = t.strip_suffix("[]").or_else(|| {
+            t.strip_prefix("array<").and_then(|r| r.strip_suffix('>'))
+        }) {
+            if !inner.eq_ignore_ascii_case("byte") {
+                return Some(Ty::Array(Box::new(self.ty_name(n, inner)?)));
+            }
+        }
+        if t.eq_ignore_ascii_case("object") {
+            self.err(n, "type `object` needs its fields: write a mapping of field to type, or `type: object` with `fields:`");
+            return None;
+        }
+        match Scalar::parse(t) {
+            Some(s) => Some(Ty::Scalar(s)),
+            None => {
+                self.err(n, format!("unknown type `{t}`, expected one of: {TYPE_NAMES}"));
+                None
+            }
+        }
+    }
+
+    fn field_list(&mut self, n: &Node) -> Vec<Field> {
+        match &n.value {
+            Value::Seq(items) => items.iter().filter_map(|i| self.field(i, false)).collect(),
+            Value::Map(_) => match self.ty_node(n, "fields") {
+                Some(Ty::Object(f)) => f,
+                _ => Vec::new(),
+            },
+            _ => {
+                self.err(n, format!("`fields` must be a list of fields, found {}", n.kind()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn field(&mut self, n: &Node, is_param: bool) -> Option<Field> {
+        const PARAM_KEYS: &[&str] = &[
+            "name", "type", "required", "in", "description", "example", "default", "enum", "fields", "items", "secret",
+        ];
+        const FIELD_KEYS: &[&str] = &[
+            "name", "type", "required", "description", "example", "enum", "fields", "items", "secret",
+        ];
+        let what = if is_param { "param" } else { "field" };
+        let f = self.fields(n, what, if is_param { PARAM_KEYS } else { FIELD_KEYS })?;
+        let name = self.required(&f, "name", n, what);
+        let ty = match f.get("type") {
+            None => {
+                self.err(n, format!("{what}: missing required field `type`"));
+                None
+            }
+            Some(t) => match &t.value {
+                Value::Str(s) if s == "object" => match f.get("fields") {
+                    Some(fs) => Some(Ty::Object(self.field_list(fs))),
+                    None => {
+                        self.err(t, format!("{what}: `type: object` needs `fields`"));
+                        None
+                    }
+                },
+                Value::Str(s) if s == "array" => match f.get("items") {
+                    Some(items) => self.ty_node(items, "items").map(|t| Ty::Array(Box::new(t))),
+                    None => {
+                        self.err(t, format!("{what}: `type: array` needs `items`"));
+                        None
+                    }
+                },
+                _ => self.ty_node(t, "type"),
+            },
+        };
+        let enum_values = match f.get("enum") {
+            None => Vec::new(),
+            Some(e) => match &e.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .filter_map(|i| {
+                        let t = i.scalar_text();
+                        if t.is_none() {
+                            self.err(i, format!("`enum` values must be scalars, found {}", i.kind()));
+                        }
+                        t
+                    })
+                    .collect(),
+                _ => {
+                    self.err(e, format!("`enum` must be a list, found {}", e.kind()));
+                    Vec::new()
+                }
+            },
+        };
+        Some(Field {
+            pos: self.at(n),
+            required: self.boolean(&f, "required").unwrap_or(false),
+            description: self.opt_string(&f, "description"),
+            example: f.get("example").map(Node::to_json),
+            default: f.get("default").map(Node::to_json),
+            location: if is_param { self.located(&f, "in") } else { None },
+            secret: self.boolean(&f, "secret").unwrap_or(false),
+            enum_values,
+            name: name?.value,
+            ty: ty?,
+        })
+    }
+}

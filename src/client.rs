@@ -1,0 +1,459 @@
+//! The client and its one call path.
+
+use crate::desc::{ApiDesc, AuthKind};
+use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
+use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
+use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
+use crate::types::File;
+use crate::wire::{ReqwestTransport, Transport, TransportError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
+
+/// A generated request type: its API descriptor and response type.
+pub trait ApiRequest: Serialize {
+    type Response: DeserializeOwned;
+    fn api() -> &'static ApiDesc;
+    /// Upload params (multipart), not part of the serialized params.
+    fn files(&self) -> Vec<(&'static str, File)> {
+        Vec::new()
+    }
+}
+
+/// Typed data plus the raw JSON it came from.
+#[derive(Debug, Clone)]
+pub struct Reply<T> {
+    data: T,
+    raw: Arc<RawReply>,
+}
+
+impl<T> Reply<T> {
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+    pub fn into_data(self) -> T {
+        self.data
+    }
+    /// The whole response body as JSON.
+    pub fn raw(&self) -> &Value {
+        &self.raw.body
+    }
+    pub fn http_status(&self) -> u16 {
+        self.raw.status
+    }
+}
+
+impl<T> std::ops::Deref for Reply<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+/// A successful answer before typed decoding.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    pub body: Value,
+    pub data_at: DataAt,
+}
+
+impl RawReply {
+    /// The part of the body the spec's response describes.
+    pub fn data(&self) -> &Value {
+        match &self.data_at {
+            DataAt::Whole => &self.body,
+            DataAt::Member(k) => self.body.get(k).unwrap_or(&Value::Null),
+        }
+    }
+}
+
+/// Retry policy: bounded exponential backoff with full jitter.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all (1 = no retries).
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Retry calls that may have reached the server even when the API is not idempotent.
+    pub retry_non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(5), retry_non_idempotent: false }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.initial_backoff.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = exp.min(self.max_backoff);
+        let jitter: f64 = rand::random::<f64>();
+        cap.mul_f64(0.5 + jitter / 2.0)
+    }
+}
+
+/// A client-side QPS limit (per platform): calls are spaced `1/qps` apart.
+#[derive(Debug)]
+struct RateLimiter {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    async fn acquire(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+/// How one platform is set up in a client.
+#[derive(Debug, Default)]
+pub struct PlatformOptions {
+    /// Replaces scheme, host and port of every URL of the platform (paths stay).
+    pub base_url: Option<String>,
+    /// For `auth: user` APIs.
+    pub user_token: Option<Arc<dyn TokenProvider>>,
+    /// For `auth: client` APIs.
+    pub client_token: Option<Arc<dyn TokenProvider>>,
+    /// Identifies the app in token store keys.
+    pub app_id: String,
+    /// Client-side QPS limit.
+    pub qps: Option<f64>,
+}
+
+#[derive(Debug)]
+struct Platform {
+    protocol: Arc<dyn Protocol>,
+    base_url: Option<String>,
+    user: Option<TokenManager>,
+    client: Option<TokenManager>,
+    limiter: Option<RateLimiter>,
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    platforms: Vec<(String, Arc<dyn Protocol>, PlatformOptions)>,
+    transport: Option<Arc<dyn Transport>>,
+    store: Arc<dyn TokenStore>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    refresh_margin: Duration,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            platforms: Vec::new(),
+            transport: None,
+            store: Arc::new(MemoryStore::default()),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            refresh_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Registers a platform by the name its specs use (`youzan`, `taobao`, or your own).
+    pub fn platform(mut self, name: impl Into<String>, protocol: Arc<dyn Protocol>, options: PlatformOptions) -> Self {
+        let name = name.into();
+        self.platforms.retain(|(n, _, _)| *n != name);
+        self.platforms.push((name, protocol, options));
+        self
+    }
+    pub fn transport(mut self, t: Arc<dyn Transport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+    pub fn token_store(mut self, s: Arc<dyn TokenStore>) -> Self {
+        self.store = s;
+        self
+    }
+    /// Per-request timeout (whole exchange).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+    pub fn retry(mut self, r: RetryPolicy) -> Self {
+        self.retry = r;
+        self
+    }
+    /// Tokens expiring within this margin are refreshed before use (default 5 min).
+    pub fn refresh_margin(mut self, m: Duration) -> Self {
+        self.refresh_margin = m;
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let transport = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new(self.connect_timeout)?),
+        };
+        let mut platforms = HashMap::new();
+        for (name, protocol, o) in self.platforms {
+            let manager = |kind: &str, p: Option<Arc<dyn TokenProvider>>| {
+                p.map(|p| TokenManager::new(format!("{name}/{}/{kind}", o.app_id), p, self.store.clone(), self.refresh_margin))
+            };
+            let limiter = match o.qps {
+                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter { interval: Duration::from_secs_f64(1.0 / q), next: tokio::sync::Mutex::new(Instant::now()) }),
+                Some(q) => return Err(Error::Config(format!("{name}: qps must be a positive number, got {q}"))),
+                None => None,
+            };
+            let p = Platform {
+                protocol,
+                base_url: o.base_url.map(|u| u.trim_end_matches('/').to_owned()),
+                user: manager("user", o.user_token),
+                client: manager("client", o.client_token),
+                limiter,
+            };
+            platforms.insert(name, p);
+        }
+        Ok(Client { inner: Arc::new(Inner { platforms, transport, timeout: self.timeout, retry: self.retry }) })
+    }
+}
+
+struct Inner {
+    platforms: HashMap<String, Platform>,
+    transport: Arc<dyn Transport>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+/// The client every generated method calls. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.inner.platforms.keys().collect();
+        names.sort();
+        f.debug_struct("Client")
+            .field("platforms", &self.inner.platforms)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+fn id_of(api: &ApiDesc) -> ApiId {
+    ApiId { platform: api.platform.to_string(), name: api.name.to_string(), version: api.version.to_string() }
+}
+
+/// What to do after one attempt. `Retry` carries the error to return if no attempt is left.
+enum Next {
+    Retry(Error),
+    Done(Result<RawReply>),
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Sends a generated request and decodes its typed response.
+    pub async fn send<R: ApiRequest>(&self, request: &R) -> Result<Reply<R::Response>> {
+        let api = R::api();
+        let params = to_params(api, request)?;
+        let files = request.files();
+        let raw = self.execute(api, &params, &files).await?;
+        decode(api, raw)
+    }
+
+    /// How many times a platform's token of `kind` was fetched (for tests and metrics).
+    pub fn token_fetches(&self, platform: &str, kind: AuthKind) -> u64 {
+        let p = self.inner.platforms.get(platform);
+        let m = match kind {
+            AuthKind::User => p.and_then(|p| p.user.as_ref()),
+            AuthKind::Client => p.and_then(|p| p.client.as_ref()),
+            _ => None,
+        };
+        m.map_or(0, TokenManager::fetch_count)
+    }
+
+    /// Obtains (or returns the cached) token of a platform, e.g. to show it was issued.
+    pub async fn token(&self, platform: &str, kind: AuthKind) -> Result<Token> {
+        let p = self.platform(platform)?;
+        let m = self.manager(p, platform, kind)?.ok_or_else(|| Error::Config(format!("{platform}: no token for auth `{kind:?}`")))?;
+        m.get(self.token_cx(p)).await
+    }
+
+    fn platform(&self, name: &str) -> Result<&Platform> {
+        self.inner.platforms.get(name).ok_or_else(|| Error::Config(format!("platform `{name}` is not configured in this client")))
+    }
+
+    fn manager<'a>(&self, p: &'a Platform, name: &str, kind: AuthKind) -> Result<Option<&'a TokenManager>> {
+        Ok(match kind {
+            AuthKind::None | AuthKind::App => None,
+            AuthKind::User => Some(p.user.as_ref().ok_or_else(|| Error::Config(format!("{name}: this API needs a user access token, and none is configured")))?),
+            AuthKind::Client => Some(p.client.as_ref().ok_or_else(|| Error::Config(format!("{name}: this API needs a client token, and no client credentials are configured")))?),
+        })
+    }
+
+    fn token_cx<'a>(&'a self, p: &'a Platform) -> TokenContext<'a> {
+        TokenContext { transport: &*self.inner.transport, base_url: p.base_url.as_deref(), timeout: self.inner.timeout }
+    }
+
+    /// The one call path: build, sign, send, retry, read the envelope. Not generic.
+    pub async fn execute(&self, api: &ApiDesc, params: &[Param], files: &[(&'static str, File)]) -> Result<RawReply> {
+        let span = tracing::info_span!("opengate.call", platform = %api.platform, api = %api.name, version = %api.version);
+        self.execute_inner(api, params, files).instrument(span).await
+    }
+
+    async fn execute_inner(&self, api: &ApiDesc, params: &[Param], files: &[(&'static str, File)]) -> Result<RawReply> {
+        let p = self.platform(&api.platform)?;
+        let manager = self.manager(p, &api.platform, api.auth)?;
+        let retry = &self.inner.retry;
+        let may_resend = api.idempotent || retry.retry_non_idempotent;
+        let mut token_retried = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Some(l) = &p.limiter {
+                l.acquire().await;
+            }
+            let token = match manager {
+                Some(m) => Some(m.get(self.token_cx(p)).await?),
+                None => None,
+            };
+            let call = Call {
+                api,
+                base_url: p.base_url.as_deref().unwrap_or(&api.base_url),
+                params,
+                files,
+                token: token.as_ref().map(|t| t.access_token.expose()),
+                now: SystemTime::now(),
+            };
+            let request = p.protocol.build(&call)?;
+            let started = Instant::now();
+            let result = self.inner.transport.send(request, self.inner.timeout).await;
+            let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let next = match result {
+                Err(e) => {
+                    tracing::warn!(attempt, latency_ms, error = ?e, "transport failure");
+                    self.on_transport_error(api, e, may_resend)
+                }
+                Ok(resp) => {
+                    tracing::info!(attempt, status = resp.status, latency_ms, "answered");
+                    match serde_json::from_slice::<Value>(&resp.body) {
+                        Err(_) if resp.status >= 500 && may_resend => Next::Retry(status_error(api, &resp)),
+                        Err(_) if !(200..300).contains(&resp.status) => Next::Done(Err(status_error(api, &resp))),
+                        Err(e) => Next::Done(Err(Error::Decode(DecodeError {
+                            api: id_of(api),
+                            path: String::new(),
+                            message: format!("the body is not valid JSON: {e}"),
+                            excerpt: excerpt(&resp.body, 200),
+                        }))),
+                        Ok(body) => match p.protocol.interpret(api, resp.status, &body) {
+                            Ok(data_at) if (200..300).contains(&resp.status) => Next::Done(Ok(RawReply { status: resp.status, body, data_at })),
+                            Ok(_) if resp.status >= 500 && may_resend => Next::Retry(status_error(api, &resp)),
+                            Ok(_) => Next::Done(Err(status_error(api, &resp))),
+                            Err(f) => {
+                                tracing::info!(attempt, code = %f.code, sub_code = ?f.sub_code, "platform error");
+                                match (f.kind, manager, &token) {
+                                    (FailureKind::TokenRejected, Some(m), Some(t)) if !token_retried => {
+                                        token_retried = true;
+                                        m.refresh(self.token_cx(p), t).await?;
+                                        attempt -= 1; // a token retry is not a transport attempt
+                                        continue;
+                                    }
+                                    (kind, _, _) => {
+                                        let error = Error::Api(ApiError {
+                                            api: id_of(api),
+                                            code: f.code,
+                                            sub_code: f.sub_code,
+                                            message: f.message,
+                                            request_id: f.request_id,
+                                            http_status: resp.status,
+                                        });
+                                        // Rate-limited calls were not executed: always safe to resend.
+                                        if kind == FailureKind::RateLimited || (kind == FailureKind::Transient && may_resend) {
+                                            Next::Retry(error)
+                                        } else {
+                                            Next::Done(Err(error))
+                                        }
+                                    }
+                                }
+                            }
+                        },
+                    }
+                }
+            };
+            match next {
+                Next::Done(r) => return r,
+                Next::Retry(error) if attempt < retry.max_attempts => {
+                    let wait = retry.backoff(attempt);
+                    tracing::info!(attempt, reason = %error, backoff_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Next::Retry(error) => return Err(error),
+            }
+        }
+    }
+
+    fn on_transport_error(&self, api: &ApiDesc, e: TransportError, may_resend: bool) -> Next {
+        let timeout_ms = u64::try_from(self.inner.timeout.as_millis()).unwrap_or(u64::MAX);
+        match e {
+            // The server never saw it: always safe to resend.
+            TransportError::Connect(message) => Next::Retry(Error::Transport { api: id_of(api), message, connect: true }),
+            TransportError::Timeout if may_resend => Next::Retry(Error::Timeout { api: id_of(api), timeout_ms }),
+            TransportError::Timeout => Next::Done(Err(Error::Timeout { api: id_of(api), timeout_ms })),
+            TransportError::Io(message) if may_resend => Next::Retry(Error::Transport { api: id_of(api), message, connect: false }),
+            TransportError::Io(message) => Next::Done(Err(Error::Transport { api: id_of(api), message, connect: false })),
+        }
+    }
+}
+
+fn status_error(api: &ApiDesc, resp: &crate::wire::WireResponse) -> Error {
+    Error::HttpStatus { api: id_of(api), status: resp.status, excerpt: excerpt(&resp.body, 200) }
+}
+
+/// Serializes a request into params, tagging each with its location.
+pub fn to_params<R: Serialize>(api: &ApiDesc, request: &R) -> Result<Vec<Param>> {
+    let value = serde_json::to_value(request).map_err(|e| Error::Build { api: id_of(api), message: e.to_string() })?;
+    let Value::Object(map) = value else {
+        return Err(Error::Build { api: id_of(api), message: "a request must serialize to an object".into() });
+    };
+    Ok(map
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(name, value)| {
+            let location = api.location_of(&name);
+            Param { name, value, location }
+        })
+        .collect())
+}
+
+/// Decodes the data part of an answer into the spec's response type.
+pub fn decode<T: DeserializeOwned>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
+    let data = serde_path_to_error::deserialize::<_, T>(raw.data()).map_err(|e| {
+        Error::Decode(DecodeError {
+            api: id_of(api),
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+            excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
+        })
+    })?;
+    Ok(Reply { data, raw: Arc::new(raw) })
+}

@@ -1,0 +1,175 @@
+//! What a generated method hands the runtime: a static description of one API.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// HTTP method of an API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+impl HttpMethod {
+    /// The upper-case name, e.g. `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+        }
+    }
+
+    /// Parses `get`, `POST`, ...
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "DELETE" => HttpMethod::Delete,
+            "PATCH" => HttpMethod::Patch,
+            _ => return None,
+        })
+    }
+}
+
+/// Which credential an API needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthKind {
+    /// No credential at all (token endpoints, public pages).
+    None,
+    /// The app's key and secret only (signed, no user token).
+    App,
+    /// A user / shop access token (Taobao `session`, Youzan `access_token`, ...).
+    User,
+    /// An app-level client token (Douyin `client_token`).
+    Client,
+}
+
+/// Where a param travels. `Default` lets the platform's protocol decide
+/// (Youzan and Douyin: JSON body; Taobao and 1688: form; Doudian: `param_json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamLocation {
+    Default,
+    Query,
+    Body,
+    Form,
+    Path,
+    Header,
+}
+
+/// The location of one param whose location is not `Default`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamSpec {
+    pub name: Cow<'static, str>,
+    pub location: ParamLocation,
+}
+
+/// A description of one API: everything the runtime needs besides the params.
+///
+/// Generated code builds these as `static`s; `opengate call` builds them at run time.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiDesc {
+    pub platform: Cow<'static, str>,
+    pub name: Cow<'static, str>,
+    pub version: Cow<'static, str>,
+    pub method: HttpMethod,
+    /// The spec's host for this API, e.g. `https://open.douyinec.com`; a configured `base_url` replaces it.
+    pub base_url: Cow<'static, str>,
+    /// A path template (`/alliance/kol/store/list/`); empty means the protocol's default.
+    pub path: Cow<'static, str>,
+    /// 1688 namespace (`com.alibaba.product`); empty elsewhere.
+    pub namespace: Cow<'static, str>,
+    pub auth: AuthKind,
+    /// Safe to retry after the request may have reached the server.
+    pub idempotent: bool,
+    /// Params whose location is not `Default`.
+    pub params: Cow<'static, [ParamSpec]>,
+}
+
+impl fmt::Debug for ApiDesc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiDesc({} {} {})", self.platform, self.name, self.version)
+    }
+}
+
+impl ApiDesc {
+    /// An API description built at run time (the CLI does this from specs).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        platform: impl Into<String>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        method: HttpMethod,
+        base_url: impl Into<String>,
+        path: impl Into<String>,
+        namespace: impl Into<String>,
+        auth: AuthKind,
+        idempotent: bool,
+        params: Vec<ParamSpec>,
+    ) -> Self {
+        ApiDesc {
+            platform: Cow::Owned(platform.into()),
+            name: Cow::Owned(name.into()),
+            version: Cow::Owned(version.into()),
+            method,
+            base_url: Cow::Owned(base_url.into()),
+            path: Cow::Owned(path.into()),
+            namespace: Cow::Owned(namespace.into()),
+            auth,
+            idempotent,
+            params: Cow::Owned(params),
+        }
+    }
+
+    /// Where param `name` travels.
+    pub fn location_of(&self, name: &str) -> ParamLocation {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .map_or(ParamLocation::Default, |p| p.location)
+    }
+}
+
+/// Const constructor used by generated code.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub const fn api(
+    platform: &'static str,
+    name: &'static str,
+    version: &'static str,
+    method: HttpMethod,
+    base_url: &'static str,
+    path: &'static str,
+    namespace: &'static str,
+    auth: AuthKind,
+    idempotent: bool,
+    params: &'static [ParamSpec],
+) -> ApiDesc {
+    ApiDesc {
+        platform: Cow::Borrowed(platform),
+        name: Cow::Borrowed(name),
+        version: Cow::Borrowed(version),
+        method,
+        base_url: Cow::Borrowed(base_url),
+        path: Cow::Borrowed(path),
+        namespace: Cow::Borrowed(namespace),
+        auth,
+        idempotent,
+        params: Cow::Borrowed(params),
+    }
+}
+
+#[doc(hidden)]
+pub const fn param(name: &'static str, location: ParamLocation) -> ParamSpec {
+    ParamSpec {
+        name: Cow::Borrowed(name),
+        location,
+    }
+}

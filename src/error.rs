@@ -1,0 +1,111 @@
+//! One error type for every platform and every way a call can fail.
+
+use std::fmt;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which API a failure concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiId {
+    pub platform: String,
+    pub name: String,
+    pub version: String,
+}
+
+impl fmt::Display for ApiId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.platform, self.name, self.version)
+    }
+}
+
+/// A platform said no: its error envelope, as the platform sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    pub api: ApiId,
+    /// The platform's error code (`27`, `4202`, `gw.QosAppFrequencyLimit`, `40003`...).
+    pub code: String,
+    pub sub_code: Option<String>,
+    pub message: String,
+    /// Request / trace / log id, when the platform sends one.
+    pub request_id: Option<String>,
+    pub http_status: u16,
+}
+
+/// The body could not be read as the spec's response type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    pub api: ApiId,
+    /// Where in the body (e.g. `data.orders[3].price`); empty for the whole body.
+    pub path: String,
+    pub message: String,
+    /// The start of the body, for diagnosis (at most 200 characters).
+    pub excerpt: String,
+}
+
+/// Everything that can go wrong with a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request never completed at the transport level (connect refused, reset, body cut short).
+    #[error("{api}: transport error: {message}")]
+    Transport { api: ApiId, message: String, connect: bool },
+    /// No answer within the timeout.
+    #[error("{api}: timed out after {timeout_ms} ms")]
+    Timeout { api: ApiId, timeout_ms: u64 },
+    /// A non-success HTTP status without a recognisable platform error.
+    #[error("{api}: HTTP status {status}: {excerpt}")]
+    HttpStatus { api: ApiId, status: u16, excerpt: String },
+    /// The platform's error envelope.
+    #[error("{} error {}{}: {} ({})", .0.api.platform, .0.code, .0.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(), .0.message, .0.api)]
+    Api(ApiError),
+    /// The response is not what the spec says.
+    #[error("{}: cannot decode response at `{}`: {} (body starts: {})", .0.api, .0.path, .0.message, .0.excerpt)]
+    Decode(DecodeError),
+    /// A token could not be obtained or refreshed.
+    #[error("{platform}: auth error: {message}")]
+    Auth { platform: String, message: String },
+    /// The client is not set up for this call (unknown platform, missing credential...).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The request could not be built (params that do not serialize...).
+    #[error("{api}: cannot build request: {message}")]
+    Build { api: ApiId, message: String },
+}
+
+impl Error {
+    /// The platform error, if this is one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for timeouts.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// True for transport failures (connect, reset, truncated body).
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport { .. })
+    }
+
+    /// True for decode failures.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode(_))
+    }
+}
+
+/// At most `n` characters of `bytes` as text, for error excerpts.
+pub(crate) fn excerpt(bytes: &[u8], n: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text.chars().take(n).collect();
+    if text.chars().count() > n {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,36 @@
+//! opengate runtime: one client and one call path for Chinese e-commerce open
+//! platforms (Youzan, Taobao TOP, 1688 AOP, Douyin, Doudian), with pluggable
+//! protocols (signers), token providers, token stores and transports.
+//!
+//! Typed APIs are generated from YAML specs into the `opengate-apis` crate;
+//! every generated method hands an [`ApiDesc`] and its request to
+//! [`Client::send`], which builds, signs, sends, retries and decodes.
+
+mod client;
+pub mod config;
+#[doc(hidden)]
+pub mod de;
+mod desc;
+mod error;
+pub mod protocol;
+mod secret;
+pub mod token;
+mod types;
+pub mod wire;
+
+pub use client::{decode, to_params, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply, Reply, RetryPolicy};
+pub use config::Config;
+pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+pub use error::{ApiError, ApiId, DecodeError, Error, Result};
+pub use protocol::Protocol;
+pub use secret::{redact_url, Secret};
+pub use types::{beijing_timestamp, DateTime, Decimal, File};
+
+/// Used by generated code only; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::de::{self, Lenient};
+    pub use crate::desc::{api, param};
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,241 @@
+//! Platform protocols: how a call is built and signed, and how an answer is read.
+//!
+//! Each built-in protocol follows the platform's official SDKs (see
+//! `docs/PROTOCOLS.md` in the shared notes). A user adds a platform (JD,
+//! Pinduoduo...) by implementing [`Protocol`] outside this crate and
+//! registering it with [`ClientBuilder::platform`](crate::ClientBuilder::platform).
+
+mod aop;
+pub(crate) mod doudian;
+mod douyin;
+mod taobao;
+mod youzan;
+
+pub use aop::Aop;
+pub use doudian::{canonical_json, Doudian, DoudianSignMethod};
+pub use douyin::Douyin;
+pub use taobao::{Taobao, TaobaoSignMethod};
+pub use youzan::Youzan;
+
+use crate::desc::{ApiDesc, ParamLocation};
+use crate::error::Result;
+use crate::types::File;
+use crate::wire::WireRequest;
+use serde_json::Value;
+use std::fmt;
+use std::time::SystemTime;
+
+/// One business param, as serialized from the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub value: Value,
+    pub location: ParamLocation,
+}
+
+/// Everything a protocol needs to build one request.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub api: &'a ApiDesc,
+    /// The host to use: the spec's, or the configured `base_url`.
+    pub base_url: &'a str,
+    pub params: &'a [Param],
+    pub files: &'a [(&'static str, File)],
+    /// The token for `User`/`Client` APIs. Never log it.
+    pub token: Option<&'a str>,
+    pub now: SystemTime,
+}
+
+/// How to treat a platform error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The token is invalid or expired: refresh once and retry.
+    TokenRejected,
+    /// Flow control: back off and retry (the call was not executed).
+    RateLimited,
+    /// A server-side transient error: retry if the API is idempotent.
+    Transient,
+    /// Anything else: return it.
+    Other,
+}
+
+/// A platform error read from an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: String,
+    pub sub_code: Option<String>,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub kind: FailureKind,
+}
+
+/// Where the typed data sits in a successful body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataAt {
+    Whole,
+    Member(String),
+}
+
+/// A platform's wire protocol. Object-safe; one instance per configured app.
+pub trait Protocol: Send + Sync + fmt::Debug {
+    /// Builds and signs the HTTP request.
+    fn build(&self, call: &Call<'_>) -> Result<WireRequest>;
+    /// Reads the platform's envelope: where the data is, or the error.
+    fn interpret(&self, api: &ApiDesc, status: u16, body: &Value) -> std::result::Result<DataAt, Failure>;
+}
+
+// ------------------------------------------------------------------ shared helpers
+
+/// Text form of a param value: strings as is, numbers and booleans printed,
+/// objects and arrays as compact JSON, `null` absent.
+pub fn param_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Java's `isWhitespace`-based blank test used by the TOP SDK (U+00A0 is not blank).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| matches!(c, '\u{9}'..='\u{d}' | '\u{1c}'..='\u{20}' | '\u{1680}' | '\u{2000}'..='\u{2006}' | '\u{2008}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{205f}' | '\u{3000}'))
+}
+
+/// Java `String.compareTo` order: by UTF-16 code units.
+pub fn java_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+pub(crate) fn upper_hex(bytes: &[u8]) -> String {
+    hex::encode_upper(bytes)
+}
+
+pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    Md5::digest(data).into()
+}
+
+macro_rules! hmac_fn {
+    ($name:ident, $digest:ty) => {
+        pub(crate) fn $name(key: &[u8], data: &[u8]) -> Vec<u8> {
+            use hmac::Mac;
+            // HMAC takes keys of any length: `new_from_slice` cannot fail here.
+            let mut mac = hmac::Hmac::<$digest>::new_from_slice(key).expect("HMAC accepts any key length");
+            mac.update(data);
+            mac.finalize().into_bytes().to_vec()
+        }
+    };
+}
+hmac_fn!(hmac_md5, md5::Md5);
+hmac_fn!(hmac_sha1, sha1::Sha1);
+hmac_fn!(hmac_sha256, sha2::Sha256);
+
+/// Appends `key=value` pairs to a URL, form-encoded.
+pub(crate) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return url.to_owned();
+    }
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{}", ser.finish())
+}
+
+pub(crate) fn form_body(pairs: &[(String, String)]) -> bytes::Bytes {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    bytes::Bytes::from(ser.finish())
+}
+
+/// Fills `{placeholder}`s of a path template from path params and system values.
+pub(crate) fn fill_path(template: &str, call: &Call<'_>, system: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = &after[..close];
+        let value = call
+            .params
+            .iter()
+            .find(|p| p.name == name && p.location == ParamLocation::Path)
+            .and_then(|p| param_text(&p.value))
+            .or_else(|| system.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+            .unwrap_or_default();
+        out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A JSON object of the params at the given locations (nulls dropped).
+pub(crate) fn json_object(params: &[Param], take: impl Fn(ParamLocation) -> bool) -> serde_json::Map<String, Value> {
+    params
+        .iter()
+        .filter(|p| take(p.location) && !p.value.is_null())
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect()
+}
+
+pub(crate) fn text_pairs(params: &[Param], take: impl Fn(ParamLocation) -> bool) -> Vec<(String, String)> {
+    params
+        .iter()
+        .filter(|p| take(p.location))
+        .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v)))
+        .collect()
+}
+
+pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {
+    text_pairs(params, |l| l == ParamLocation::Header)
+}
+
+/// Reads a member as text whether it is a string or a number.
+pub(crate) fn text_of(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// True when a code member is absent, `0`, `"0"` or `""`.
+pub(crate) fn is_zero(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Value::String(s)) => s.is_empty() || s == "0",
+        Some(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_order_differs_from_byte_order_for_astral() {
+        // U+1F600 (surrogates D83D DE00) sorts before U+FF21 in UTF-16, after it in UTF-8.
+        let (astral, bmp) = ("\u{1F600}", "\u{FF21}");
+        assert_eq!(java_cmp(astral, bmp), std::cmp::Ordering::Less);
+        assert_eq!(astral.cmp(bmp), std::cmp::Ordering::Greater);
+    }
+
+    #[test]
+    fn blank() {
+        assert!(is_blank(" \t"));
+        assert!(is_blank(""));
+        assert!(!is_blank("\u{a0}"));
+    }
+}

@@ -1,0 +1,348 @@
+//! Tokens: providers that obtain them, stores that keep them, and a cache that
+//! refreshes them before expiry with single-flight (N waiting calls, 1 refresh).
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::wire::{BoxFuture, Body, Transport, WireRequest};
+use crate::HttpMethod;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// An access token and what came with it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    pub access_token: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    /// Expiry as epoch milliseconds; `None` = unknown (used until rejected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Token {
+    /// A token without a known expiry.
+    pub fn new(access_token: impl Into<Secret>) -> Self {
+        Token { access_token: access_token.into(), refresh_token: None, expires_at_ms: None }
+    }
+
+    /// True if it expires within `margin`.
+    pub fn expires_within(&self, margin: Duration) -> bool {
+        self.expires_at_ms.is_some_and(|at| at - now_ms() <= i64::try_from(margin.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// What a provider may use to reach a token endpoint.
+#[derive(Clone, Copy)]
+pub struct TokenContext<'a> {
+    pub transport: &'a dyn Transport,
+    /// The configured `base_url` of the platform, if any (replaces the endpoint's host).
+    pub base_url: Option<&'a str>,
+    pub timeout: Duration,
+}
+
+impl fmt::Debug for TokenContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenContext").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl TokenContext<'_> {
+    fn url(&self, default_host: &str, path: &str) -> String {
+        format!("{}{path}", self.base_url.unwrap_or(default_host))
+    }
+
+    /// POSTs and returns the JSON answer, mapping every failure to `Error::Auth`.
+    pub async fn post(&self, platform: &str, url: String, content_type: &str, body: Vec<u8>) -> Result<Value> {
+        let req = WireRequest { method: HttpMethod::Post, url, headers: Vec::new(), body: Body::Bytes { content_type: content_type.into(), bytes: body.into() } };
+        let auth = |message: String| Error::Auth { platform: platform.to_owned(), message };
+        let resp = self.transport.send(req, self.timeout).await.map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
+        serde_json::from_slice(&resp.body).map_err(|_| auth(format!("token endpoint answered HTTP {} with a body that is not JSON: {}", resp.status, crate::error::excerpt(&resp.body, 120))))
+    }
+}
+
+/// Obtains tokens. `rejected` is the token the platform just refused (or that
+/// expired), so a provider can use its refresh token.
+pub trait TokenProvider: Send + Sync + fmt::Debug {
+    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>>;
+}
+
+/// A fixed token from configuration (Taobao `session`, 1688/Douyin/Doudian `access_token`).
+/// It cannot be refreshed: a rejection is returned to the caller.
+#[derive(Debug, Clone)]
+pub struct StaticToken {
+    platform: String,
+    token: Secret,
+}
+
+impl StaticToken {
+    pub fn new(platform: impl Into<String>, token: impl Into<Secret>) -> Self {
+        StaticToken { platform: platform.into(), token: token.into() }
+    }
+}
+
+impl TokenProvider for StaticToken {
+    fn fetch<'a>(&'a self, _cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            if rejected.is_some_and(|r| r.access_token == self.token) {
+                return Err(Error::Auth { platform: self.platform.clone(), message: "the configured access token was rejected and cannot be refreshed".into() });
+            }
+            Ok(Token::new(self.token.clone()))
+        })
+    }
+}
+
+/// Youzan `/auth/token`: silent grant (`grant_id`), refresh with the refresh token when one was issued.
+#[derive(Debug, Clone)]
+pub struct YouzanToken {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub grant_id: String,
+}
+
+fn auth_err(platform: &str, body: &Value) -> Error {
+    let code = crate::protocol::text_of(body.get("code")).or_else(|| crate::protocol::text_of(body.pointer("/data/error_code"))).unwrap_or_default();
+    let msg = crate::protocol::text_of(body.get("message")).or_else(|| crate::protocol::text_of(body.pointer("/data/description"))).or_else(|| crate::protocol::text_of(body.get("msg"))).unwrap_or_default();
+    Error::Auth { platform: platform.into(), message: format!("token endpoint refused: code {code}: {msg}") }
+}
+
+impl TokenProvider for YouzanToken {
+    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            let body = match rejected.and_then(|t| t.refresh_token.as_ref()) {
+                Some(rt) => serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "refresh_token", "refresh_token": rt.expose()}),
+                None => serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "silent", "grant_id": self.grant_id, "refresh": true}),
+            };
+            let url = cx.url("https://open.youzanyun.com", "/auth/token");
+            let v = cx.post("youzan", url, "application/json", body.to_string().into_bytes()).await?;
+            if v.get("success") != Some(&Value::Bool(true)) {
+                return Err(auth_err("youzan", &v));
+            }
+            let data = v.get("data").cloned().unwrap_or_default();
+            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("youzan", &v))?;
+            Ok(Token {
+                access_token: access.into(),
+                refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
+                expires_at_ms: data.get("expires").and_then(Value::as_i64),
+            })
+        })
+    }
+}
+
+/// Douyin `client_token` from `/oauth/client_token/` (2 h).
+#[derive(Debug, Clone)]
+pub struct DouyinClientToken {
+    pub client_key: String,
+    pub client_secret: Secret,
+}
+
+impl TokenProvider for DouyinClientToken {
+    fn fetch<'a>(&'a self, cx: TokenContext<'a>, _rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            let body = serde_json::json!({"client_key": self.client_key, "client_secret": self.client_secret.expose(), "grant_type": "client_credential"});
+            let url = cx.url("https://open.douyin.com", "/oauth/client_token/");
+            let v = cx.post("douyin", url, "application/json", body.to_string().into_bytes()).await?;
+            let data = v.get("data").cloned().unwrap_or_default();
+            if !crate::protocol::is_zero(data.get("error_code")) {
+                return Err(auth_err("douyin", &v));
+            }
+            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("douyin", &v))?;
+            let ttl = data.get("expires_in").and_then(Value::as_i64).unwrap_or(7200);
+            Ok(Token { access_token: access.into(), refresh_token: None, expires_at_ms: Some(now_ms() + ttl * 1000) })
+        })
+    }
+}
+
+/// Doudian `token.create` (self-use app, `shop_id`) and `token.refresh`.
+#[derive(Debug, Clone)]
+pub struct DoudianToken {
+    pub protocol: crate::protocol::Doudian,
+    pub shop_id: String,
+}
+
+impl TokenProvider for DoudianToken {
+    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            use crate::protocol::{Param, Protocol};
+            let (name, params) = match rejected.and_then(|t| t.refresh_token.as_ref()) {
+                Some(rt) => ("token.refresh", vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", rt.expose().to_owned())]),
+                None => ("token.create", vec![("code", String::new()), ("grant_type", "authorization_self".to_owned()), ("shop_id", self.shop_id.clone())]),
+            };
+            let desc = crate::ApiDesc::new("doudian", name, "2", HttpMethod::Post, "https://openapi-fxg.jinritemai.com", "", "", crate::AuthKind::App, false, Vec::new());
+            let params: Vec<Param> = params.into_iter().map(|(k, v)| Param { name: k.into(), value: Value::String(v), location: crate::ParamLocation::Default }).collect();
+            let base = cx.base_url.unwrap_or("https://openapi-fxg.jinritemai.com");
+            let call = crate::protocol::Call { api: &desc, base_url: base, params: &params, files: &[], token: None, now: SystemTime::now() };
+            let req = self.protocol.build(&call)?;
+            let resp = cx.transport.send(req, cx.timeout).await.map_err(|e| Error::Auth { platform: "doudian".into(), message: format!("token endpoint unreachable: {e:?}") })?;
+            let v: Value = serde_json::from_slice(&resp.body).map_err(|_| Error::Auth { platform: "doudian".into(), message: "token endpoint answered with a body that is not JSON".into() })?;
+            if crate::protocol::text_of(v.get("code")).as_deref() != Some("10000") {
+                return Err(auth_err("doudian", &v));
+            }
+            let data = v.get("data").cloned().unwrap_or_default();
+            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("doudian", &v))?;
+            let ttl = data.get("expires_in").and_then(Value::as_i64);
+            Ok(Token {
+                access_token: access.into(),
+                refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
+                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
+            })
+        })
+    }
+}
+
+// ------------------------------------------------------------------ stores
+
+/// Keeps tokens across processes. Keys look like `youzan/<client_id>/<grant_id>`.
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    fn load(&self, key: &str) -> Result<Option<Token>>;
+    fn save(&self, key: &str, token: &Token) -> Result<()>;
+}
+
+/// Tokens in memory (the default).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tokens: StdMutex<BTreeMap<String, Token>>,
+}
+
+impl TokenStore for MemoryStore {
+    fn load(&self, key: &str) -> Result<Option<Token>> {
+        Ok(self.tokens.lock().map_err(|_| Error::Config("token store poisoned".into()))?.get(key).cloned())
+    }
+    fn save(&self, key: &str, token: &Token) -> Result<()> {
+        self.tokens.lock().map_err(|_| Error::Config("token store poisoned".into()))?.insert(key.to_owned(), token.clone());
+        Ok(())
+    }
+}
+
+/// Tokens in a JSON file, written atomically: write a temporary file, fsync it,
+/// rename it over the old one, fsync the folder. A crash at any point leaves
+/// either the old file or the new one, never a torn one, so a rotated refresh
+/// token (Youzan retires the old one at once) is never lost.
+#[derive(Debug)]
+pub struct FileStore {
+    path: PathBuf,
+    lock: StdMutex<()>,
+}
+
+impl FileStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore { path: path.into(), lock: StdMutex::new(()) }
+    }
+
+    fn read_all(&self) -> Result<BTreeMap<String, Token>> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Config(format!("token file {} is not valid: {e}", self.path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(Error::Config(format!("cannot read token file {}: {e}", self.path.display()))),
+        }
+    }
+}
+
+impl TokenStore for FileStore {
+    fn load(&self, key: &str) -> Result<Option<Token>> {
+        let _g = self.lock.lock().map_err(|_| Error::Config("token store poisoned".into()))?;
+        Ok(self.read_all()?.remove(key))
+    }
+
+    fn save(&self, key: &str, token: &Token) -> Result<()> {
+        let _g = self.lock.lock().map_err(|_| Error::Config("token store poisoned".into()))?;
+        let mut all = self.read_all()?;
+        all.insert(key.to_owned(), token.clone());
+        let io = |e: std::io::Error| Error::Config(format!("cannot write token file {}: {e}", self.path.display()));
+        let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let tmp = dir.join(format!(".{}.tmp{}", self.path.file_name().and_then(|n| n.to_str()).unwrap_or("tokens"), std::process::id()));
+        {
+            let mut f = std::fs::File::create(&tmp).map_err(io)?;
+            let text = serde_json::to_vec_pretty(&all).map_err(|e| Error::Config(e.to_string()))?;
+            f.write_all(&text).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, &self.path).map_err(io)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------ cache
+
+/// One cached token with single-flight refresh.
+#[derive(Debug)]
+pub(crate) struct TokenManager {
+    key: String,
+    provider: Arc<dyn TokenProvider>,
+    store: Arc<dyn TokenStore>,
+    cached: tokio::sync::Mutex<Option<Token>>,
+    margin: Duration,
+    fetches: AtomicU64,
+}
+
+impl TokenManager {
+    pub(crate) fn new(key: String, provider: Arc<dyn TokenProvider>, store: Arc<dyn TokenStore>, margin: Duration) -> Self {
+        TokenManager { key, provider, store, cached: tokio::sync::Mutex::new(None), margin, fetches: AtomicU64::new(0) }
+    }
+
+    /// A valid token: cached, stored, or freshly fetched (one fetch however many callers wait).
+    pub(crate) async fn get(&self, cx: TokenContext<'_>) -> Result<Token> {
+        let mut slot = self.cached.lock().await;
+        if slot.is_none() {
+            *slot = self.store.load(&self.key)?;
+        }
+        match &*slot {
+            Some(t) if !t.expires_within(self.margin) => Ok(t.clone()),
+            stale => {
+                let stale = stale.clone();
+                let fresh = self.fetch(cx, stale.as_ref()).await?;
+                *slot = Some(fresh.clone());
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// The platform rejected `rejected`: refresh unless another caller already did.
+    pub(crate) async fn refresh(&self, cx: TokenContext<'_>, rejected: &Token) -> Result<Token> {
+        let mut slot = self.cached.lock().await;
+        if let Some(t) = &*slot {
+            if t.access_token != rejected.access_token && !t.expires_within(self.margin) {
+                return Ok(t.clone());
+            }
+        }
+        let fresh = self.fetch(cx, Some(rejected)).await?;
+        *slot = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    async fn fetch(&self, cx: TokenContext<'_>, previous: Option<&Token>) -> Result<Token> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let fresh = self.provider.fetch(cx, previous).await?;
+        // Save before anyone uses it: a rotated refresh token must survive a crash.
+        self.store.save(&self.key, &fresh)?;
+        tracing::debug!(key = %self.key, "token refreshed");
+        Ok(fresh)
+    }
+
+    pub(crate) fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,130 @@
+//! Value types the specs map to: exact money, platform timestamps, upload files.
+
+use chrono::{FixedOffset, NaiveDateTime, TimeZone};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+pub use rust_decimal::Decimal;
+
+const BEIJING_SECS: i32 = 8 * 3600;
+const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(BEIJING_SECS).expect("UTC+8 is a valid offset")
+}
+
+/// An instant, as these platforms send it: epoch milliseconds or a Beijing
+/// (UTC+8) wall time `yyyy-MM-dd HH:mm:ss`. Displays and serializes as the latter,
+/// whatever the host's time zone.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    epoch_ms: i64,
+}
+
+impl DateTime {
+    /// From epoch milliseconds.
+    pub fn from_epoch_millis(epoch_ms: i64) -> Self {
+        DateTime { epoch_ms }
+    }
+
+    /// Now.
+    pub fn now() -> Self {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        DateTime { epoch_ms: ms }
+    }
+
+    /// Parses `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) as Beijing time.
+    pub fn parse_beijing(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let naive = NaiveDateTime::parse_from_str(s, FORMAT)
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            })
+            .ok()?;
+        let dt = beijing().from_local_datetime(&naive).single()?;
+        Some(DateTime {
+            epoch_ms: dt.timestamp_millis(),
+        })
+    }
+
+    /// Epoch milliseconds.
+    pub fn epoch_millis(self) -> i64 {
+        self.epoch_ms
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` in Beijing time (UTC+8).
+    pub fn to_beijing_string(self) -> String {
+        match chrono::DateTime::from_timestamp_millis(self.epoch_ms) {
+            Some(utc) => utc.with_timezone(&beijing()).format(FORMAT).to_string(),
+            None => self.epoch_ms.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_beijing_string())
+    }
+}
+
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DateTime({} +08:00)", self.to_beijing_string())
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_beijing_string())
+    }
+}
+
+/// A file to upload (multipart). Not signed, as on every platform.
+#[derive(Clone, PartialEq, Eq)]
+pub struct File {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: bytes::Bytes,
+}
+
+impl File {
+    pub fn new(file_name: impl Into<String>, content_type: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
+        File {
+            file_name: file_name.into(),
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "File({:?}, {}, {} bytes)", self.file_name, self.content_type, self.bytes.len())
+    }
+}
+
+/// The current time formatted as a Taobao timestamp: Beijing wall time whatever `TZ` says.
+pub fn beijing_timestamp(now: std::time::SystemTime) -> String {
+    let ms = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    DateTime::from_epoch_millis(ms).to_beijing_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beijing_round_trip() {
+        let t = DateTime::parse_beijing("2016-01-01 12:00:00").unwrap();
+        assert_eq!(t.epoch_millis(), 1_451_620_800_000);
+        assert_eq!(t.to_string(), "2016-01-01 12:00:00");
+        assert_eq!(DateTime::from_epoch_millis(0).to_string(), "1970-01-01 08:00:00");
+    }
+}

@@ -1,0 +1,148 @@
+//! The HTTP exchange as the runtime sees it, and the pluggable transport.
+
+use crate::secret::redact_url;
+use crate::types::File;
+use crate::HttpMethod;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The body of a request.
+#[derive(Clone)]
+pub enum Body {
+    Empty,
+    Bytes { content_type: String, bytes: bytes::Bytes },
+    /// `multipart/form-data`: text fields then files.
+    Multipart { fields: Vec<(String, String)>, files: Vec<(String, File)> },
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies may carry tokens (Doudian refresh) or secrets (token endpoints): show sizes only.
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Bytes { content_type, bytes } => write!(f, "Bytes({content_type}, {} bytes)", bytes.len()),
+            Body::Multipart { fields, files } => write!(f, "Multipart({} fields, {} files)", fields.len(), files.len()),
+        }
+    }
+}
+
+/// A fully built, signed request.
+#[derive(Clone)]
+pub struct WireRequest {
+    pub method: HttpMethod,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl fmt::Debug for WireRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Headers may carry tokens (`access-token`); the URL may carry them too.
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("WireRequest")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct WireResponse {
+    pub status: u16,
+    pub body: bytes::Bytes,
+}
+
+/// How a transport failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The connection was never established: the server did not see the request.
+    Connect(String),
+    /// No complete answer within the timeout.
+    Timeout,
+    /// Anything after connecting: reset, truncated body. The server may have acted.
+    Io(String),
+}
+
+/// Sends requests. Object-safe so tests and users can swap it.
+pub trait Transport: Send + Sync + fmt::Debug {
+    fn send(&self, request: WireRequest, timeout: Duration) -> BoxFuture<'_, Result<WireResponse, TransportError>>;
+}
+
+/// The default transport: reqwest with rustls.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .build()
+            .map_err(|e| crate::Error::Config(format!("cannot build the HTTP client: {}", e.without_url())))?;
+        Ok(ReqwestTransport { client })
+    }
+}
+
+fn classify(e: reqwest::Error) -> TransportError {
+    let e = e.without_url();
+    if e.is_timeout() {
+        TransportError::Timeout
+    } else if e.is_connect() {
+        TransportError::Connect(error_chain(&e))
+    } else {
+        TransportError::Io(error_chain(&e))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: WireRequest, timeout: Duration) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
+        Box::pin(async move {
+            let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
+            let mut rb = self.client.request(method, &request.url).timeout(timeout);
+            for (k, v) in &request.headers {
+                rb = rb.header(k, v);
+            }
+            rb = match request.body {
+                Body::Empty => rb,
+                Body::Bytes { content_type, bytes } => rb.header("content-type", content_type).body(bytes),
+                Body::Multipart { fields, files } => {
+                    let mut form = reqwest::multipart::Form::new();
+                    for (k, v) in fields {
+                        form = form.text(k, v);
+                    }
+                    for (k, f) in files {
+                        let part = reqwest::multipart::Part::bytes(f.bytes.to_vec())
+                            .file_name(f.file_name.clone())
+                            .mime_str(&f.content_type)
+                            .map_err(|e| TransportError::Io(format!("bad content type of file `{k}`: {}", e.without_url())))?;
+                        form = form.part(k, part);
+                    }
+                    rb.multipart(form)
+                }
+            };
+            let resp = rb.send().await.map_err(classify)?;
+            let status = resp.status().as_u16();
+            let body = resp.bytes().await.map_err(classify)?;
+            Ok(WireResponse { status, body })
+        })
+    }
+}
