@@ -140,7 +140,7 @@ fn api_module(api: &Api) -> TokenStream {
         s
     });
     let idem = api.idempotent;
-    let locs = api.params.iter().filter(|f| f.location != Location::Default).map(|f| {
+    let locs: Vec<TokenStream> = api.params.iter().filter(|f| f.location != Location::Default).map(|f| {
         let w = &f.wire;
         let l = format_ident!("{}", {
             let mut s = f.location.as_str().to_owned();
@@ -148,7 +148,8 @@ fn api_module(api: &Api) -> TokenStream {
             s
         });
         quote!(::opengate::__private::param(#w, ::opengate::ParamLocation::#l))
-    });
+    }).collect();
+    let n_locs = proc_macro2::Literal::usize_unsuffixed(locs.len());
     let request = request_struct(&StructIr { ident: "Request".into(), fields: api.params.clone() }, true);
     let req_nested = api.request_types.iter().map(|s| request_struct(s, false));
     let response = response_struct(&api.response);
@@ -177,10 +178,12 @@ fn api_module(api: &Api) -> TokenStream {
     quote! {
         #d
         pub mod #m {
+            // A static, not a promoted temporary: `ParamSpec` holds a `Cow`.
+            static PARAMS: [::opengate::ParamSpec; #n_locs] = [#(#locs),*];
             #[doc = #api_doc]
             pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
                 #platform, #name, #version, ::opengate::HttpMethod::#http, #base, #path, #ns,
-                ::opengate::AuthKind::#auth, #idem, &[#(#locs),*],
+                ::opengate::AuthKind::#auth, #idem, &PARAMS,
             );
             #request
             impl ::opengate::ApiRequest for Request {
