@@ -1,1 +1,267 @@
-fn main() {}
+//! `opengate`: check, list and call the APIs of the specs, run the mock gateway,
+//! import doc tables, export OpenAPI.
+
+mod import;
+mod openapi;
+
+use clap::{Parser, Subcommand};
+use opengate::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+use opengate_codegen::ir::{self, TyIr};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "opengate", version, about = "Typed bindings for Chinese e-commerce open platforms: specs, calls, mock gateway")]
+struct Cli {
+    /// The specs folder (default: ./specs, else the project's specs/).
+    #[arg(long, global = true)]
+    specs: Option<PathBuf>,
+    /// The config file (default: $OPENGATE_CONFIG, then ./opengate.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate specs; print every error as `path:line:col: message`.
+    Check { dir: Option<PathBuf> },
+    /// One line per API: `<platform> <name> <version> <METHOD>`.
+    List {
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Build, sign and send one call using the specs at run time.
+    Call {
+        api: String,
+        #[arg(long)]
+        version: Option<String>,
+        /// A param, `key=value` (repeatable).
+        #[arg(short = 'p', long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Params as a JSON object.
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Run the mock gateway.
+    Mock {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
+    /// Turn an API doc table (markdown) into a spec (YAML on stdout).
+    Import { file: String },
+    /// Write an OpenAPI 3.1 document (JSON) for the specs.
+    Openapi {
+        #[arg(long)]
+        platform: Option<String>,
+    },
+}
+
+fn default_specs() -> PathBuf {
+    let local = PathBuf::from("specs");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    }
+}
+
+/// A failure with its exit code and one-line message.
+struct Fail(u8, String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 3 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(code, msg)) => {
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string().trim_end_matches('/').to_owned()
+}
+
+fn load(specs: &Path) -> Result<ir::Corpus, Fail> {
+    opengate_codegen::load(specs, &display(specs)).map(|(_, ir)| ir).map_err(|d| Fail(1, d.to_string()))
+}
+
+fn run(cli: Cli) -> Result<(), Fail> {
+    let specs = cli.specs.clone().unwrap_or_else(default_specs);
+    match cli.command {
+        Command::Check { dir } => {
+            let dir = dir.unwrap_or(specs);
+            let corpus = load(&dir)?;
+            let n: usize = corpus.platforms.iter().map(|p| p.apis.len()).sum();
+            println!("ok: {n} APIs in {} platforms", corpus.platforms.len());
+            Ok(())
+        }
+        Command::List { platform } => {
+            let corpus = load(&specs)?;
+            for p in corpus.platforms.iter().filter(|p| platform.as_deref().is_none_or(|f| f == p.name)) {
+                for a in &p.apis {
+                    println!("{} {} {} {}", p.name, a.name, a.version, a.method);
+                }
+            }
+            Ok(())
+        }
+        Command::Call { api, version, params, body } => call(&specs, cli.config.as_deref(), &api, version.as_deref(), &params, body.as_deref()),
+        Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
+        Command::Import { file } => {
+            let text = if file == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Fail(3, format!("cannot read stdin: {e}")))?;
+                s
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| Fail(3, format!("cannot read {file}: {e}")))?
+            };
+            let yaml = import::doc_table(&text, &file).map_err(|e| Fail(1, e))?;
+            print!("{yaml}");
+            Ok(())
+        }
+        Command::Openapi { platform } => {
+            let corpus = load(&specs)?;
+            let doc = openapi::document(&corpus, platform.as_deref());
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            Ok(())
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Fail(3, format!("cannot start the async runtime: {e}")))
+}
+
+fn mock(specs: &Path, config: Option<&Path>, listen: &str) -> Result<(), Fail> {
+    let addr: std::net::SocketAddr = listen.parse().map_err(|_| Fail(3, format!("--listen: `{listen}` is not an address like 127.0.0.1:8080")))?;
+    let config_text = config_text(config)?;
+    let gw = opengate_mock::MockGateway::new(specs, &config_text).map_err(|e| Fail(3, e))?;
+    runtime()?.block_on(async move {
+        let handle = gw.start(addr).await.map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
+        println!("listening on {}", handle.base_url());
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::future::pending::<()>().await;
+        Ok(())
+    })
+}
+
+/// The config file's text: the explicit file, `$OPENGATE_CONFIG`, or `./opengate.toml` (empty if absent).
+fn config_text(config: Option<&Path>) -> Result<String, Fail> {
+    let (path, explicit) = match config {
+        Some(p) => (p.to_owned(), true),
+        None => match std::env::var_os("OPENGATE_CONFIG") {
+            Some(p) => (PathBuf::from(p), true),
+            None => (PathBuf::from("opengate.toml"), false),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(t) => Ok(t),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Fail(3, format!("cannot read config {}: {e}", path.display()))),
+    }
+}
+
+fn desc_of(api: &ir::Api) -> ApiDesc {
+    let loc = |l: ir::Location| match l {
+        ir::Location::Default => ParamLocation::Default,
+        ir::Location::Query => ParamLocation::Query,
+        ir::Location::Body => ParamLocation::Body,
+        ir::Location::Form => ParamLocation::Form,
+        ir::Location::Path => ParamLocation::Path,
+        ir::Location::Header => ParamLocation::Header,
+    };
+    let auth = match api.auth {
+        ir::Auth::None => AuthKind::None,
+        ir::Auth::App => AuthKind::App,
+        ir::Auth::User => AuthKind::User,
+        ir::Auth::Client => AuthKind::Client,
+    };
+    let params = api.params.iter().filter(|f| f.location != ir::Location::Default).map(|f| ParamSpec { name: f.wire.clone().into(), location: loc(f.location) }).collect();
+    ApiDesc::new(&api.platform, &api.name, &api.version, HttpMethod::parse(&api.method).unwrap_or(HttpMethod::Post), &api.base_url, &api.path, &api.namespace, auth, api.idempotent, params)
+}
+
+/// Converts a `-p key=value` text to the param's JSON type.
+fn typed(f: &ir::FieldIr, text: &str) -> Result<Value, String> {
+    let bad = |what: &str| format!("param `{}` must be {what}, got `{text}`", f.wire);
+    Ok(match &f.ty {
+        TyIr::String | TyIr::Secret | TyIr::Decimal | TyIr::DateTime => Value::String(text.to_owned()),
+        TyIr::I64 => Value::from(text.trim().parse::<i64>().map_err(|_| bad("an integer"))?),
+        TyIr::F64 => serde_json::Number::from_f64(text.trim().parse::<f64>().map_err(|_| bad("a number"))?).map(Value::Number).ok_or_else(|| bad("a finite number"))?,
+        TyIr::Bool => Value::Bool(match text.trim() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err(bad("true or false")),
+        }),
+        TyIr::File => return Err(format!("param `{}` is a file upload, which `opengate call` does not send", f.wire)),
+        TyIr::Json | TyIr::Vec(_) | TyIr::Struct(_) => serde_json::from_str(text).map_err(|_| bad("JSON"))?,
+    })
+}
+
+fn call(specs: &Path, config: Option<&Path>, name: &str, version: Option<&str>, raw: &[String], body: Option<&str>) -> Result<(), Fail> {
+    let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
+    let mut matches: Vec<&ir::Api> = corpus.platforms.iter().flat_map(|p| &p.apis).filter(|a| a.name == name).collect();
+    if matches.is_empty() {
+        return Err(Fail(3, format!("unknown API `{name}` (see `opengate list`)")));
+    }
+    if let Some(v) = version {
+        matches.retain(|a| a.version == v);
+        if matches.is_empty() {
+            return Err(Fail(3, format!("API `{name}` has no version `{v}`")));
+        }
+    }
+    if matches.len() > 1 {
+        let vs: Vec<&str> = matches.iter().map(|a| a.version.as_str()).collect();
+        return Err(Fail(3, format!("API `{name}` has several versions ({}): pass --version", vs.join(", "))));
+    }
+    let api = matches[0];
+    let mut values = serde_json::Map::new();
+    if let Some(b) = body {
+        match serde_json::from_str::<Value>(b) {
+            Ok(Value::Object(m)) => values.extend(m),
+            _ => return Err(Fail(3, "--body must be a JSON object".into())),
+        }
+    }
+    for kv in raw {
+        let (k, v) = kv.split_once('=').ok_or_else(|| Fail(3, format!("-p `{kv}`: expected key=value")))?;
+        let f = api.params.iter().find(|f| f.wire == k).ok_or_else(|| {
+            let known: Vec<&str> = api.params.iter().map(|f| f.wire.as_str()).collect();
+            Fail(3, format!("API `{name}` has no param `{k}` (params: {})", known.join(", ")))
+        })?;
+        values.insert(k.to_owned(), typed(f, v).map_err(|e| Fail(3, e))?);
+    }
+    if let Some(missing) = api.params.iter().find(|f| f.required && !values.contains_key(&f.wire)) {
+        return Err(Fail(3, format!("missing required param `{}` of `{name}`", missing.wire)));
+    }
+    let desc = desc_of(api);
+    let params: Vec<opengate::protocol::Param> =
+        values.into_iter().map(|(name, value)| opengate::protocol::Param { location: desc.location_of(&name), name, value }).collect();
+    let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
+    runtime()?.block_on(async move {
+        let client = config.client_builder().and_then(|b| b.build()).map_err(|e| Fail(3, e.to_string()))?;
+        match client.execute(&desc, &params, &[]).await {
+            Ok(raw) => {
+                println!("{}", serde_json::to_string_pretty(raw.data()).unwrap_or_default());
+                Ok(())
+            }
+            Err(opengate::Error::Api(e)) => {
+                let sub = e.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+                Err(Fail(2, format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message)))
+            }
+            Err(e) => Err(Fail(3, e.to_string())),
+        }
+    })
+}
