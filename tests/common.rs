@@ -1,0 +1,66 @@
+//! Shared test setup: the real mock gateway on 127.0.0.1 and a client pointed at it.
+#![allow(dead_code)]
+
+use opengate::{Client, Config, RetryPolicy};
+use opengate_mock::{MockGateway, MockHandle};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const CONFIG: &str = r#"
+[youzan]
+client_id = "yz-client"
+client_secret = "yz-secret-XYZ"
+grant_id = "42587152"
+
+[taobao]
+app_key = "12345678"
+app_secret = "tb-secret-XYZ"
+sign_method = "md5"
+session = "tb-session-XYZ"
+
+[alibaba]
+app_key = "1234567"
+app_secret = "aop-secret-XYZ"
+access_token = "aop-token-XYZ"
+
+[douyin]
+client_key = "dy-key"
+client_secret = "dy-secret-XYZ"
+access_token = "act.dy-user-XYZ"
+
+[doudian]
+app_key = "7000000000000000001"
+app_secret = "dd-secret-XYZ"
+sign_method = "hmac-sha256"
+shop_id = "100200"
+"#;
+
+pub fn specs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs")
+}
+
+pub async fn mock() -> MockHandle {
+    MockGateway::new(&specs(), CONFIG).expect("specs and config load").start(([127, 0, 0, 1], 0).into()).await.expect("bind loopback")
+}
+
+pub fn config_for(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Config {
+    let mut c = Config::from_toml(CONFIG, "test").expect("valid config");
+    for p in ["youzan", "taobao", "alibaba", "douyin", "doudian"] {
+        c.set(p, "base_url", mock.base_url());
+    }
+    for (t, k, v) in overrides {
+        c.set(t, k, *v);
+    }
+    c
+}
+
+/// A client with fast retries so fault tests stay quick.
+pub fn client(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Client {
+    config_for(mock, overrides)
+        .client_builder()
+        .expect("builder")
+        .retry(RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(50), retry_non_idempotent: false })
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
