@@ -374,9 +374,21 @@ impl Client {
                                 match (f.kind, manager, &token) {
                                     (FailureKind::TokenRejected, Some(m), Some(t)) if !token_retried => {
                                         token_retried = true;
-                                        m.refresh(self.token_cx(p), t).await?;
-                                        attempt -= 1; // a token retry is not a transport attempt
-                                        continue;
+                                        match m.refresh(self.token_cx(p), t).await {
+                                            Ok(_) => {
+                                                attempt -= 1; // a token retry is not a transport attempt
+                                                continue;
+                                            }
+                                            // Report the platform's own answer; say why no retry happened.
+                                            Err(refresh) => Next::Done(Err(Error::Api(ApiError {
+                                                api: id_of(api),
+                                                code: f.code,
+                                                sub_code: f.sub_code,
+                                                message: format!("{} (token refresh failed: {refresh})", f.message),
+                                                request_id: f.request_id,
+                                                http_status: resp.status,
+                                            }))),
+                                        }
                                     }
                                     (kind, _, _) => {
                                         let error = Error::Api(ApiError {
