@@ -120,6 +120,7 @@ mod tests {
         assert_eq!(n.claim("new".into()), "new_2");
         assert_eq!(n.claim("user_id".into()), "user_id");
         assert_eq!(n.claim("user_id".into()), "user_id_2");
+        assert_eq!(n.claim("Data".into()), "Data");
         assert_eq!(n.claim("Data".into()), "Data2");
     }
 }
