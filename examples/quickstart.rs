@@ -34,7 +34,9 @@ access_token = "act.demo-user-token"
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let mock = opengate_mock::MockGateway::new(&specs, DEMO_CONFIG)?.start(([127, 0, 0, 1], 0).into()).await?;
+    let mock = opengate_mock::MockGateway::new(&specs, DEMO_CONFIG)?
+        .start(([127, 0, 0, 1], 0).into())
+        .await?;
     println!("mock gateway listening on {}", mock.base_url());
 
     // Point every platform at the mock: `base_url` replaces scheme, host and port.
@@ -48,34 +50,89 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (the client obtains and caches its own token for `auth: user` APIs).
     let token = client
         .youzan()
-        .auth_token_v1_0(youzan::auth_token_v1_0::Request::new("demo-client", "demo-youzan-secret", "silent").grant_id("42587152"))
+        .auth_token_v1_0(
+            youzan::auth_token_v1_0::Request::new("demo-client", "demo-youzan-secret", "silent")
+                .grant_id("42587152"),
+        )
         .await?;
     let data = token.data.as_ref().ok_or("no token data")?;
-    println!("youzan token for shop {:?}, expires {:?} (token itself: {:?})", data.authority_id, data.expires, data.access_token);
+    println!(
+        "youzan token for shop {:?}, expires {:?} (token itself: {:?})",
+        data.authority_id, data.expires, data.access_token
+    );
 
     let express = client
         .youzan()
-        .logistics_expressbyorderno_get_v3_0_0(youzan::logistics_expressbyorderno_get_v3_0_0::Request::new("E20190301120000000000001"))
+        .logistics_expressbyorderno_get_v3_0_0(
+            youzan::logistics_expressbyorderno_get_v3_0_0::Request::new("E20190301120000000000001"),
+        )
         .await?;
     let e = express.data.as_ref().ok_or("no express data")?;
-    println!("youzan express: company={:?} number={:?} state={:?} status={:?} created={:?}", e.com, e.nu, e.state, e.status, e.created_time);
-    println!("  client fetched the Youzan token {} time(s)", client.token_fetches("youzan", AuthKind::User));
+    println!(
+        "youzan express: company={:?} number={:?} state={:?} status={:?} created={:?}",
+        e.com, e.nu, e.state, e.status, e.created_time
+    );
+    println!(
+        "  client fetched the Youzan token {} time(s)",
+        client.token_fetches("youzan", AuthKind::User)
+    );
 
-    let trade = client.taobao().trade_fullinfo_get_v2_0(taobao::trade_fullinfo_get_v2_0::Request::new("tid,status,payment,orders", 123456789)).await?;
+    let trade = client
+        .taobao()
+        .trade_fullinfo_get_v2_0(taobao::trade_fullinfo_get_v2_0::Request::new(
+            "tid,status,payment,orders",
+            123456789,
+        ))
+        .await?;
     let t = trade.trade.as_ref().ok_or("no trade")?;
-    println!("taobao trade: tid={:?} status={:?} payment={:?} created={:?}", t.tid, t.status, t.payment, t.created);
+    println!(
+        "taobao trade: tid={:?} status={:?} payment={:?} created={:?}",
+        t.tid, t.status, t.payment, t.created
+    );
 
-    let product = client.alibaba().product_get_v1(alibaba::product_get_v1::Request::new(520000000001, "1688")).await?;
+    let product = client
+        .alibaba()
+        .product_get_v1(alibaba::product_get_v1::Request::new(520000000001, "1688"))
+        .await?;
     let info = product.product_info.as_ref().ok_or("no product")?;
-    println!("1688 product: id={:?} subject={:?} (success={:?})", info.product_id, info.subject, product.success);
+    println!(
+        "1688 product: id={:?} subject={:?} (success={:?})",
+        info.product_id, info.subject, product.success
+    );
 
-    let store = client.douyin().alliance_kol_store_list_v1(douyin::alliance_kol_store_list_v1::Request::new("open-id-1", 1, 20)).await?;
-    println!("douyin store list: total={:?} first={:?}", store.total, store.products.first().map(|p| (&p.product_id, &p.title)));
+    let store = client
+        .douyin()
+        .alliance_kol_store_list_v1(douyin::alliance_kol_store_list_v1::Request::new(
+            "open-id-1",
+            1,
+            20,
+        ))
+        .await?;
+    println!(
+        "douyin store list: total={:?} first={:?}",
+        store.total,
+        store.products.first().map(|p| (&p.product_id, &p.title))
+    );
 
-    let categories = client.douyin().alliance_materials_product_category_v1(douyin::alliance_materials_product_category_v1::Request::new(0)).await?;
-    println!("douyin categories (client token): {:?}", categories.categories.iter().map(|c| &c.name).collect::<Vec<_>>());
+    let categories = client
+        .douyin()
+        .alliance_materials_product_category_v1(
+            douyin::alliance_materials_product_category_v1::Request::new(0),
+        )
+        .await?;
+    println!(
+        "douyin categories (client token): {:?}",
+        categories
+            .categories
+            .iter()
+            .map(|c| &c.name)
+            .collect::<Vec<_>>()
+    );
 
     let verified = mock.requests().iter().filter(|r| r.verified).count();
-    println!("mock verified {verified} of {} requests", mock.requests().len());
+    println!(
+        "mock verified {verified} of {} requests",
+        mock.requests().len()
+    );
     Ok(())
 }

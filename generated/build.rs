@@ -3,22 +3,38 @@
 use std::path::PathBuf;
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-env-changed=OPENGATE_SPECS");
-    let specs = std::env::var_os("OPENGATE_SPECS").map(PathBuf::from).unwrap_or_else(|| manifest.join("../specs"));
+    let specs = std::env::var_os("OPENGATE_SPECS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../specs"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     // A platform folder with a declared feature is generated only when that feature is on;
     // a folder with no feature of its own (a platform you just added) is always generated.
     let declared = declared_features(&manifest);
-    let enabled = |name: &str| !declared.iter().any(|f| f == name) || std::env::var_os(format!("CARGO_FEATURE_{}", name.to_ascii_uppercase())).is_some();
+    let enabled = |name: &str| {
+        !declared.iter().any(|f| f == name)
+            || std::env::var_os(format!("CARGO_FEATURE_{}", name.to_ascii_uppercase())).is_some()
+    };
     let platforms: Vec<String> = std::fs::read_dir(&specs)
-        .map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).filter_map(|e| e.file_name().into_string().ok()).filter(|n| enabled(n)).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| enabled(n))
+                .collect()
+        })
         .unwrap_or_default();
 
     // Folders too: adding or deleting a spec changes the folder's mtime.
     emit_rerun(&specs);
-    match opengate_codegen::Config::new().display_root("specs").platforms(platforms).compile(&specs, &out) {
+    match opengate_codegen::Config::new()
+        .display_root("specs")
+        .platforms(platforms)
+        .compile(&specs, &out)
+    {
         Ok(files) => {
             for f in files {
                 println!("cargo:rerun-if-changed={}", f.display());

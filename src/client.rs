@@ -86,13 +86,20 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(5), retry_non_idempotent: false }
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            retry_non_idempotent: false,
+        }
     }
 }
 
 impl RetryPolicy {
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.initial_backoff.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let cap = exp.min(self.max_backoff);
         let jitter: f64 = rand::random::<f64>();
         cap.mul_f64(0.5 + jitter / 2.0)
@@ -171,7 +178,12 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Registers a platform by the name its specs use (`youzan`, `taobao`, or your own).
-    pub fn platform(mut self, name: impl Into<String>, protocol: Arc<dyn Protocol>, options: PlatformOptions) -> Self {
+    pub fn platform(
+        mut self,
+        name: impl Into<String>,
+        protocol: Arc<dyn Protocol>,
+        options: PlatformOptions,
+    ) -> Self {
         let name = name.into();
         self.platforms.retain(|(n, _, _)| *n != name);
         self.platforms.push((name, protocol, options));
@@ -212,11 +224,25 @@ impl ClientBuilder {
         let mut platforms = HashMap::new();
         for (name, protocol, o) in self.platforms {
             let manager = |kind: &str, p: Option<Arc<dyn TokenProvider>>| {
-                p.map(|p| TokenManager::new(format!("{name}/{}/{kind}", o.app_id), p, self.store.clone(), self.refresh_margin))
+                p.map(|p| {
+                    TokenManager::new(
+                        format!("{name}/{}/{kind}", o.app_id),
+                        p,
+                        self.store.clone(),
+                        self.refresh_margin,
+                    )
+                })
             };
             let limiter = match o.qps {
-                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter { interval: Duration::from_secs_f64(1.0 / q), next: tokio::sync::Mutex::new(Instant::now()) }),
-                Some(q) => return Err(Error::Config(format!("{name}: qps must be a positive number, got {q}"))),
+                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter {
+                    interval: Duration::from_secs_f64(1.0 / q),
+                    next: tokio::sync::Mutex::new(Instant::now()),
+                }),
+                Some(q) => {
+                    return Err(Error::Config(format!(
+                        "{name}: qps must be a positive number, got {q}"
+                    )))
+                }
                 None => None,
             };
             let p = Platform {
@@ -228,7 +254,14 @@ impl ClientBuilder {
             };
             platforms.insert(name, p);
         }
-        Ok(Client { inner: Arc::new(Inner { platforms, transport, timeout: self.timeout, retry: self.retry }) })
+        Ok(Client {
+            inner: Arc::new(Inner {
+                platforms,
+                transport,
+                timeout: self.timeout,
+                retry: self.retry,
+            }),
+        })
     }
 }
 
@@ -258,7 +291,11 @@ impl fmt::Debug for Client {
 }
 
 fn id_of(api: &ApiDesc) -> ApiId {
-    ApiId { platform: api.platform.to_string(), name: api.name.to_string(), version: api.version.to_string() }
+    ApiId {
+        platform: api.platform.to_string(),
+        name: api.name.to_string(),
+        version: api.version.to_string(),
+    }
 }
 
 /// What to do after one attempt. `Retry` carries the error to return if no attempt is left.
@@ -295,15 +332,26 @@ impl Client {
     /// Obtains (or returns the cached) token of a platform, e.g. to show it was issued.
     pub async fn token(&self, platform: &str, kind: AuthKind) -> Result<Token> {
         let p = self.platform(platform)?;
-        let m = self.manager(p, platform, kind)?.ok_or_else(|| Error::Config(format!("{platform}: no token for auth `{kind:?}`")))?;
+        let m = self
+            .manager(p, platform, kind)?
+            .ok_or_else(|| Error::Config(format!("{platform}: no token for auth `{kind:?}`")))?;
         m.get(self.token_cx(p)).await
     }
 
     fn platform(&self, name: &str) -> Result<&Platform> {
-        self.inner.platforms.get(name).ok_or_else(|| Error::Config(format!("platform `{name}` is not configured in this client")))
+        self.inner.platforms.get(name).ok_or_else(|| {
+            Error::Config(format!(
+                "platform `{name}` is not configured in this client"
+            ))
+        })
     }
 
-    fn manager<'a>(&self, p: &'a Platform, name: &str, kind: AuthKind) -> Result<Option<&'a TokenManager>> {
+    fn manager<'a>(
+        &self,
+        p: &'a Platform,
+        name: &str,
+        kind: AuthKind,
+    ) -> Result<Option<&'a TokenManager>> {
         Ok(match kind {
             AuthKind::None | AuthKind::App => None,
             AuthKind::User => Some(p.user.as_ref().ok_or_else(|| Error::Config(format!("{name}: this API needs a user access token, and none is configured")))?),
@@ -312,16 +360,32 @@ impl Client {
     }
 
     fn token_cx<'a>(&'a self, p: &'a Platform) -> TokenContext<'a> {
-        TokenContext { transport: &*self.inner.transport, base_url: p.base_url.as_deref(), timeout: self.inner.timeout }
+        TokenContext {
+            transport: &*self.inner.transport,
+            base_url: p.base_url.as_deref(),
+            timeout: self.inner.timeout,
+        }
     }
 
     /// The one call path: build, sign, send, retry, read the envelope. Not generic.
-    pub async fn execute(&self, api: &ApiDesc, params: &[Param], files: &[(&'static str, File)]) -> Result<RawReply> {
+    pub async fn execute(
+        &self,
+        api: &ApiDesc,
+        params: &[Param],
+        files: &[(&'static str, File)],
+    ) -> Result<RawReply> {
         let span = tracing::info_span!("opengate.call", platform = %api.platform, api = %api.name, version = %api.version);
-        self.execute_inner(api, params, files).instrument(span).await
+        self.execute_inner(api, params, files)
+            .instrument(span)
+            .await
     }
 
-    async fn execute_inner(&self, api: &ApiDesc, params: &[Param], files: &[(&'static str, File)]) -> Result<RawReply> {
+    async fn execute_inner(
+        &self,
+        api: &ApiDesc,
+        params: &[Param],
+        files: &[(&'static str, File)],
+    ) -> Result<RawReply> {
         let p = self.platform(&api.platform)?;
         let manager = self.manager(p, &api.platform, api.auth)?;
         let retry = &self.inner.retry;
@@ -357,8 +421,12 @@ impl Client {
                 Ok(resp) => {
                     tracing::info!(attempt, status = resp.status, latency_ms, "answered");
                     match serde_json::from_slice::<Value>(&resp.body) {
-                        Err(_) if resp.status >= 500 && may_resend => Next::Retry(status_error(api, &resp)),
-                        Err(_) if !(200..300).contains(&resp.status) => Next::Done(Err(status_error(api, &resp))),
+                        Err(_) if resp.status >= 500 && may_resend => {
+                            Next::Retry(status_error(api, &resp))
+                        }
+                        Err(_) if !(200..300).contains(&resp.status) => {
+                            Next::Done(Err(status_error(api, &resp)))
+                        }
                         Err(e) => Next::Done(Err(Error::Decode(DecodeError {
                             api: id_of(api),
                             path: String::new(),
@@ -366,13 +434,23 @@ impl Client {
                             excerpt: excerpt(&resp.body, 200),
                         }))),
                         Ok(body) => match p.protocol.interpret(api, resp.status, &body) {
-                            Ok(data_at) if (200..300).contains(&resp.status) => Next::Done(Ok(RawReply { status: resp.status, body, data_at })),
-                            Ok(_) if resp.status >= 500 && may_resend => Next::Retry(status_error(api, &resp)),
+                            Ok(data_at) if (200..300).contains(&resp.status) => {
+                                Next::Done(Ok(RawReply {
+                                    status: resp.status,
+                                    body,
+                                    data_at,
+                                }))
+                            }
+                            Ok(_) if resp.status >= 500 && may_resend => {
+                                Next::Retry(status_error(api, &resp))
+                            }
                             Ok(_) => Next::Done(Err(status_error(api, &resp))),
                             Err(f) => {
                                 tracing::info!(attempt, code = %f.code, sub_code = ?f.sub_code, "platform error");
                                 match (f.kind, manager, &token) {
-                                    (FailureKind::TokenRejected, Some(m), Some(t)) if !token_retried => {
+                                    (FailureKind::TokenRejected, Some(m), Some(t))
+                                        if !token_retried =>
+                                    {
                                         token_retried = true;
                                         match m.refresh(self.token_cx(p), t).await {
                                             Ok(_) => {
@@ -384,7 +462,10 @@ impl Client {
                                                 api: id_of(api),
                                                 code: f.code,
                                                 sub_code: f.sub_code,
-                                                message: format!("{} (token refresh failed: {refresh})", f.message),
+                                                message: format!(
+                                                    "{} (token refresh failed: {refresh})",
+                                                    f.message
+                                                ),
                                                 request_id: f.request_id,
                                                 http_status: resp.status,
                                             }))),
@@ -400,7 +481,9 @@ impl Client {
                                             http_status: resp.status,
                                         });
                                         // Rate-limited calls were not executed: always safe to resend.
-                                        if kind == FailureKind::RateLimited || (kind == FailureKind::Transient && may_resend) {
+                                        if kind == FailureKind::RateLimited
+                                            || (kind == FailureKind::Transient && may_resend)
+                                        {
                                             Next::Retry(error)
                                         } else {
                                             Next::Done(Err(error))
@@ -428,31 +511,63 @@ impl Client {
         let timeout_ms = u64::try_from(self.inner.timeout.as_millis()).unwrap_or(u64::MAX);
         match e {
             // The server never saw it: always safe to resend.
-            TransportError::Connect(message) => Next::Retry(Error::Transport { api: id_of(api), message, connect: true }),
-            TransportError::Timeout if may_resend => Next::Retry(Error::Timeout { api: id_of(api), timeout_ms }),
-            TransportError::Timeout => Next::Done(Err(Error::Timeout { api: id_of(api), timeout_ms })),
-            TransportError::Io(message) if may_resend => Next::Retry(Error::Transport { api: id_of(api), message, connect: false }),
-            TransportError::Io(message) => Next::Done(Err(Error::Transport { api: id_of(api), message, connect: false })),
+            TransportError::Connect(message) => Next::Retry(Error::Transport {
+                api: id_of(api),
+                message,
+                connect: true,
+            }),
+            TransportError::Timeout if may_resend => Next::Retry(Error::Timeout {
+                api: id_of(api),
+                timeout_ms,
+            }),
+            TransportError::Timeout => Next::Done(Err(Error::Timeout {
+                api: id_of(api),
+                timeout_ms,
+            })),
+            TransportError::Io(message) if may_resend => Next::Retry(Error::Transport {
+                api: id_of(api),
+                message,
+                connect: false,
+            }),
+            TransportError::Io(message) => Next::Done(Err(Error::Transport {
+                api: id_of(api),
+                message,
+                connect: false,
+            })),
         }
     }
 }
 
 fn status_error(api: &ApiDesc, resp: &crate::wire::WireResponse) -> Error {
-    Error::HttpStatus { api: id_of(api), status: resp.status, excerpt: excerpt(&resp.body, 200) }
+    Error::HttpStatus {
+        api: id_of(api),
+        status: resp.status,
+        excerpt: excerpt(&resp.body, 200),
+    }
 }
 
 /// Serializes a request into params, tagging each with its location.
 pub fn to_params<R: Serialize>(api: &ApiDesc, request: &R) -> Result<Vec<Param>> {
-    let value = serde_json::to_value(request).map_err(|e| Error::Build { api: id_of(api), message: e.to_string() })?;
+    let value = serde_json::to_value(request).map_err(|e| Error::Build {
+        api: id_of(api),
+        message: e.to_string(),
+    })?;
     let Value::Object(map) = value else {
-        return Err(Error::Build { api: id_of(api), message: "a request must serialize to an object".into() });
+        return Err(Error::Build {
+            api: id_of(api),
+            message: "a request must serialize to an object".into(),
+        });
     };
     Ok(map
         .into_iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(name, value)| {
             let location = api.location_of(&name);
-            Param { name, value, location }
+            Param {
+                name,
+                value,
+                location,
+            }
         })
         .collect())
 }
@@ -467,5 +582,8 @@ pub fn decode<T: DeserializeOwned>(api: &ApiDesc, raw: RawReply) -> Result<Reply
             excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
         })
     })?;
-    Ok(Reply { data, raw: Arc::new(raw) })
+    Ok(Reply {
+        data,
+        raw: Arc::new(raw),
+    })
 }

@@ -12,7 +12,9 @@
 use crate::client::{ClientBuilder, PlatformOptions, RetryPolicy};
 use crate::error::{Error, Result};
 use crate::protocol::{Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan};
-use crate::token::{DoudianToken, DouyinClientToken, FileStore, StaticToken, TokenProvider, YouzanToken};
+use crate::token::{
+    DoudianToken, DouyinClientToken, FileStore, StaticToken, TokenProvider, YouzanToken,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,12 +23,56 @@ use std::time::Duration;
 
 /// The keys each built-in platform table accepts.
 pub const PLATFORM_KEYS: &[(&str, &[&str])] = &[
-    ("youzan", &["base_url", "client_id", "client_secret", "grant_id", "qps"]),
-    ("taobao", &["base_url", "app_key", "app_secret", "sign_method", "session", "qps"]),
-    ("alibaba", &["base_url", "app_key", "app_secret", "access_token", "qps"]),
-    ("douyin", &["base_url", "client_key", "client_secret", "access_token", "qps"]),
-    ("doudian", &["base_url", "app_key", "app_secret", "sign_method", "access_token", "shop_id", "qps"]),
-    ("client", &["timeout_ms", "connect_timeout_ms", "max_attempts", "token_file"]),
+    (
+        "youzan",
+        &["base_url", "client_id", "client_secret", "grant_id", "qps"],
+    ),
+    (
+        "taobao",
+        &[
+            "base_url",
+            "app_key",
+            "app_secret",
+            "sign_method",
+            "session",
+            "qps",
+        ],
+    ),
+    (
+        "alibaba",
+        &["base_url", "app_key", "app_secret", "access_token", "qps"],
+    ),
+    (
+        "douyin",
+        &[
+            "base_url",
+            "client_key",
+            "client_secret",
+            "access_token",
+            "qps",
+        ],
+    ),
+    (
+        "doudian",
+        &[
+            "base_url",
+            "app_key",
+            "app_secret",
+            "sign_method",
+            "access_token",
+            "shop_id",
+            "qps",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "timeout_ms",
+            "connect_timeout_ms",
+            "max_attempts",
+            "token_file",
+        ],
+    ),
 ];
 
 const SECRET_KEYS: &[&str] = &["app_secret", "client_secret", "session", "access_token"];
@@ -43,7 +89,19 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
         for (t, kv) in &self.tables {
-            let shown: BTreeMap<&str, &str> = kv.iter().map(|(k, v)| (k.as_str(), if SECRET_KEYS.contains(&k.as_str()) { "***" } else { v.as_str() })).collect();
+            let shown: BTreeMap<&str, &str> = kv
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        if SECRET_KEYS.contains(&k.as_str()) {
+                            "***"
+                        } else {
+                            v.as_str()
+                        },
+                    )
+                })
+                .collect();
             m.entry(t, &shown);
         }
         m.finish()
@@ -64,7 +122,12 @@ impl Config {
         let mut cfg = match std::fs::read_to_string(&path) {
             Ok(text) => Config::from_toml(&text, &path.display().to_string())?,
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Config::default(),
-            Err(e) => return Err(Error::Config(format!("cannot read config {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read config {}: {e}",
+                    path.display()
+                )))
+            }
         };
         cfg.apply_env();
         Ok(cfg)
@@ -72,18 +135,31 @@ impl Config {
 
     /// Parses TOML text (no environment overrides).
     pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Config(format!("{origin}: invalid TOML: {}", e.message().trim())))?;
-        let mut cfg = Config { tables: BTreeMap::new(), origin: origin.to_owned() };
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            Error::Config(format!("{origin}: invalid TOML: {}", e.message().trim()))
+        })?;
+        let mut cfg = Config {
+            tables: BTreeMap::new(),
+            origin: origin.to_owned(),
+        };
         for (name, value) in table {
             let toml::Value::Table(t) = value else {
-                return Err(Error::Config(format!("{origin}: `{name}` must be a table like [{name}]")));
+                return Err(Error::Config(format!(
+                    "{origin}: `{name}` must be a table like [{name}]"
+                )));
             };
-            let known = PLATFORM_KEYS.iter().find(|(p, _)| *p == name).map(|(_, k)| *k);
+            let known = PLATFORM_KEYS
+                .iter()
+                .find(|(p, _)| *p == name)
+                .map(|(_, k)| *k);
             let mut kv = BTreeMap::new();
             for (k, v) in t {
                 if let Some(keys) = known {
                     if !keys.contains(&k.as_str()) {
-                        return Err(Error::Config(format!("{origin}: unknown key `{k}` in [{name}], expected one of: {}", keys.join(", "))));
+                        return Err(Error::Config(format!(
+                            "{origin}: unknown key `{k}` in [{name}], expected one of: {}",
+                            keys.join(", ")
+                        )));
                     }
                 }
                 let text = match v {
@@ -105,7 +181,11 @@ impl Config {
     pub fn apply_env(&mut self) {
         for (platform, keys) in PLATFORM_KEYS {
             for key in *keys {
-                let var = format!("OPENGATE_{}_{}", platform.to_ascii_uppercase(), key.to_ascii_uppercase());
+                let var = format!(
+                    "OPENGATE_{}_{}",
+                    platform.to_ascii_uppercase(),
+                    key.to_ascii_uppercase()
+                );
                 if let Ok(v) = std::env::var(&var) {
                     self.set(platform, key, v);
                 }
@@ -114,11 +194,18 @@ impl Config {
     }
 
     pub fn get(&self, table: &str, key: &str) -> Option<&str> {
-        self.tables.get(table)?.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.tables
+            .get(table)?
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn set(&mut self, table: &str, key: &str, value: impl Into<String>) {
-        self.tables.entry(table.to_owned()).or_default().insert(key.to_owned(), value.into());
+        self.tables
+            .entry(table.to_owned())
+            .or_default()
+            .insert(key.to_owned(), value.into());
     }
 
     /// The tables present (platform names and others).
@@ -127,16 +214,34 @@ impl Config {
     }
 
     fn need(&self, table: &str, key: &str) -> Result<&str> {
-        self.get(table, key).ok_or_else(|| Error::Config(format!("[{table}] needs `{key}` (or OPENGATE_{}_{})", table.to_ascii_uppercase(), key.to_ascii_uppercase())))
+        self.get(table, key).ok_or_else(|| {
+            Error::Config(format!(
+                "[{table}] needs `{key}` (or OPENGATE_{}_{})",
+                table.to_ascii_uppercase(),
+                key.to_ascii_uppercase()
+            ))
+        })
     }
 
     fn qps(&self, table: &str) -> Result<Option<f64>> {
-        self.get(table, "qps").map(|q| q.parse::<f64>().map_err(|_| Error::Config(format!("[{table}] qps must be a number, got `{q}`")))).transpose()
+        self.get(table, "qps")
+            .map(|q| {
+                q.parse::<f64>().map_err(|_| {
+                    Error::Config(format!("[{table}] qps must be a number, got `{q}`"))
+                })
+            })
+            .transpose()
     }
 
     fn ms(&self, key: &str) -> Result<Option<Duration>> {
         self.get("client", key)
-            .map(|v| v.parse::<u64>().map(Duration::from_millis).map_err(|_| Error::Config(format!("[client] {key} must be a whole number of milliseconds, got `{v}`"))))
+            .map(|v| {
+                v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
+                    Error::Config(format!(
+                        "[client] {key} must be a whole number of milliseconds, got `{v}`"
+                    ))
+                })
+            })
             .transpose()
     }
 
@@ -150,8 +255,15 @@ impl Config {
             b = b.connect_timeout(t);
         }
         if let Some(n) = self.get("client", "max_attempts") {
-            let max_attempts = n.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| Error::Config(format!("[client] max_attempts must be a whole number >= 1, got `{n}`")))?;
-            b = b.retry(RetryPolicy { max_attempts, ..RetryPolicy::default() });
+            let max_attempts = n.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                Error::Config(format!(
+                    "[client] max_attempts must be a whole number >= 1, got `{n}`"
+                ))
+            })?;
+            b = b.retry(RetryPolicy {
+                max_attempts,
+                ..RetryPolicy::default()
+            });
         }
         if let Some(f) = self.get("client", "token_file") {
             b = b.token_store(Arc::new(FileStore::new(f)));
@@ -168,7 +280,10 @@ impl Config {
     fn platform(&self, name: &str) -> Result<(Arc<dyn crate::Protocol>, PlatformOptions)> {
         let base_url = self.get(name, "base_url").map(str::to_owned);
         let qps = self.qps(name)?;
-        let stat = |key: &str| -> Option<Arc<dyn TokenProvider>> { self.get(name, key).map(|t| Arc::new(StaticToken::new(name, t)) as Arc<dyn TokenProvider>) };
+        let stat = |key: &str| -> Option<Arc<dyn TokenProvider>> {
+            self.get(name, key)
+                .map(|t| Arc::new(StaticToken::new(name, t)) as Arc<dyn TokenProvider>)
+        };
         Ok(match name {
             "youzan" => {
                 let client_id = self.need(name, "client_id")?.to_owned();
@@ -218,13 +333,23 @@ mod tests {
     #[test]
     fn unknown_keys_are_named() {
         let e = Config::from_toml("[taobao]\napp_kye = \"x\"\n", "t.toml").unwrap_err();
-        assert!(e.to_string().contains("unknown key `app_kye` in [taobao]"), "{e}");
+        assert!(
+            e.to_string().contains("unknown key `app_kye` in [taobao]"),
+            "{e}"
+        );
     }
 
     #[test]
     fn debug_hides_secrets() {
-        let c = Config::from_toml("[taobao]\napp_key = \"k\"\napp_secret = \"s3cr3t\"\nsession = \"sess10n\"\n", "t").unwrap();
+        let c = Config::from_toml(
+            "[taobao]\napp_key = \"k\"\napp_secret = \"s3cr3t\"\nsession = \"sess10n\"\n",
+            "t",
+        )
+        .unwrap();
         let d = format!("{c:?}");
-        assert!(!d.contains("s3cr3t") && !d.contains("sess10n") && d.contains("\"k\""), "{d}");
+        assert!(
+            !d.contains("s3cr3t") && !d.contains("sess10n") && d.contains("\"k\""),
+            "{d}"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! wall times, unknown fields (ignored by the generated structs).
 
 use crate::types::{DateTime, Decimal};
-use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 use std::fmt;
 use std::marker::PhantomData;
@@ -49,7 +51,9 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Forward<T> {
             return Ok(None);
         }
         // Some platforms send nested objects as JSON text.
-        serde_json::from_str::<T>(v).map(Some).map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))
+        serde_json::from_str::<T>(v)
+            .map(Some)
+            .map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
@@ -93,7 +97,8 @@ impl<T: Lenient> Lenient for Vec<T> {
                     return Ok(None);
                 }
                 // A list sent as JSON text.
-                let value: serde_json::Value = serde_json::from_str(v).map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))?;
+                let value: serde_json::Value = serde_json::from_str(v)
+                    .map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))?;
                 <Vec<T> as Lenient>::lenient(value).map_err(E::custom)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -107,10 +112,14 @@ impl<T: Lenient> Lenient for Vec<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 // Taobao wraps lists in an object: `{"order": [...]}`. Take the single list inside.
-                let obj = serde_json::Map::<String, serde_json::Value>::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let obj = serde_json::Map::<String, serde_json::Value>::deserialize(
+                    de::value::MapAccessDeserializer::new(map),
+                )?;
                 let mut lists = obj.into_iter().filter(|(_, v)| v.is_array());
                 match (lists.next(), lists.next()) {
-                    (Some((_, v)), None) => <Vec<T> as Lenient>::lenient(v).map_err(de::Error::custom),
+                    (Some((_, v)), None) => {
+                        <Vec<T> as Lenient>::lenient(v).map_err(de::Error::custom)
+                    }
                     _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
                 }
             }
@@ -158,38 +167,88 @@ macro_rules! scalar_visitor {
     };
 }
 
-scalar_visitor!(i64, "an integer (or an integer in a string)", |s| s.parse::<i64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64)),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(v)) }
+#[rustfmt::skip]
+scalar_visitor!(
+    i64,
+    "an integer (or an integer in a string)",
+    |s| s.parse::<i64>().ok().or_else(|| s
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+        .map(|f| f as i64)),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        i64::try_from(v)
+            .map(Some)
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if v.fract() == 0.0 && v.abs() < 9.0e18 { Ok(Some(v as i64)) } else { Err(E::invalid_value(de::Unexpected::Float(v), &self)) }
+        if v.fract() == 0.0 && v.abs() < 9.0e18 {
+            Ok(Some(v as i64))
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> { Ok(Some(i64::from(v))) }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(i64::from(v)))
+    }
 );
 
-scalar_visitor!(f64, "a number (or a number in a string)", |s| s.parse::<f64>().ok(),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(v as f64)) }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Some(v as f64)) }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> { Ok(Some(v)) }
+#[rustfmt::skip]
+scalar_visitor!(
+    f64,
+    "a number (or a number in a string)",
+    |s| s.parse::<f64>().ok(),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
 );
 
-scalar_visitor!(bool, "a boolean (true/false, 1/0, \"true\"/\"false\")", |s| match s.to_ascii_lowercase().as_str() {
+#[rustfmt::skip]
+scalar_visitor!(
+    bool,
+    "a boolean (true/false, 1/0, \"true\"/\"false\")",
+    |s| match s.to_ascii_lowercase().as_str() {
         "true" | "1" | "y" | "yes" => Some(true),
         "false" | "0" | "n" | "no" => Some(false),
         _ => None,
     },
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> { Ok(Some(v)) }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(v != 0)) }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Some(v != 0)) }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
 );
 
-scalar_visitor!(String, "a string", |s| Some(s.to_owned()),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(v.to_string())) }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Some(v.to_string())) }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> { Ok(Some(v.to_string())) }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> { Ok(Some(v.to_string())) }
+#[rustfmt::skip]
+scalar_visitor!(
+    String,
+    "a string",
+    |s| Some(s.to_owned()),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         // An object where text was documented: keep it as its JSON text rather than fail.
         let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
@@ -201,21 +260,47 @@ scalar_visitor!(String, "a string", |s| Some(s.to_owned()),
     }
 );
 
-scalar_visitor!(Decimal, "a decimal (number or string)", |s| Decimal::from_str(s).ok().or_else(|| Decimal::from_scientific(s).ok()),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(Decimal::from(v))) }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Some(Decimal::from(v))) }
+#[rustfmt::skip]
+scalar_visitor!(
+    Decimal,
+    "a decimal (number or string)",
+    |s| Decimal::from_str(s)
+        .ok()
+        .or_else(|| Decimal::from_scientific(s).ok()),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Decimal::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Decimal::from(v)))
+    }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // JSON numbers arrive as f64; their shortest round-trip text is what the platform wrote
         // (for up to 15 significant digits), so parse that text rather than the binary value.
-        Decimal::from_str(&v.to_string()).or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
-            .map(Some).map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
+        Decimal::from_str(&v.to_string())
+            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+            .map(Some)
+            .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
     }
 );
 
-scalar_visitor!(DateTime, "a time (epoch ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)", |s| s.parse::<i64>().ok().map(epoch_guess).or_else(|| DateTime::parse_beijing(s)),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Some(epoch_guess(v))) }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Some(epoch_guess(i64::try_from(v).unwrap_or(i64::MAX)))) }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> { Ok(Some(epoch_guess(v as i64))) }
+#[rustfmt::skip]
+scalar_visitor!(
+    DateTime,
+    "a time (epoch ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)",
+    |s| s
+        .parse::<i64>()
+        .ok()
+        .map(epoch_guess)
+        .or_else(|| DateTime::parse_beijing(s)),
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(epoch_guess(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(epoch_guess(i64::try_from(v).unwrap_or(i64::MAX))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(epoch_guess(v as i64)))
+    }
 );
 
 /// Epoch seconds (Douyin, Doudian) or milliseconds (Youzan, 1688): values below
@@ -232,6 +317,19 @@ impl Lenient for serde_json::Value {
     fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
         Ok(if v.is_null() { None } else { Some(v) })
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <DateTime as Lenient>::lenient(d)?
+            .ok_or_else(|| de::Error::custom("expected a time, found an empty value"))
+    }
+}
+
+impl Lenient for crate::Secret {
+    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+        Ok(String::lenient(d)?.map(crate::Secret::new))
     }
 }
 
@@ -258,7 +356,10 @@ mod tests {
 
     #[test]
     fn money_is_exact() {
-        assert_eq!(read::<Decimal>(json!("100.10")).unwrap().to_string(), "100.10");
+        assert_eq!(
+            read::<Decimal>(json!("100.10")).unwrap().to_string(),
+            "100.10"
+        );
         assert_eq!(read::<Decimal>(json!(0.1)).unwrap().to_string(), "0.1");
         assert_eq!(read::<Decimal>(json!(12)).unwrap().to_string(), "12");
     }
@@ -276,17 +377,5 @@ mod tests {
         assert_eq!(read::<Vec<i64>>(json!(["1", 2, null])), Some(vec![1, 2]));
         assert_eq!(read::<Vec<i64>>(json!("")), None);
         assert_eq!(read::<Vec<i64>>(json!({"order": [1]})), Some(vec![1]));
-    }
-}
-
-impl<'de> Deserialize<'de> for DateTime {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <DateTime as Lenient>::lenient(d)?.ok_or_else(|| de::Error::custom("expected a time, found an empty value"))
-    }
-}
-
-impl Lenient for crate::Secret {
-    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        Ok(String::lenient(d)?.map(crate::Secret::new))
     }
 }

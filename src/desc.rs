@@ -95,7 +95,11 @@ pub struct ApiDesc {
 
 impl fmt::Debug for ApiDesc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ApiDesc({} {} {})", self.platform, self.name, self.version)
+        write!(
+            f,
+            "ApiDesc({} {} {})",
+            self.platform, self.name, self.version
+        )
     }
 }
 

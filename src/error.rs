@@ -51,13 +51,21 @@ pub struct DecodeError {
 pub enum Error {
     /// The request never completed at the transport level (connect refused, reset, body cut short).
     #[error("{api}: transport error: {message}")]
-    Transport { api: ApiId, message: String, connect: bool },
+    Transport {
+        api: ApiId,
+        message: String,
+        connect: bool,
+    },
     /// No answer within the timeout.
     #[error("{api}: timed out after {timeout_ms} ms")]
     Timeout { api: ApiId, timeout_ms: u64 },
     /// A non-success HTTP status without a recognisable platform error.
     #[error("{api}: HTTP status {status}: {excerpt}")]
-    HttpStatus { api: ApiId, status: u16, excerpt: String },
+    HttpStatus {
+        api: ApiId,
+        status: u16,
+        excerpt: String,
+    },
     /// The platform's error envelope.
     #[error("{} error {}{}: {} ({})", .0.api.platform, .0.code, .0.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(), .0.message, .0.api)]
     Api(ApiError),

@@ -6,6 +6,10 @@
 //! every generated method hands an [`ApiDesc`] and its request to
 //! [`Client::send`], which builds, signs, sends, retries and decodes.
 
+// The error carries the platform envelope by value so callers can match on it; boxing it is a
+// follow-up (noted in docs/decisions.md).
+#![allow(clippy::result_large_err)]
+
 mod client;
 pub mod config;
 #[doc(hidden)]
@@ -18,7 +22,10 @@ pub mod token;
 mod types;
 pub mod wire;
 
-pub use client::{decode, to_params, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply, Reply, RetryPolicy};
+pub use client::{
+    decode, to_params, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply, Reply,
+    RetryPolicy,
+};
 pub use config::Config;
 pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
 pub use error::{ApiError, ApiId, DecodeError, Error, Result};

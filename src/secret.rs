@@ -43,7 +43,14 @@ impl From<String> for Secret {
 
 /// Query keys whose values are credentials or signatures.
 const SECRET_KEYS: &[&str] = &[
-    "access_token", "session", "sign", "_aop_signature", "refresh_token", "client_secret", "app_secret", "code",
+    "access_token",
+    "session",
+    "sign",
+    "_aop_signature",
+    "refresh_token",
+    "client_secret",
+    "app_secret",
+    "code",
 ];
 
 /// A URL with every credential and signature in its query replaced by `***`, for logs and errors.

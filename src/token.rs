@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::wire::{BoxFuture, Body, Transport, WireRequest};
+use crate::wire::{Body, BoxFuture, Transport, WireRequest};
 use crate::HttpMethod;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,18 +37,26 @@ impl fmt::Debug for Token {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Token {
     /// A token without a known expiry.
     pub fn new(access_token: impl Into<Secret>) -> Self {
-        Token { access_token: access_token.into(), refresh_token: None, expires_at_ms: None }
+        Token {
+            access_token: access_token.into(),
+            refresh_token: None,
+            expires_at_ms: None,
+        }
     }
 
     /// True if it expires within `margin`.
     pub fn expires_within(&self, margin: Duration) -> bool {
-        self.expires_at_ms.is_some_and(|at| at - now_ms() <= i64::try_from(margin.as_millis()).unwrap_or(i64::MAX))
+        self.expires_at_ms.is_some_and(|at| {
+            at - now_ms() <= i64::try_from(margin.as_millis()).unwrap_or(i64::MAX)
+        })
     }
 }
 
@@ -63,7 +71,9 @@ pub struct TokenContext<'a> {
 
 impl fmt::Debug for TokenContext<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenContext").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("TokenContext")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -73,18 +83,49 @@ impl TokenContext<'_> {
     }
 
     /// POSTs and returns the JSON answer, mapping every failure to `Error::Auth`.
-    pub async fn post(&self, platform: &str, url: String, content_type: &str, body: Vec<u8>) -> Result<Value> {
-        let req = WireRequest { method: HttpMethod::Post, url, headers: Vec::new(), body: Body::Bytes { content_type: content_type.into(), bytes: body.into() } };
-        let auth = |message: String| Error::Auth { platform: platform.to_owned(), message };
-        let resp = self.transport.send(req, self.timeout).await.map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
-        serde_json::from_slice(&resp.body).map_err(|_| auth(format!("token endpoint answered HTTP {} with a body that is not JSON: {}", resp.status, crate::error::excerpt(&resp.body, 120))))
+    pub async fn post(
+        &self,
+        platform: &str,
+        url: String,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Value> {
+        let req = WireRequest {
+            method: HttpMethod::Post,
+            url,
+            headers: Vec::new(),
+            body: Body::Bytes {
+                content_type: content_type.into(),
+                bytes: body.into(),
+            },
+        };
+        let auth = |message: String| Error::Auth {
+            platform: platform.to_owned(),
+            message,
+        };
+        let resp = self
+            .transport
+            .send(req, self.timeout)
+            .await
+            .map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
+        serde_json::from_slice(&resp.body).map_err(|_| {
+            auth(format!(
+                "token endpoint answered HTTP {} with a body that is not JSON: {}",
+                resp.status,
+                crate::error::excerpt(&resp.body, 120)
+            ))
+        })
     }
 }
 
 /// Obtains tokens. `rejected` is the token the platform just refused (or that
 /// expired), so a provider can use its refresh token.
 pub trait TokenProvider: Send + Sync + fmt::Debug {
-    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>>;
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>>;
 }
 
 /// A fixed token from configuration (Taobao `session`, 1688/Douyin/Doudian `access_token`).
@@ -97,15 +138,26 @@ pub struct StaticToken {
 
 impl StaticToken {
     pub fn new(platform: impl Into<String>, token: impl Into<Secret>) -> Self {
-        StaticToken { platform: platform.into(), token: token.into() }
+        StaticToken {
+            platform: platform.into(),
+            token: token.into(),
+        }
     }
 }
 
 impl TokenProvider for StaticToken {
-    fn fetch<'a>(&'a self, _cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+    fn fetch<'a>(
+        &'a self,
+        _cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
             if rejected.is_some_and(|r| r.access_token == self.token) {
-                return Err(Error::Auth { platform: self.platform.clone(), message: "the configured access token was rejected and cannot be refreshed".into() });
+                return Err(Error::Auth {
+                    platform: self.platform.clone(),
+                    message: "the configured access token was rejected and cannot be refreshed"
+                        .into(),
+                });
             }
             Ok(Token::new(self.token.clone()))
         })
@@ -121,25 +173,49 @@ pub struct YouzanToken {
 }
 
 fn auth_err(platform: &str, body: &Value) -> Error {
-    let code = crate::protocol::text_of(body.get("code")).or_else(|| crate::protocol::text_of(body.pointer("/data/error_code"))).unwrap_or_default();
-    let msg = crate::protocol::text_of(body.get("message")).or_else(|| crate::protocol::text_of(body.pointer("/data/description"))).or_else(|| crate::protocol::text_of(body.get("msg"))).unwrap_or_default();
-    Error::Auth { platform: platform.into(), message: format!("token endpoint refused: code {code}: {msg}") }
+    let code = crate::protocol::text_of(body.get("code"))
+        .or_else(|| crate::protocol::text_of(body.pointer("/data/error_code")))
+        .unwrap_or_default();
+    let msg = crate::protocol::text_of(body.get("message"))
+        .or_else(|| crate::protocol::text_of(body.pointer("/data/description")))
+        .or_else(|| crate::protocol::text_of(body.get("msg")))
+        .unwrap_or_default();
+    Error::Auth {
+        platform: platform.into(),
+        message: format!("token endpoint refused: code {code}: {msg}"),
+    }
 }
 
 impl TokenProvider for YouzanToken {
-    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
             let body = match rejected.and_then(|t| t.refresh_token.as_ref()) {
-                Some(rt) => serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "refresh_token", "refresh_token": rt.expose()}),
-                None => serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "silent", "grant_id": self.grant_id, "refresh": true}),
+                Some(rt) => {
+                    serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "refresh_token", "refresh_token": rt.expose()})
+                }
+                None => {
+                    serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "silent", "grant_id": self.grant_id, "refresh": true})
+                }
             };
             let url = cx.url("https://open.youzanyun.com", "/auth/token");
-            let v = cx.post("youzan", url, "application/json", body.to_string().into_bytes()).await?;
+            let v = cx
+                .post(
+                    "youzan",
+                    url,
+                    "application/json",
+                    body.to_string().into_bytes(),
+                )
+                .await?;
             if v.get("success") != Some(&Value::Bool(true)) {
                 return Err(auth_err("youzan", &v));
             }
             let data = v.get("data").cloned().unwrap_or_default();
-            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("youzan", &v))?;
+            let access = crate::protocol::text_of(data.get("access_token"))
+                .ok_or_else(|| auth_err("youzan", &v))?;
             Ok(Token {
                 access_token: access.into(),
                 refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
@@ -157,18 +233,37 @@ pub struct DouyinClientToken {
 }
 
 impl TokenProvider for DouyinClientToken {
-    fn fetch<'a>(&'a self, cx: TokenContext<'a>, _rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        _rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
             let body = serde_json::json!({"client_key": self.client_key, "client_secret": self.client_secret.expose(), "grant_type": "client_credential"});
             let url = cx.url("https://open.douyin.com", "/oauth/client_token/");
-            let v = cx.post("douyin", url, "application/json", body.to_string().into_bytes()).await?;
+            let v = cx
+                .post(
+                    "douyin",
+                    url,
+                    "application/json",
+                    body.to_string().into_bytes(),
+                )
+                .await?;
             let data = v.get("data").cloned().unwrap_or_default();
             if !crate::protocol::is_zero(data.get("error_code")) {
                 return Err(auth_err("douyin", &v));
             }
-            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("douyin", &v))?;
-            let ttl = data.get("expires_in").and_then(Value::as_i64).unwrap_or(7200);
-            Ok(Token { access_token: access.into(), refresh_token: None, expires_at_ms: Some(now_ms() + ttl * 1000) })
+            let access = crate::protocol::text_of(data.get("access_token"))
+                .ok_or_else(|| auth_err("douyin", &v))?;
+            let ttl = data
+                .get("expires_in")
+                .and_then(Value::as_i64)
+                .unwrap_or(7200);
+            Ok(Token {
+                access_token: access.into(),
+                refresh_token: None,
+                expires_at_ms: Some(now_ms() + ttl * 1000),
+            })
         })
     }
 }
@@ -181,25 +276,78 @@ pub struct DoudianToken {
 }
 
 impl TokenProvider for DoudianToken {
-    fn fetch<'a>(&'a self, cx: TokenContext<'a>, rejected: Option<&'a Token>) -> BoxFuture<'a, Result<Token>> {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
             use crate::protocol::{Param, Protocol};
             let (name, params) = match rejected.and_then(|t| t.refresh_token.as_ref()) {
-                Some(rt) => ("token.refresh", vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", rt.expose().to_owned())]),
-                None => ("token.create", vec![("code", String::new()), ("grant_type", "authorization_self".to_owned()), ("shop_id", self.shop_id.clone())]),
+                Some(rt) => (
+                    "token.refresh",
+                    vec![
+                        ("grant_type", "refresh_token".to_owned()),
+                        ("refresh_token", rt.expose().to_owned()),
+                    ],
+                ),
+                None => (
+                    "token.create",
+                    vec![
+                        ("code", String::new()),
+                        ("grant_type", "authorization_self".to_owned()),
+                        ("shop_id", self.shop_id.clone()),
+                    ],
+                ),
             };
-            let desc = crate::ApiDesc::new("doudian", name, "2", HttpMethod::Post, "https://openapi-fxg.jinritemai.com", "", "", crate::AuthKind::App, false, Vec::new());
-            let params: Vec<Param> = params.into_iter().map(|(k, v)| Param { name: k.into(), value: Value::String(v), location: crate::ParamLocation::Default }).collect();
+            let desc = crate::ApiDesc::new(
+                "doudian",
+                name,
+                "2",
+                HttpMethod::Post,
+                "https://openapi-fxg.jinritemai.com",
+                "",
+                "",
+                crate::AuthKind::App,
+                false,
+                Vec::new(),
+            );
+            let params: Vec<Param> = params
+                .into_iter()
+                .map(|(k, v)| Param {
+                    name: k.into(),
+                    value: Value::String(v),
+                    location: crate::ParamLocation::Default,
+                })
+                .collect();
             let base = cx.base_url.unwrap_or("https://openapi-fxg.jinritemai.com");
-            let call = crate::protocol::Call { api: &desc, base_url: base, params: &params, files: &[], token: None, now: SystemTime::now() };
+            let call = crate::protocol::Call {
+                api: &desc,
+                base_url: base,
+                params: &params,
+                files: &[],
+                token: None,
+                now: SystemTime::now(),
+            };
             let req = self.protocol.build(&call)?;
-            let resp = cx.transport.send(req, cx.timeout).await.map_err(|e| Error::Auth { platform: "doudian".into(), message: format!("token endpoint unreachable: {e:?}") })?;
-            let v: Value = serde_json::from_slice(&resp.body).map_err(|_| Error::Auth { platform: "doudian".into(), message: "token endpoint answered with a body that is not JSON".into() })?;
+            let resp = cx
+                .transport
+                .send(req, cx.timeout)
+                .await
+                .map_err(|e| Error::Auth {
+                    platform: "doudian".into(),
+                    message: format!("token endpoint unreachable: {e:?}"),
+                })?;
+            let v: Value = serde_json::from_slice(&resp.body).map_err(|_| Error::Auth {
+                platform: "doudian".into(),
+                message: "token endpoint answered with a body that is not JSON".into(),
+            })?;
             if crate::protocol::text_of(v.get("code")).as_deref() != Some("10000") {
                 return Err(auth_err("doudian", &v));
             }
             let data = v.get("data").cloned().unwrap_or_default();
-            let access = crate::protocol::text_of(data.get("access_token")).ok_or_else(|| auth_err("doudian", &v))?;
+            let access = crate::protocol::text_of(data.get("access_token"))
+                .ok_or_else(|| auth_err("doudian", &v))?;
             let ttl = data.get("expires_in").and_then(Value::as_i64);
             Ok(Token {
                 access_token: access.into(),
@@ -226,10 +374,18 @@ pub struct MemoryStore {
 
 impl TokenStore for MemoryStore {
     fn load(&self, key: &str) -> Result<Option<Token>> {
-        Ok(self.tokens.lock().map_err(|_| Error::Config("token store poisoned".into()))?.get(key).cloned())
+        Ok(self
+            .tokens
+            .lock()
+            .map_err(|_| Error::Config("token store poisoned".into()))?
+            .get(key)
+            .cloned())
     }
     fn save(&self, key: &str, token: &Token) -> Result<()> {
-        self.tokens.lock().map_err(|_| Error::Config("token store poisoned".into()))?.insert(key.to_owned(), token.clone());
+        self.tokens
+            .lock()
+            .map_err(|_| Error::Config("token store poisoned".into()))?
+            .insert(key.to_owned(), token.clone());
         Ok(())
     }
 }
@@ -246,31 +402,64 @@ pub struct FileStore {
 
 impl FileStore {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileStore { path: path.into(), lock: StdMutex::new(()) }
+        FileStore {
+            path: path.into(),
+            lock: StdMutex::new(()),
+        }
     }
 
     fn read_all(&self) -> Result<BTreeMap<String, Token>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Config(format!("token file {} is not valid: {e}", self.path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Config(format!(
+                    "token file {} is not valid: {e}",
+                    self.path.display()
+                ))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-            Err(e) => Err(Error::Config(format!("cannot read token file {}: {e}", self.path.display()))),
+            Err(e) => Err(Error::Config(format!(
+                "cannot read token file {}: {e}",
+                self.path.display()
+            ))),
         }
     }
 }
 
 impl TokenStore for FileStore {
     fn load(&self, key: &str) -> Result<Option<Token>> {
-        let _g = self.lock.lock().map_err(|_| Error::Config("token store poisoned".into()))?;
+        let _g = self
+            .lock
+            .lock()
+            .map_err(|_| Error::Config("token store poisoned".into()))?;
         Ok(self.read_all()?.remove(key))
     }
 
     fn save(&self, key: &str, token: &Token) -> Result<()> {
-        let _g = self.lock.lock().map_err(|_| Error::Config("token store poisoned".into()))?;
+        let _g = self
+            .lock
+            .lock()
+            .map_err(|_| Error::Config("token store poisoned".into()))?;
         let mut all = self.read_all()?;
         all.insert(key.to_owned(), token.clone());
-        let io = |e: std::io::Error| Error::Config(format!("cannot write token file {}: {e}", self.path.display()));
-        let dir = self.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-        let tmp = dir.join(format!(".{}.tmp{}", self.path.file_name().and_then(|n| n.to_str()).unwrap_or("tokens"), std::process::id()));
+        let io = |e: std::io::Error| {
+            Error::Config(format!(
+                "cannot write token file {}: {e}",
+                self.path.display()
+            ))
+        };
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.tmp{}",
+            self.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("tokens"),
+            std::process::id()
+        ));
         {
             let mut f = std::fs::File::create(&tmp).map_err(io)?;
             let text = serde_json::to_vec_pretty(&all).map_err(|e| Error::Config(e.to_string()))?;
@@ -299,8 +488,20 @@ pub(crate) struct TokenManager {
 }
 
 impl TokenManager {
-    pub(crate) fn new(key: String, provider: Arc<dyn TokenProvider>, store: Arc<dyn TokenStore>, margin: Duration) -> Self {
-        TokenManager { key, provider, store, cached: tokio::sync::Mutex::new(None), margin, fetches: AtomicU64::new(0) }
+    pub(crate) fn new(
+        key: String,
+        provider: Arc<dyn TokenProvider>,
+        store: Arc<dyn TokenStore>,
+        margin: Duration,
+    ) -> Self {
+        TokenManager {
+            key,
+            provider,
+            store,
+            cached: tokio::sync::Mutex::new(None),
+            margin,
+            fetches: AtomicU64::new(0),
+        }
     }
 
     /// A valid token: cached, stored, or freshly fetched (one fetch however many callers wait).

@@ -93,7 +93,11 @@ pub struct File {
 }
 
 impl File {
-    pub fn new(file_name: impl Into<String>, content_type: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
+    pub fn new(
+        file_name: impl Into<String>,
+        content_type: impl Into<String>,
+        bytes: impl Into<bytes::Bytes>,
+    ) -> Self {
         File {
             file_name: file_name.into(),
             content_type: content_type.into(),
@@ -104,7 +108,13 @@ impl File {
 
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "File({:?}, {}, {} bytes)", self.file_name, self.content_type, self.bytes.len())
+        write!(
+            f,
+            "File({:?}, {}, {} bytes)",
+            self.file_name,
+            self.content_type,
+            self.bytes.len()
+        )
     }
 }
 
@@ -125,6 +135,9 @@ mod tests {
         let t = DateTime::parse_beijing("2016-01-01 12:00:00").unwrap();
         assert_eq!(t.epoch_millis(), 1_451_620_800_000);
         assert_eq!(t.to_string(), "2016-01-01 12:00:00");
-        assert_eq!(DateTime::from_epoch_millis(0).to_string(), "1970-01-01 08:00:00");
+        assert_eq!(
+            DateTime::from_epoch_millis(0).to_string(),
+            "1970-01-01 08:00:00"
+        );
     }
 }

@@ -15,9 +15,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[derive(Clone)]
 pub enum Body {
     Empty,
-    Bytes { content_type: String, bytes: bytes::Bytes },
+    Bytes {
+        content_type: String,
+        bytes: bytes::Bytes,
+    },
     /// `multipart/form-data`: text fields then files.
-    Multipart { fields: Vec<(String, String)>, files: Vec<(String, File)> },
+    Multipart {
+        fields: Vec<(String, String)>,
+        files: Vec<(String, File)>,
+    },
 }
 
 impl fmt::Debug for Body {
@@ -25,8 +31,16 @@ impl fmt::Debug for Body {
         // Bodies may carry tokens (Doudian refresh) or secrets (token endpoints): show sizes only.
         match self {
             Body::Empty => f.write_str("Empty"),
-            Body::Bytes { content_type, bytes } => write!(f, "Bytes({content_type}, {} bytes)", bytes.len()),
-            Body::Multipart { fields, files } => write!(f, "Multipart({} fields, {} files)", fields.len(), files.len()),
+            Body::Bytes {
+                content_type,
+                bytes,
+            } => write!(f, "Bytes({content_type}, {} bytes)", bytes.len()),
+            Body::Multipart { fields, files } => write!(
+                f,
+                "Multipart({} fields, {} files)",
+                fields.len(),
+                files.len()
+            ),
         }
     }
 }
@@ -72,7 +86,11 @@ pub enum TransportError {
 
 /// Sends requests. Object-safe so tests and users can swap it.
 pub trait Transport: Send + Sync + fmt::Debug {
-    fn send(&self, request: WireRequest, timeout: Duration) -> BoxFuture<'_, Result<WireResponse, TransportError>>;
+    fn send(
+        &self,
+        request: WireRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<WireResponse, TransportError>>;
 }
 
 /// The default transport: reqwest with rustls.
@@ -86,7 +104,9 @@ impl ReqwestTransport {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .build()
-            .map_err(|e| crate::Error::Config(format!("cannot build the HTTP client: {}", e.without_url())))?;
+            .map_err(|e| {
+                crate::Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
+            })?;
         Ok(ReqwestTransport { client })
     }
 }
@@ -114,16 +134,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl Transport for ReqwestTransport {
-    fn send(&self, request: WireRequest, timeout: Duration) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
+    fn send(
+        &self,
+        request: WireRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
         Box::pin(async move {
-            let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::POST);
+            let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+                .unwrap_or(reqwest::Method::POST);
             let mut rb = self.client.request(method, &request.url).timeout(timeout);
             for (k, v) in &request.headers {
                 rb = rb.header(k, v);
             }
             rb = match request.body {
                 Body::Empty => rb,
-                Body::Bytes { content_type, bytes } => rb.header("content-type", content_type).body(bytes),
+                Body::Bytes {
+                    content_type,
+                    bytes,
+                } => rb.header("content-type", content_type).body(bytes),
                 Body::Multipart { fields, files } => {
                     let mut form = reqwest::multipart::Form::new();
                     for (k, v) in fields {
@@ -133,7 +161,12 @@ impl Transport for ReqwestTransport {
                         let part = reqwest::multipart::Part::bytes(f.bytes.to_vec())
                             .file_name(f.file_name.clone())
                             .mime_str(&f.content_type)
-                            .map_err(|e| TransportError::Io(format!("bad content type of file `{k}`: {}", e.without_url())))?;
+                            .map_err(|e| {
+                                TransportError::Io(format!(
+                                    "bad content type of file `{k}`: {}",
+                                    e.without_url()
+                                ))
+                            })?;
                         form = form.part(k, part);
                     }
                     rb.multipart(form)

@@ -40,7 +40,11 @@ pub fn specs() -> PathBuf {
 }
 
 pub async fn mock() -> MockHandle {
-    MockGateway::new(&specs(), CONFIG).expect("specs and config load").start(([127, 0, 0, 1], 0).into()).await.expect("bind loopback")
+    MockGateway::new(&specs(), CONFIG)
+        .expect("specs and config load")
+        .start(([127, 0, 0, 1], 0).into())
+        .await
+        .expect("bind loopback")
 }
 
 pub fn config_for(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Config {
@@ -59,7 +63,12 @@ pub fn client(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Client {
     config_for(mock, overrides)
         .client_builder()
         .expect("builder")
-        .retry(RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(50), retry_non_idempotent: false })
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            retry_non_idempotent: false,
+        })
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client")

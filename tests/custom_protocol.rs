@@ -39,16 +39,38 @@ impl Protocol for Pinduoduo {
         if let Some(t) = call.token {
             params.push(("access_token".into(), t.into()));
         }
-        params.extend(call.params.iter().filter_map(|p| opengate::protocol::param_text(&p.value).map(|v| (p.name.clone(), v))));
+        params.extend(
+            call.params.iter().filter_map(|p| {
+                opengate::protocol::param_text(&p.value).map(|v| (p.name.clone(), v))
+            }),
+        );
         let sign = self.sign(&params);
         params.push(("sign".into(), sign));
-        let body = params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
-        Ok(WireRequest { method: HttpMethod::Post, url: format!("{}/api/router", call.base_url), headers: vec![], body: Body::Bytes { content_type: "application/x-www-form-urlencoded".into(), bytes: body.into() } })
+        let body = params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        Ok(WireRequest {
+            method: HttpMethod::Post,
+            url: format!("{}/api/router", call.base_url),
+            headers: vec![],
+            body: Body::Bytes {
+                content_type: "application/x-www-form-urlencoded".into(),
+                bytes: body.into(),
+            },
+        })
     }
 
     fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Value) -> Result<DataAt, Failure> {
         if let Some(e) = body.get("error_response") {
-            return Err(Failure { code: e["error_code"].to_string(), sub_code: None, message: e["error_msg"].as_str().unwrap_or_default().into(), request_id: None, kind: FailureKind::Other });
+            return Err(Failure {
+                code: e["error_code"].to_string(),
+                sub_code: None,
+                message: e["error_msg"].as_str().unwrap_or_default().into(),
+                request_id: None,
+                kind: FailureKind::Other,
+            });
         }
         Ok(DataAt::Member("order_sn_list_get_response".into()))
     }
@@ -61,29 +83,64 @@ struct FakePdd {
 }
 
 impl Transport for FakePdd {
-    fn send(&self, request: WireRequest, _timeout: Duration) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
+    fn send(
+        &self,
+        request: WireRequest,
+        _timeout: Duration,
+    ) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
         Box::pin(async move {
-            let Body::Bytes { bytes, .. } = request.body else { return Err(TransportError::Io("no body".into())) };
+            let Body::Bytes { bytes, .. } = request.body else {
+                return Err(TransportError::Io("no body".into()));
+            };
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let mut pairs: Vec<(String, String)> = text.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.into(), v.into())).collect();
-            let sign = pairs.iter().position(|(k, _)| k == "sign").map(|i| pairs.remove(i).1).unwrap_or_default();
+            let mut pairs: Vec<(String, String)> = text
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            let sign = pairs
+                .iter()
+                .position(|(k, _)| k == "sign")
+                .map(|i| pairs.remove(i).1)
+                .unwrap_or_default();
             pairs.sort();
-            let expected = md5_upper(&format!("testSecret{}testSecret", pairs.iter().map(|(k, v)| format!("{k}{v}")).collect::<String>()));
+            let expected = md5_upper(&format!(
+                "testSecret{}testSecret",
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}{v}"))
+                    .collect::<String>()
+            ));
             self.seen.lock().unwrap().push(text);
             let body = if sign == expected {
                 r#"{"order_sn_list_get_response":{"total_count":1}}"#
             } else {
                 r#"{"error_response":{"error_code":10019,"error_msg":"sign error"}}"#
             };
-            Ok(WireResponse { status: 200, body: body.into() })
+            Ok(WireResponse {
+                status: 200,
+                body: body.into(),
+            })
         })
     }
 }
 
 #[test]
 fn official_vector_34() {
-    let pdd = Pinduoduo { client_id: "1".into(), secret: "testSecret".into() };
-    let p = [("access_token", "asd78172s8ds9a921j9qqwda12312w1w21211"), ("client_id", "1"), ("data_type", "XML"), ("order_status", "1"), ("page", "1"), ("page_size", "10"), ("timestamp", "1480411125"), ("type", "pdd.order.number.list.get")];
+    let pdd = Pinduoduo {
+        client_id: "1".into(),
+        secret: "testSecret".into(),
+    };
+    let p = [
+        ("access_token", "asd78172s8ds9a921j9qqwda12312w1w21211"),
+        ("client_id", "1"),
+        ("data_type", "XML"),
+        ("order_status", "1"),
+        ("page", "1"),
+        ("page_size", "10"),
+        ("timestamp", "1480411125"),
+        ("type", "pdd.order.number.list.get"),
+    ];
     let params: Vec<(String, String)> = p.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
     assert_eq!(pdd.sign(&params), "E4DE3ED21002510DED352819E7AE6775");
 }
@@ -93,11 +150,33 @@ async fn a_user_protocol_runs_through_the_one_call_path() {
     let fake = Arc::new(FakePdd::default());
     let client = Client::builder()
         .transport(fake.clone())
-        .platform("pinduoduo", Arc::new(Pinduoduo { client_id: "1".into(), secret: "testSecret".into() }), PlatformOptions::default())
+        .platform(
+            "pinduoduo",
+            Arc::new(Pinduoduo {
+                client_id: "1".into(),
+                secret: "testSecret".into(),
+            }),
+            PlatformOptions::default(),
+        )
         .build()
         .unwrap();
-    let api = ApiDesc::new("pinduoduo", "pdd.order.sn.list.get", "V1", HttpMethod::Post, "https://gw-api.pinduoduo.com", "", "", AuthKind::App, true, vec![]);
-    let params = vec![Param { name: "page".into(), value: Value::from(1), location: opengate::ParamLocation::Default }];
+    let api = ApiDesc::new(
+        "pinduoduo",
+        "pdd.order.sn.list.get",
+        "V1",
+        HttpMethod::Post,
+        "https://gw-api.pinduoduo.com",
+        "",
+        "",
+        AuthKind::App,
+        true,
+        vec![],
+    );
+    let params = vec![Param {
+        name: "page".into(),
+        value: Value::from(1),
+        location: opengate::ParamLocation::Default,
+    }];
     let raw = client.execute(&api, &params, &[]).await.unwrap();
     assert_eq!(raw.data()["total_count"], 1);
     assert!(fake.seen.lock().unwrap()[0].contains("type=pdd.order.sn.list.get"));

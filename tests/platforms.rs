@@ -11,51 +11,125 @@ async fn one_verified_call_per_platform() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
 
-    let r = client.youzan().logistics_expressbyorderno_get_v3_0_0(youzan::logistics_expressbyorderno_get_v3_0_0::Request::new("E1")).await.unwrap();
-    assert_eq!(r.data.as_ref().unwrap().nu.as_deref(), Some("4300000000001"));
+    let r = client
+        .youzan()
+        .logistics_expressbyorderno_get_v3_0_0(
+            youzan::logistics_expressbyorderno_get_v3_0_0::Request::new("E1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.data.as_ref().unwrap().nu.as_deref(),
+        Some("4300000000001")
+    );
     assert_eq!(r.success, Some(true));
 
-    let r = client.taobao().trade_fullinfo_get_v2_0(taobao::trade_fullinfo_get_v2_0::Request::new("tid,payment", 42)).await.unwrap();
+    let r = client
+        .taobao()
+        .trade_fullinfo_get_v2_0(taobao::trade_fullinfo_get_v2_0::Request::new(
+            "tid,payment",
+            42,
+        ))
+        .await
+        .unwrap();
     let trade = r.trade.as_ref().unwrap();
     assert_eq!(trade.payment.unwrap().to_string(), "128.50");
     assert_eq!(trade.orders.as_ref().unwrap().order.len(), 1);
-    assert!(r.raw().get("trade_fullinfo_get_response").is_some(), "raw JSON stays reachable");
+    assert!(
+        r.raw().get("trade_fullinfo_get_response").is_some(),
+        "raw JSON stays reachable"
+    );
 
-    let r = client.alibaba().product_get_v1(alibaba::product_get_v1::Request::new(1, "1688")).await.unwrap();
+    let r = client
+        .alibaba()
+        .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+        .await
+        .unwrap();
     assert_eq!(r.product_info.as_ref().unwrap().product_id, Some(1001));
 
-    let r = client.douyin().alliance_kol_store_list_v1(douyin::alliance_kol_store_list_v1::Request::new("oid", 1, 20)).await.unwrap();
+    let r = client
+        .douyin()
+        .alliance_kol_store_list_v1(douyin::alliance_kol_store_list_v1::Request::new(
+            "oid", 1, 20,
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.products.len(), 1);
-    let r = client.douyin().alliance_product_skus_v1(douyin::alliance_product_skus_v1::Request::new("p1")).await.unwrap();
+    let r = client
+        .douyin()
+        .alliance_product_skus_v1(douyin::alliance_product_skus_v1::Request::new("p1"))
+        .await
+        .unwrap();
     assert_eq!(r.skus.len(), 1);
-    let r = client.douyin().ecom_captain_task_detail_v1(douyin::ecom_captain_task_detail_v1::Request::new("t1")).await.unwrap();
+    let r = client
+        .douyin()
+        .ecom_captain_task_detail_v1(douyin::ecom_captain_task_detail_v1::Request::new("t1"))
+        .await
+        .unwrap();
     assert_eq!(r.task_id.as_deref(), Some("task_id-1"));
 
-    let r = client.doudian().order_search_list_v2(doudian::order_search_list_v2::Request::new(0, 10).order_status(2)).await.unwrap();
+    let r = client
+        .doudian()
+        .order_search_list_v2(doudian::order_search_list_v2::Request::new(0, 10).order_status(2))
+        .await
+        .unwrap();
     assert_eq!(r.shop_order_list.len(), 1);
 
     let reqs = mock.requests();
-    assert!(reqs.iter().all(|r| r.verified), "every call verified: {reqs:#?}");
+    assert!(
+        reqs.iter().all(|r| r.verified),
+        "every call verified: {reqs:#?}"
+    );
     // Douyin: the user token in the header, open_id in the query, the rest in a JSON body.
-    let store = reqs.iter().find(|r| r.api.as_deref() == Some("alliance.kol.store.list")).unwrap();
+    let store = reqs
+        .iter()
+        .find(|r| r.api.as_deref() == Some("alliance.kol.store.list"))
+        .unwrap();
     assert!(store.query.contains(&("open_id".into(), "oid".into())));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&store.body).unwrap(), serde_json::json!({"page": 1, "page_size": 20}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&store.body).unwrap(),
+        serde_json::json!({"page": 1, "page_size": 20})
+    );
     // Youzan: one token fetch served both the token-needing call.
     assert_eq!(mock.tokens_issued("youzan"), 1);
-    assert_eq!(mock.tokens_issued("douyin"), 1, "one client_token for two client-token calls");
-    assert_eq!(mock.tokens_issued("doudian"), 1, "token.create once for the shop");
+    assert_eq!(
+        mock.tokens_issued("douyin"),
+        1,
+        "one client_token for two client-token calls"
+    );
+    assert_eq!(
+        mock.tokens_issued("doudian"),
+        1,
+        "token.create once for the shop"
+    );
 }
 
 #[tokio::test]
 async fn wrong_secret_gives_the_platforms_code() {
     let mock = common::mock().await;
-    let cases: [(&str, &str); 3] = [("taobao", "25"), ("alibaba", "gw.SignatureInvalid"), ("doudian", "40004")];
+    let cases: [(&str, &str); 3] = [
+        ("taobao", "25"),
+        ("alibaba", "gw.SignatureInvalid"),
+        ("doudian", "40004"),
+    ];
     for (platform, code) in cases {
         let client = common::client(&mock, &[(platform, "app_secret", "WRONG")]);
         let err = match platform {
-            "taobao" => client.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.map(|_| ()),
-            "alibaba" => client.alibaba().product_get_v1(alibaba::product_get_v1::Request::new(1, "1688")).await.map(|_| ()),
-            _ => client.doudian().product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1")).await.map(|_| ()),
+            "taobao" => client
+                .taobao()
+                .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+                .await
+                .map(|_| ()),
+            "alibaba" => client
+                .alibaba()
+                .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+                .await
+                .map(|_| ()),
+            _ => client
+                .doudian()
+                .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
+                .await
+                .map(|_| ()),
         }
         .unwrap_err();
         let e = match (platform, &err) {
@@ -85,8 +159,19 @@ async fn youzan_missing_token_and_forged_token_are_rejected() {
 async fn reqwest_free_post(mock: &opengate_mock::MockHandle, path: &str) -> serde_json::Value {
     use opengate::wire::{Body, ReqwestTransport, Transport, WireRequest};
     let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
-    let req = WireRequest { method: opengate::HttpMethod::Post, url: format!("{}{path}", mock.base_url()), headers: vec![], body: Body::Bytes { content_type: "application/json".into(), bytes: "{}".into() } };
-    let resp = t.send(req, std::time::Duration::from_secs(2)).await.unwrap();
+    let req = WireRequest {
+        method: opengate::HttpMethod::Post,
+        url: format!("{}{path}", mock.base_url()),
+        headers: vec![],
+        body: Body::Bytes {
+            content_type: "application/json".into(),
+            bytes: "{}".into(),
+        },
+    };
+    let resp = t
+        .send(req, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
     serde_json::from_slice(&resp.body).unwrap()
 }
 
@@ -94,19 +179,33 @@ async fn reqwest_free_post(mock: &opengate_mock::MockHandle, path: &str) -> serd
 async fn expired_token_refreshes_once_and_retries() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
-    let shop = || client.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new());
+    let shop = || {
+        client
+            .youzan()
+            .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+    };
     shop().await.unwrap();
     mock.expire_tokens();
     mock.clear_requests();
     shop().await.unwrap();
     let reqs = mock.requests();
-    let codes: Vec<_> = reqs.iter().map(|r| (r.api.clone().unwrap_or_default(), r.error.clone())).collect();
+    let codes: Vec<_> = reqs
+        .iter()
+        .map(|r| (r.api.clone().unwrap_or_default(), r.error.clone()))
+        .collect();
     assert_eq!(
         codes,
-        vec![("youzan.shop.get".into(), Some("4202".into())), ("youzan.auth.token".into(), None), ("youzan.shop.get".into(), None)],
+        vec![
+            ("youzan.shop.get".into(), Some("4202".into())),
+            ("youzan.auth.token".into(), None),
+            ("youzan.shop.get".into(), None)
+        ],
         "rejected, one refresh (with the refresh token), one retry"
     );
-    assert!(reqs[1].body.contains("\"refresh_token\""), "refreshed with the refresh token grant");
+    assert!(
+        reqs[1].body.contains("\"refresh_token\""),
+        "refreshed with the refresh token grant"
+    );
     assert_eq!(client.token_fetches("youzan", AuthKind::User), 2);
 }
 
@@ -114,18 +213,34 @@ async fn expired_token_refreshes_once_and_retries() {
 async fn hundred_concurrent_calls_on_an_expired_token_refresh_once() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
-    client.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await.unwrap();
+    client
+        .youzan()
+        .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+        .await
+        .unwrap();
     mock.expire_tokens();
     let issued_before = mock.tokens_issued("youzan");
     let calls = (0..100).map(|_| {
         let c = client.clone();
-        tokio::spawn(async move { c.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await })
+        tokio::spawn(async move {
+            c.youzan()
+                .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+                .await
+        })
     });
     for r in futures::future::join_all(calls).await {
         r.unwrap().unwrap();
     }
-    assert_eq!(mock.tokens_issued("youzan") - issued_before, 1, "exactly one refresh request");
-    let refreshes = mock.requests().iter().filter(|r| r.api.as_deref() == Some("youzan.auth.token")).count();
+    assert_eq!(
+        mock.tokens_issued("youzan") - issued_before,
+        1,
+        "exactly one refresh request"
+    );
+    let refreshes = mock
+        .requests()
+        .iter()
+        .filter(|r| r.api.as_deref() == Some("youzan.auth.token"))
+        .count();
     assert_eq!(refreshes, 2, "the first token and the single refresh");
 }
 
@@ -133,15 +248,34 @@ async fn hundred_concurrent_calls_on_an_expired_token_refresh_once() {
 async fn rate_limited_answer_backs_off_then_succeeds() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
-    for (platform, api) in [("taobao", "taobao.item.seller.get"), ("alibaba", "alibaba.product.get")] {
+    for (platform, api) in [
+        ("taobao", "taobao.item.seller.get"),
+        ("alibaba", "alibaba.product.get"),
+    ] {
         mock.clear_requests();
-        mock.inject(Fault { api: Some(api.into()), kind: FaultKind::RateLimit, times: 1 });
+        mock.inject(Fault {
+            api: Some(api.into()),
+            kind: FaultKind::RateLimit,
+            times: 1,
+        });
         let ok = match platform {
-            "taobao" => client.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.is_ok(),
-            _ => client.alibaba().product_get_v1(alibaba::product_get_v1::Request::new(1, "1688")).await.is_ok(),
+            "taobao" => client
+                .taobao()
+                .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+                .await
+                .is_ok(),
+            _ => client
+                .alibaba()
+                .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+                .await
+                .is_ok(),
         };
         assert!(ok, "{platform} succeeds after backoff");
-        assert_eq!(mock.requests().len(), 2, "{platform}: limited, then retried");
+        assert_eq!(
+            mock.requests().len(),
+            2,
+            "{platform}: limited, then retried"
+        );
     }
 }
 
@@ -149,17 +283,52 @@ async fn rate_limited_answer_backs_off_then_succeeds() {
 async fn server_errors_are_retried_only_when_idempotent() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
-    mock.inject(Fault { api: Some("taobao.item.seller.get".into()), kind: FaultKind::Status { status: 502 }, times: 10 });
-    let err = client.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.unwrap_err();
-    assert!(matches!(err, Error::HttpStatus { status: 502, .. }), "{err:?}");
-    assert_eq!(mock.requests().len(), 3, "a read is retried up to max_attempts");
+    mock.inject(Fault {
+        api: Some("taobao.item.seller.get".into()),
+        kind: FaultKind::Status { status: 502 },
+        times: 10,
+    });
+    let err = client
+        .taobao()
+        .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::HttpStatus { status: 502, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        3,
+        "a read is retried up to max_attempts"
+    );
 
     mock.clear_requests();
-    mock.inject(Fault { api: Some("alliance.store.add".into()), kind: FaultKind::Status { status: 503 }, times: 10 });
-    let req = douyin::alliance_store_add_v1::Request::new("oid", vec![douyin::alliance_store_add_v1::RequestProductsItem::new("p1")]);
-    let err = client.douyin().alliance_store_add_v1(req).await.unwrap_err();
-    assert!(matches!(err, Error::HttpStatus { status: 503, .. }), "{err:?}");
-    let adds = mock.requests().iter().filter(|r| r.api.as_deref() == Some("alliance.store.add")).count();
+    mock.inject(Fault {
+        api: Some("alliance.store.add".into()),
+        kind: FaultKind::Status { status: 503 },
+        times: 10,
+    });
+    let req = douyin::alliance_store_add_v1::Request::new(
+        "oid",
+        vec![douyin::alliance_store_add_v1::RequestProductsItem::new(
+            "p1",
+        )],
+    );
+    let err = client
+        .douyin()
+        .alliance_store_add_v1(req)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::HttpStatus { status: 503, .. }),
+        "{err:?}"
+    );
+    let adds = mock
+        .requests()
+        .iter()
+        .filter(|r| r.api.as_deref() == Some("alliance.store.add"))
+        .count();
     assert_eq!(adds, 1, "a write that reached the server is not resent");
 }
 
@@ -170,28 +339,53 @@ async fn timeout_reset_truncated_and_malformed_answers_are_typed_errors() {
         .client_builder()
         .unwrap()
         .timeout(std::time::Duration::from_millis(300))
-        .retry(opengate::RetryPolicy { max_attempts: 1, ..Default::default() })
+        .retry(opengate::RetryPolicy {
+            max_attempts: 1,
+            ..Default::default()
+        })
         .build()
         .unwrap();
-    let call = || client.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1));
+    let call = || {
+        client
+            .taobao()
+            .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+    };
     let api = Some("taobao.item.seller.get".to_owned());
 
-    mock.inject(Fault { api: api.clone(), kind: FaultKind::Latency { ms: 1500 }, times: 1 });
+    mock.inject(Fault {
+        api: api.clone(),
+        kind: FaultKind::Latency { ms: 1500 },
+        times: 1,
+    });
     assert!(call().await.unwrap_err().is_timeout());
 
-    mock.inject(Fault { api: api.clone(), kind: FaultKind::Reset, times: 1 });
+    mock.inject(Fault {
+        api: api.clone(),
+        kind: FaultKind::Reset,
+        times: 1,
+    });
     let e = call().await.unwrap_err();
     assert!(e.is_transport(), "{e:?}");
 
-    mock.inject(Fault { api: api.clone(), kind: FaultKind::Truncate, times: 1 });
+    mock.inject(Fault {
+        api: api.clone(),
+        kind: FaultKind::Truncate,
+        times: 1,
+    });
     let e = call().await.unwrap_err();
     assert!(e.is_transport(), "{e:?}");
 
-    mock.inject(Fault { api, kind: FaultKind::Malformed, times: 1 });
+    mock.inject(Fault {
+        api,
+        kind: FaultKind::Malformed,
+        times: 1,
+    });
     let e = call().await.unwrap_err();
     match &e {
         Error::Decode(d) => assert_eq!(d.api.name, "taobao.item.seller.get"),
         other => panic!("expected a decode error, got {other:?}"),
     }
-    call().await.expect("the client still works after every fault");
+    call()
+        .await
+        .expect("the client still works after every fault");
 }

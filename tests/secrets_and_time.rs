@@ -24,19 +24,35 @@ impl Write for Captured {
 async fn no_secret_in_debug_or_logs() {
     let logs = Captured::default();
     let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
     // Global, not scoped: callsites first hit by other threads must not cache "no interest".
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("the only subscriber of this test binary");
 
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
     // A successful Youzan call (token in the URL) and a failing Taobao call (wrong session).
-    client.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await.unwrap();
+    client
+        .youzan()
+        .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+        .await
+        .unwrap();
     let bad = common::client(&mock, &[("taobao", "session", "tb-bad-session-XYZ")]);
-    let err = bad.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.unwrap_err();
+    let err = bad
+        .taobao()
+        .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+        .await
+        .unwrap_err();
     assert_eq!(err.api_error().unwrap().code, "27");
 
-    let token = client.token("youzan", opengate::AuthKind::User).await.unwrap();
+    let token = client
+        .token("youzan", opengate::AuthKind::User)
+        .await
+        .unwrap();
     let rendered = format!(
         "{:?}\n{:?}\n{:?}\n{}\n{:?}\n{}",
         client,
@@ -46,18 +62,39 @@ async fn no_secret_in_debug_or_logs() {
         err,
         String::from_utf8_lossy(&logs.0.lock().unwrap())
     );
-    assert!(rendered.contains("opengate.call") && rendered.contains("platform error"), "tracing output was captured:\n{rendered}");
-    let mut secrets: Vec<String> = ["yz-secret-XYZ", "tb-secret-XYZ", "tb-session-XYZ", "tb-bad-session-XYZ", "aop-secret-XYZ", "aop-token-XYZ", "dy-secret-XYZ", "act.dy-user-XYZ", "dd-secret-XYZ"]
-        .map(String::from)
-        .to_vec();
+    assert!(
+        rendered.contains("opengate.call") && rendered.contains("platform error"),
+        "tracing output was captured:\n{rendered}"
+    );
+    let mut secrets: Vec<String> = [
+        "yz-secret-XYZ",
+        "tb-secret-XYZ",
+        "tb-session-XYZ",
+        "tb-bad-session-XYZ",
+        "aop-secret-XYZ",
+        "aop-token-XYZ",
+        "dy-secret-XYZ",
+        "act.dy-user-XYZ",
+        "dd-secret-XYZ",
+    ]
+    .map(String::from)
+    .to_vec();
     secrets.push(token.access_token.expose().to_owned());
     secrets.extend(token.refresh_token.as_ref().map(|t| t.expose().to_owned()));
     // The signatures the client sent.
     for r in mock.requests() {
-        secrets.extend(r.query.iter().filter(|(k, _)| k == "sign" || k == "access_token").map(|(_, v)| v.clone()));
+        secrets.extend(
+            r.query
+                .iter()
+                .filter(|(k, _)| k == "sign" || k == "access_token")
+                .map(|(_, v)| v.clone()),
+        );
     }
     for s in &secrets {
-        assert!(!rendered.contains(s.as_str()), "`{s}` leaked into:\n{rendered}");
+        assert!(
+            !rendered.contains(s.as_str()),
+            "`{s}` leaked into:\n{rendered}"
+        );
     }
 }
 
@@ -67,7 +104,11 @@ fn beijing_timestamps_whatever_the_zone() {
     std::env::set_var("TZ", "America/New_York");
     let now = std::time::SystemTime::now();
     let secs = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let expected = chrono::DateTime::from_timestamp(secs + 8 * 3600, 0).unwrap().naive_utc().format("%Y-%m-%d %H:%M:%S").to_string();
+    let expected = chrono::DateTime::from_timestamp(secs + 8 * 3600, 0)
+        .unwrap()
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
     assert_eq!(opengate::beijing_timestamp(now), expected);
 
     // And the mock, which checks the UTC+8 window of 10 minutes, accepts a real call.
@@ -75,9 +116,23 @@ fn beijing_timestamps_whatever_the_zone() {
     rt.block_on(async {
         let mock = common::mock().await;
         let client = common::client(&mock, &[]);
-        client.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.unwrap();
-        let sent = mock.requests()[0].query.iter().find(|(k, _)| k == "timestamp").unwrap().1.clone();
-        assert_eq!(&sent[..13], &expected[..13], "sent {sent}, Beijing now {expected}");
+        client
+            .taobao()
+            .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+            .await
+            .unwrap();
+        let sent = mock.requests()[0]
+            .query
+            .iter()
+            .find(|(k, _)| k == "timestamp")
+            .unwrap()
+            .1
+            .clone();
+        assert_eq!(
+            &sent[..13],
+            &expected[..13],
+            "sent {sent}, Beijing now {expected}"
+        );
     });
 }
 
@@ -86,24 +141,62 @@ async fn file_store_survives_a_crash_between_refresh_and_save() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tokens.json");
     let store = FileStore::new(&path);
-    let first = Token { access_token: "a1".into(), refresh_token: Some("r1".into()), expires_at_ms: Some(1) };
+    let first = Token {
+        access_token: "a1".into(),
+        refresh_token: Some("r1".into()),
+        expires_at_ms: Some(1),
+    };
     store.save("youzan/app/user", &first).unwrap();
     // A writer killed mid-write leaves a torn temporary file next to the store, never a torn store.
-    std::fs::write(dir.path().join(".tokens.json.tmp999"), b"{\"youzan/app/user\": {\"access_tok").unwrap();
-    assert_eq!(FileStore::new(&path).load("youzan/app/user").unwrap(), Some(first));
+    std::fs::write(
+        dir.path().join(".tokens.json.tmp999"),
+        b"{\"youzan/app/user\": {\"access_tok",
+    )
+    .unwrap();
+    assert_eq!(
+        FileStore::new(&path).load("youzan/app/user").unwrap(),
+        Some(first)
+    );
 
     // Through the client: the rotated refresh token is on disk before the call that got it returns.
     let mock = common::mock().await;
-    let client = common::config_for(&mock, &[("client", "token_file", path.to_str().unwrap())]).client_builder().unwrap().build().unwrap();
-    client.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await.unwrap();
+    let client = common::config_for(&mock, &[("client", "token_file", path.to_str().unwrap())])
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    client
+        .youzan()
+        .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+        .await
+        .unwrap();
     mock.expire_tokens();
-    client.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await.unwrap();
+    client
+        .youzan()
+        .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+        .await
+        .unwrap();
     // "Crash": drop the client without any shutdown, and start over from the file alone.
     drop(client);
-    let saved = FileStore::new(&path).load("youzan/yz-client/42587152/user").unwrap().expect("token saved");
+    let saved = FileStore::new(&path)
+        .load("youzan/yz-client/42587152/user")
+        .unwrap()
+        .expect("token saved");
     assert!(saved.refresh_token.is_some());
     mock.expire_tokens();
-    let reborn = common::config_for(&mock, &[("client", "token_file", path.to_str().unwrap())]).client_builder().unwrap().build().unwrap();
-    reborn.youzan().shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new()).await.expect("the saved refresh token is still the live one");
-    assert_eq!(mock.tokens_issued("youzan"), 3, "silent grant, refresh, refresh from the file");
+    let reborn = common::config_for(&mock, &[("client", "token_file", path.to_str().unwrap())])
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    reborn
+        .youzan()
+        .shop_get_v3_0_0(youzan::shop_get_v3_0_0::Request::new())
+        .await
+        .expect("the saved refresh token is still the live one");
+    assert_eq!(
+        mock.tokens_issued("youzan"),
+        3,
+        "silent grant, refresh, refresh from the file"
+    );
 }

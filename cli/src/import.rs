@@ -7,21 +7,23 @@
 
 fn row_key(cell: &str) -> Option<&'static str> {
     let c = cell.to_ascii_lowercase();
-    Some(if c.contains("名称") || c.contains("(name)") || c == "name" {
-        "name"
-    } else if c.contains("版本") || c.contains("version") {
-        "version"
-    } else if c.contains("鉴权") || c.contains("auth") {
-        "auth"
-    } else if c.contains("请求方法") || c.contains("(method)") || c == "method" {
-        "method"
-    } else if c.contains("请求参数") || c.contains("params") {
-        "params"
-    } else if c.contains("返回参数") || c.contains("response") {
-        "response"
-    } else {
-        return None;
-    })
+    Some(
+        if c.contains("名称") || c.contains("(name)") || c == "name" {
+            "name"
+        } else if c.contains("版本") || c.contains("version") {
+            "version"
+        } else if c.contains("鉴权") || c.contains("auth") {
+            "auth"
+        } else if c.contains("请求方法") || c.contains("(method)") || c == "method" {
+            "method"
+        } else if c.contains("请求参数") || c.contains("params") {
+            "params"
+        } else if c.contains("返回参数") || c.contains("response") {
+            "response"
+        } else {
+            return None;
+        },
+    )
 }
 
 fn yaml_str(s: &str) -> String {
@@ -42,22 +44,48 @@ pub fn doc_table(text: &str, origin: &str) -> Result<String, String> {
             }
         }
     }
-    let get = |k: &str| fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    let name = get("name").ok_or("the doc table has no API name row (e.g. `API名称(name) | youzan.trade.get |`)")?;
-    let version = get("version").ok_or("the doc table has no version row (e.g. `版本(version) | 4.0.0 |`)")?;
-    let method = get("method").unwrap_or_else(|| "POST".into()).to_ascii_uppercase();
-    let auth = match get("auth").unwrap_or_default().to_ascii_lowercase().as_str() {
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| *f == k)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let name = get("name")
+        .ok_or("the doc table has no API name row (e.g. `API名称(name) | youzan.trade.get |`)")?;
+    let version = get("version")
+        .ok_or("the doc table has no version row (e.g. `版本(version) | 4.0.0 |`)")?;
+    let method = get("method")
+        .unwrap_or_else(|| "POST".into())
+        .to_ascii_uppercase();
+    let auth = match get("auth")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "" | "access_token" | "token" | "user" | "需要" => "user",
         "none" | "无" | "免鉴权" | "不需要" => "none",
         "app" | "sign" | "签名" => "app",
-        other => return Err(format!("unknown auth `{other}` in the doc table (expected access_token or none)")),
+        other => {
+            return Err(format!(
+                "unknown auth `{other}` in the doc table (expected access_token or none)"
+            ))
+        }
     };
     let mut out = String::new();
     out.push_str(&format!("# Imported by `opengate import` from {origin}\n"));
-    out.push_str(&format!("name: {}\nversion: {}\nauth: {auth}\nmethod: {method}\n", yaml_str(&name), yaml_str(&version)));
+    out.push_str(&format!(
+        "name: {}\nversion: {}\nauth: {auth}\nmethod: {method}\n",
+        yaml_str(&name),
+        yaml_str(&version)
+    ));
     if let Some(params) = get("params") {
         out.push_str("params:\n");
-        for p in params.split([',', '，', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        for p in params
+            .split([',', '，', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let (pname, ty) = match p.split_once('(') {
                 Some((n, rest)) => (n.trim(), rest.trim_end_matches(')').trim()),
                 None => (p, "string"),
@@ -65,11 +93,17 @@ pub fn doc_table(text: &str, origin: &str) -> Result<String, String> {
             let optional = pname.ends_with('?') || ty.contains("可选") || ty.contains("optional");
             let pname = pname.trim_end_matches('?');
             let ty = ty.split([',', ' ']).next().unwrap_or("string");
-            out.push_str(&format!("  - {{name: {}, type: {}, required: {}}}\n", yaml_str(pname), yaml_str(ty), !optional));
+            out.push_str(&format!(
+                "  - {{name: {}, type: {}, required: {}}}\n",
+                yaml_str(pname),
+                yaml_str(ty),
+                !optional
+            ));
         }
     }
     if let Some(resp) = get("response") {
-        let v: serde_json::Value = serde_json::from_str(&resp).map_err(|e| format!("the response row is not a JSON type map: {e}"))?;
+        let v: serde_json::Value = serde_json::from_str(&resp)
+            .map_err(|e| format!("the response row is not a JSON type map: {e}"))?;
         if !v.is_object() {
             return Err("the response row must be a JSON object of field to type".into());
         }

@@ -1,6 +1,9 @@
 //! `opengate`: check, list and call the APIs of the specs, run the mock gateway,
 //! import doc tables, export OpenAPI.
 
+// `opengate::Error` is large by value (see docs/decisions.md).
+#![allow(clippy::result_large_err)]
+
 mod import;
 mod openapi;
 
@@ -12,7 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "opengate", version, about = "Typed bindings for Chinese e-commerce open platforms: specs, calls, mock gateway")]
+#[command(
+    name = "opengate",
+    version,
+    about = "Typed bindings for Chinese e-commerce open platforms: specs, calls, mock gateway"
+)]
 struct Cli {
     /// The specs folder (default: ./specs, else the project's specs/).
     #[arg(long, global = true)]
@@ -96,7 +103,9 @@ fn display(p: &Path) -> String {
 }
 
 fn load(specs: &Path) -> Result<ir::Corpus, Fail> {
-    opengate_codegen::load(specs, &display(specs)).map(|(_, ir)| ir).map_err(|d| Fail(1, d.to_string()))
+    opengate_codegen::load(specs, &display(specs))
+        .map(|(_, ir)| ir)
+        .map_err(|d| Fail(1, d.to_string()))
 }
 
 fn run(cli: Cli) -> Result<(), Fail> {
@@ -111,22 +120,40 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Command::List { platform } => {
             let corpus = load(&specs)?;
-            for p in corpus.platforms.iter().filter(|p| platform.as_deref().is_none_or(|f| f == p.name)) {
+            for p in corpus
+                .platforms
+                .iter()
+                .filter(|p| platform.as_deref().is_none_or(|f| f == p.name))
+            {
                 for a in &p.apis {
                     println!("{} {} {} {}", p.name, a.name, a.version, a.method);
                 }
             }
             Ok(())
         }
-        Command::Call { api, version, params, body } => call(&specs, cli.config.as_deref(), &api, version.as_deref(), &params, body.as_deref()),
+        Command::Call {
+            api,
+            version,
+            params,
+            body,
+        } => call(
+            &specs,
+            cli.config.as_deref(),
+            &api,
+            version.as_deref(),
+            &params,
+            body.as_deref(),
+        ),
         Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
         Command::Import { file } => {
             let text = if file == "-" {
                 let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Fail(3, format!("cannot read stdin: {e}")))?;
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                    .map_err(|e| Fail(3, format!("cannot read stdin: {e}")))?;
                 s
             } else {
-                std::fs::read_to_string(&file).map_err(|e| Fail(3, format!("cannot read {file}: {e}")))?
+                std::fs::read_to_string(&file)
+                    .map_err(|e| Fail(3, format!("cannot read {file}: {e}")))?
             };
             let yaml = import::doc_table(&text, &file).map_err(|e| Fail(1, e))?;
             print!("{yaml}");
@@ -142,15 +169,26 @@ fn run(cli: Cli) -> Result<(), Fail> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Fail(3, format!("cannot start the async runtime: {e}")))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fail(3, format!("cannot start the async runtime: {e}")))
 }
 
 fn mock(specs: &Path, config: Option<&Path>, listen: &str) -> Result<(), Fail> {
-    let addr: std::net::SocketAddr = listen.parse().map_err(|_| Fail(3, format!("--listen: `{listen}` is not an address like 127.0.0.1:8080")))?;
+    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+        Fail(
+            3,
+            format!("--listen: `{listen}` is not an address like 127.0.0.1:8080"),
+        )
+    })?;
     let config_text = config_text(config)?;
     let gw = opengate_mock::MockGateway::new(specs, &config_text).map_err(|e| Fail(3, e))?;
     runtime()?.block_on(async move {
-        let handle = gw.start(addr).await.map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
+        let handle = gw
+            .start(addr)
+            .await
+            .map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
         println!("listening on {}", handle.base_url());
         use std::io::Write;
         let _ = std::io::stdout().flush();
@@ -171,7 +209,10 @@ fn config_text(config: Option<&Path>) -> Result<String, Fail> {
     match std::fs::read_to_string(&path) {
         Ok(t) => Ok(t),
         Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(Fail(3, format!("cannot read config {}: {e}", path.display()))),
+        Err(e) => Err(Fail(
+            3,
+            format!("cannot read config {}: {e}", path.display()),
+        )),
     }
 }
 
@@ -190,32 +231,79 @@ fn desc_of(api: &ir::Api) -> ApiDesc {
         ir::Auth::User => AuthKind::User,
         ir::Auth::Client => AuthKind::Client,
     };
-    let params = api.params.iter().filter(|f| f.location != ir::Location::Default).map(|f| ParamSpec { name: f.wire.clone().into(), location: loc(f.location) }).collect();
-    ApiDesc::new(&api.platform, &api.name, &api.version, HttpMethod::parse(&api.method).unwrap_or(HttpMethod::Post), &api.base_url, &api.path, &api.namespace, auth, api.idempotent, params)
+    let params = api
+        .params
+        .iter()
+        .filter(|f| f.location != ir::Location::Default)
+        .map(|f| ParamSpec {
+            name: f.wire.clone().into(),
+            location: loc(f.location),
+        })
+        .collect();
+    ApiDesc::new(
+        &api.platform,
+        &api.name,
+        &api.version,
+        HttpMethod::parse(&api.method).unwrap_or(HttpMethod::Post),
+        &api.base_url,
+        &api.path,
+        &api.namespace,
+        auth,
+        api.idempotent,
+        params,
+    )
 }
 
 /// Converts a `-p key=value` text to the param's JSON type.
 fn typed(f: &ir::FieldIr, text: &str) -> Result<Value, String> {
     let bad = |what: &str| format!("param `{}` must be {what}, got `{text}`", f.wire);
     Ok(match &f.ty {
-        TyIr::String | TyIr::Secret | TyIr::Decimal | TyIr::DateTime => Value::String(text.to_owned()),
+        TyIr::String | TyIr::Secret | TyIr::Decimal | TyIr::DateTime => {
+            Value::String(text.to_owned())
+        }
         TyIr::I64 => Value::from(text.trim().parse::<i64>().map_err(|_| bad("an integer"))?),
-        TyIr::F64 => serde_json::Number::from_f64(text.trim().parse::<f64>().map_err(|_| bad("a number"))?).map(Value::Number).ok_or_else(|| bad("a finite number"))?,
+        TyIr::F64 => {
+            serde_json::Number::from_f64(text.trim().parse::<f64>().map_err(|_| bad("a number"))?)
+                .map(Value::Number)
+                .ok_or_else(|| bad("a finite number"))?
+        }
         TyIr::Bool => Value::Bool(match text.trim() {
             "true" | "1" => true,
             "false" | "0" => false,
             _ => return Err(bad("true or false")),
         }),
-        TyIr::File => return Err(format!("param `{}` is a file upload, which `opengate call` does not send", f.wire)),
-        TyIr::Json | TyIr::Vec(_) | TyIr::Struct(_) => serde_json::from_str(text).map_err(|_| bad("JSON"))?,
+        TyIr::File => {
+            return Err(format!(
+                "param `{}` is a file upload, which `opengate call` does not send",
+                f.wire
+            ))
+        }
+        TyIr::Json | TyIr::Vec(_) | TyIr::Struct(_) => {
+            serde_json::from_str(text).map_err(|_| bad("JSON"))?
+        }
     })
 }
 
-fn call(specs: &Path, config: Option<&Path>, name: &str, version: Option<&str>, raw: &[String], body: Option<&str>) -> Result<(), Fail> {
+fn call(
+    specs: &Path,
+    config: Option<&Path>,
+    name: &str,
+    version: Option<&str>,
+    raw: &[String],
+    body: Option<&str>,
+) -> Result<(), Fail> {
     let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
-    let mut matches: Vec<&ir::Api> = corpus.platforms.iter().flat_map(|p| &p.apis).filter(|a| a.name == name).collect();
+    let mut matches: Vec<&ir::Api> = corpus
+        .platforms
+        .iter()
+        .flat_map(|p| &p.apis)
+        .filter(|a| a.name == name)
+        .collect();
     if matches.is_empty() {
-        return Err(Fail(3, format!("unknown API `{name}` (see `opengate list`)")));
+        return Err(Fail(
+            3,
+            format!("unknown API `{name}` (see `opengate list`)"),
+        ));
     }
     if let Some(v) = version {
         matches.retain(|a| a.version == v);
@@ -225,7 +313,13 @@ fn call(specs: &Path, config: Option<&Path>, name: &str, version: Option<&str>, 
     }
     if matches.len() > 1 {
         let vs: Vec<&str> = matches.iter().map(|a| a.version.as_str()).collect();
-        return Err(Fail(3, format!("API `{name}` has several versions ({}): pass --version", vs.join(", "))));
+        return Err(Fail(
+            3,
+            format!(
+                "API `{name}` has several versions ({}): pass --version",
+                vs.join(", ")
+            ),
+        ));
     }
     let api = matches[0];
     let mut values = serde_json::Map::new();
@@ -236,30 +330,64 @@ fn call(specs: &Path, config: Option<&Path>, name: &str, version: Option<&str>, 
         }
     }
     for kv in raw {
-        let (k, v) = kv.split_once('=').ok_or_else(|| Fail(3, format!("-p `{kv}`: expected key=value")))?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Fail(3, format!("-p `{kv}`: expected key=value")))?;
         let f = api.params.iter().find(|f| f.wire == k).ok_or_else(|| {
             let known: Vec<&str> = api.params.iter().map(|f| f.wire.as_str()).collect();
-            Fail(3, format!("API `{name}` has no param `{k}` (params: {})", known.join(", ")))
+            Fail(
+                3,
+                format!(
+                    "API `{name}` has no param `{k}` (params: {})",
+                    known.join(", ")
+                ),
+            )
         })?;
         values.insert(k.to_owned(), typed(f, v).map_err(|e| Fail(3, e))?);
     }
-    if let Some(missing) = api.params.iter().find(|f| f.required && !values.contains_key(&f.wire)) {
-        return Err(Fail(3, format!("missing required param `{}` of `{name}`", missing.wire)));
+    if let Some(missing) = api
+        .params
+        .iter()
+        .find(|f| f.required && !values.contains_key(&f.wire))
+    {
+        return Err(Fail(
+            3,
+            format!("missing required param `{}` of `{name}`", missing.wire),
+        ));
     }
     let desc = desc_of(api);
-    let params: Vec<opengate::protocol::Param> =
-        values.into_iter().map(|(name, value)| opengate::protocol::Param { location: desc.location_of(&name), name, value }).collect();
+    let params: Vec<opengate::protocol::Param> = values
+        .into_iter()
+        .map(|(name, value)| opengate::protocol::Param {
+            location: desc.location_of(&name),
+            name,
+            value,
+        })
+        .collect();
     let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
     runtime()?.block_on(async move {
-        let client = config.client_builder().and_then(|b| b.build()).map_err(|e| Fail(3, e.to_string()))?;
+        let client = config
+            .client_builder()
+            .and_then(|b| b.build())
+            .map_err(|e| Fail(3, e.to_string()))?;
         match client.execute(&desc, &params, &[]).await {
             Ok(raw) => {
-                println!("{}", serde_json::to_string_pretty(raw.data()).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(raw.data()).unwrap_or_default()
+                );
                 Ok(())
             }
             Err(opengate::Error::Api(e)) => {
-                let sub = e.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-                Err(Fail(2, format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message)))
+                let sub = e
+                    .sub_code
+                    .as_deref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default();
+                Err(Fail(
+                    2,
+                    format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message),
+                ))
             }
             Err(e) => Err(Fail(3, e.to_string())),
         }

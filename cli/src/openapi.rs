@@ -11,13 +11,23 @@ use serde_json::{json, Map, Value};
 pub fn document(c: &Corpus, platform: Option<&str>) -> Value {
     let mut paths = Map::new();
     let mut tags = Vec::new();
-    for p in c.platforms.iter().filter(|p| platform.is_none_or(|f| f == p.name)) {
+    for p in c
+        .platforms
+        .iter()
+        .filter(|p| platform.is_none_or(|f| f == p.name))
+    {
         tags.push(json!({"name": p.name, "description": p.title.clone().unwrap_or_default()}));
         for a in &p.apis {
             let mut op = Map::new();
-            op.insert("operationId".into(), json!(format!("{}_{}", p.name, a.module)));
+            op.insert(
+                "operationId".into(),
+                json!(format!("{}_{}", p.name, a.module)),
+            );
             op.insert("tags".into(), json!([p.name]));
-            op.insert("summary".into(), json!(a.summary.clone().unwrap_or_else(|| a.name.clone())));
+            op.insert(
+                "summary".into(),
+                json!(a.summary.clone().unwrap_or_else(|| a.name.clone())),
+            );
             if let Some(d) = &a.description {
                 op.insert("description".into(), json!(d));
             }
@@ -26,13 +36,19 @@ pub fn document(c: &Corpus, platform: Option<&str>) -> Value {
                 op.insert("parameters".into(), Value::Array(params));
             }
             if let Some(b) = body {
-                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": b}}}));
+                op.insert(
+                    "requestBody".into(),
+                    json!({"required": true, "content": {"application/json": {"schema": b}}}),
+                );
             }
             op.insert("responses".into(), json!({"200": {"description": "the response data", "content": {"application/json": {"schema": object(&a.response, a)}}}}));
             op.insert("x-opengate-api".into(), json!({"name": a.name, "version": a.version, "auth": a.auth.as_str(), "host": a.base_url, "path": a.path, "protocol": p.protocol}));
             let mut item = Map::new();
             item.insert(a.method.to_ascii_lowercase(), Value::Object(op));
-            paths.insert(format!("/{}/{}/{}", p.name, a.name, a.version), Value::Object(item));
+            paths.insert(
+                format!("/{}/{}/{}", p.name, a.name, a.version),
+                Value::Object(item),
+            );
         }
     }
     json!({
@@ -65,7 +81,8 @@ fn params(a: &Api) -> (Vec<Value>, Option<Value>) {
             }
         }
     }
-    let body = (!body.is_empty()).then(|| json!({"type": "object", "properties": body, "required": required}));
+    let body = (!body.is_empty())
+        .then(|| json!({"type": "object", "properties": body, "required": required}));
     (out, body)
 }
 
@@ -89,15 +106,26 @@ fn ty(t: &TyIr, a: &Api) -> Value {
         TyIr::Bool => json!({"type": "boolean"}),
         TyIr::F64 => json!({"type": "number", "format": "double"}),
         TyIr::Decimal => json!({"type": ["string", "number"], "format": "decimal"}),
-        TyIr::DateTime => json!({"type": ["string", "integer"], "description": "yyyy-MM-dd HH:mm:ss (UTC+8) or epoch ms"}),
+        TyIr::DateTime => {
+            json!({"type": ["string", "integer"], "description": "yyyy-MM-dd HH:mm:ss (UTC+8) or epoch ms"})
+        }
         TyIr::Json => json!({}),
         TyIr::File => json!({"type": "string", "format": "binary"}),
         TyIr::Vec(inner) => json!({"type": "array", "items": ty(inner, a)}),
-        TyIr::Struct(name) => a.request_types.iter().chain(&a.response_types).find(|s| &s.ident == name).map_or(json!({"type": "object"}), |s| object(s, a)),
+        TyIr::Struct(name) => a
+            .request_types
+            .iter()
+            .chain(&a.response_types)
+            .find(|s| &s.ident == name)
+            .map_or(json!({"type": "object"}), |s| object(s, a)),
     }
 }
 
 fn object(s: &StructIr, a: &Api) -> Value {
-    let props: Map<String, Value> = s.fields.iter().map(|f| (f.wire.clone(), schema(f, a))).collect();
+    let props: Map<String, Value> = s
+        .fields
+        .iter()
+        .map(|f| (f.wire.clone(), schema(f, a)))
+        .collect();
     json!({"type": "object", "properties": props})
 }

@@ -47,7 +47,8 @@ impl Diagnostics {
         });
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// True when there are no problems.
+    pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 

@@ -40,7 +40,10 @@ pub fn platform(p: &Platform) -> syn::File {
     let acc_doc = doc(&[
         format!("The {title} APIs, borrowed from an [`opengate::Client`](::opengate::Client)."),
         String::new(),
-        format!("Obtained with `client.{}()` (see [`crate::ClientExt`]).", p.name),
+        format!(
+            "Obtained with `client.{}()` (see [`crate::ClientExt`]).",
+            p.name
+        ),
     ]);
     items.extend(quote! {
         #acc_doc
@@ -63,7 +66,11 @@ pub fn root(c: &Corpus, include_prefix: &str) -> syn::File {
         let m = ident(&p.module);
         let file = format!("{include_prefix}{}.rs", p.name);
         let title = p.title.clone().unwrap_or_else(|| p.name.clone());
-        let mut lines = vec![format!("{title}: {} APIs, protocol `{}`.", p.apis.len(), p.protocol)];
+        let mut lines = vec![format!(
+            "{title}: {} APIs, protocol `{}`.",
+            p.apis.len(),
+            p.protocol
+        )];
         if let Some(d) = &p.description {
             lines.push(String::new());
             lines.extend(d.lines().map(str::to_owned));
@@ -112,11 +119,30 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
         lines.extend(d.lines().map(str::to_owned));
         lines.push(String::new());
     }
-    lines.push(format!("- API: {} version {}", code(&api.name), code(&api.version)));
+    lines.push(format!(
+        "- API: {} version {}",
+        code(&api.name),
+        code(&api.version)
+    ));
     lines.push(format!("- Auth: {}", code(api.auth.as_str())));
-    let path = if api.path.is_empty() { "(protocol default)".to_owned() } else { code(&api.path) };
-    lines.push(format!("- HTTP: {} {} {path}", code(&api.method), code(&api.base_url)));
-    lines.push(format!("- Retried on transient failure: {}", if api.idempotent { "yes (idempotent)" } else { "no" }));
+    let path = if api.path.is_empty() {
+        "(protocol default)".to_owned()
+    } else {
+        code(&api.path)
+    };
+    lines.push(format!(
+        "- HTTP: {} {} {path}",
+        code(&api.method),
+        code(&api.base_url)
+    ));
+    lines.push(format!(
+        "- Retried on transient failure: {}",
+        if api.idempotent {
+            "yes (idempotent)"
+        } else {
+            "no"
+        }
+    ));
     if let Some(u) = &api.doc_url {
         lines.push(format!("- Platform docs: <{u}>"));
     }
@@ -126,31 +152,51 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
 fn api_module(api: &Api) -> TokenStream {
     let m = ident(&api.module);
     let d = doc(&api_doc_lines(api));
-    let (platform, name, version, base, path, ns) =
-        (&api.platform, &api.name, &api.version, &api.base_url, &api.path, &api.namespace);
-    let auth = format_ident!("{}", match api.auth {
-        Auth::None => "None",
-        Auth::App => "App",
-        Auth::User => "User",
-        Auth::Client => "Client",
-    });
+    let (platform, name, version, base, path, ns) = (
+        &api.platform,
+        &api.name,
+        &api.version,
+        &api.base_url,
+        &api.path,
+        &api.namespace,
+    );
+    let auth = format_ident!(
+        "{}",
+        match api.auth {
+            Auth::None => "None",
+            Auth::App => "App",
+            Auth::User => "User",
+            Auth::Client => "Client",
+        }
+    );
     let http = format_ident!("{}", {
         let mut s = api.method.to_ascii_lowercase();
         s[..1].make_ascii_uppercase();
         s
     });
     let idem = api.idempotent;
-    let locs: Vec<TokenStream> = api.params.iter().filter(|f| f.location != Location::Default).map(|f| {
-        let w = &f.wire;
-        let l = format_ident!("{}", {
-            let mut s = f.location.as_str().to_owned();
-            s[..1].make_ascii_uppercase();
-            s
-        });
-        quote!(::opengate::__private::param(#w, ::opengate::ParamLocation::#l))
-    }).collect();
+    let locs: Vec<TokenStream> = api
+        .params
+        .iter()
+        .filter(|f| f.location != Location::Default)
+        .map(|f| {
+            let w = &f.wire;
+            let l = format_ident!("{}", {
+                let mut s = f.location.as_str().to_owned();
+                s[..1].make_ascii_uppercase();
+                s
+            });
+            quote!(::opengate::__private::param(#w, ::opengate::ParamLocation::#l))
+        })
+        .collect();
     let n_locs = proc_macro2::Literal::usize_unsuffixed(locs.len());
-    let request = request_struct(&StructIr { ident: "Request".into(), fields: api.params.clone() }, true);
+    let request = request_struct(
+        &StructIr {
+            ident: "Request".into(),
+            fields: api.params.clone(),
+        },
+        true,
+    );
     let req_nested = api.request_types.iter().map(|s| request_struct(s, false));
     let response = response_struct(&api.response);
     let resp_nested = api.response_types.iter().map(response_struct);
@@ -204,9 +250,16 @@ fn field_doc(f: &FieldIr, is_param: bool) -> TokenStream {
         lines.extend(d.lines().map(str::to_owned));
         lines.push(String::new());
     }
-    let mut facts = vec![format!("wire name {}", code(&f.wire)), format!("type {}", code(&f.spec_ty))];
+    let mut facts = vec![
+        format!("wire name {}", code(&f.wire)),
+        format!("type {}", code(&f.spec_ty)),
+    ];
     if is_param {
-        facts.push(if f.required { "required".into() } else { "optional".into() });
+        facts.push(if f.required {
+            "required".into()
+        } else {
+            "optional".into()
+        });
         if f.location != Location::Default {
             facts.push(format!("in {}", f.location.as_str()));
         }
@@ -266,22 +319,46 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
         let w = &f.wire;
         let d = field_doc(f, true);
         let t = req_ty(&f.ty);
-        let rename = if f.ident.trim_start_matches("r#") == w { quote!() } else { quote!(#[serde(rename = #w)]) };
-        let skip = if f.ty == TyIr::File { quote!(#[serde(skip)]) } else { quote!() };
+        let rename = if f.ident.trim_start_matches("r#") == w {
+            quote!()
+        } else {
+            quote!(#[serde(rename = #w)])
+        };
+        let skip = if f.ty == TyIr::File {
+            quote!(#[serde(skip)])
+        } else {
+            quote!()
+        };
         let (arg_ty, conv) = if f.ty == TyIr::String {
-            (quote!(impl ::std::convert::Into<::std::string::String>), quote!(#i.into()))
+            (
+                quote!(impl ::std::convert::Into<::std::string::String>),
+                quote!(#i.into()),
+            )
         } else if f.ty == TyIr::Secret {
-            (quote!(impl ::std::convert::Into<::opengate::Secret>), quote!(#i.into()))
+            (
+                quote!(impl ::std::convert::Into<::opengate::Secret>),
+                quote!(#i.into()),
+            )
         } else {
             (t.clone(), quote!(#i))
         };
         if f.required {
             fields.extend(quote! { #d #rename #skip pub #i: #t, });
             args.push(quote!(#i: #arg_ty));
-            inits.push(quote!(#i: #conv));
+            let is_conversion = matches!(f.ty, TyIr::String | TyIr::Secret);
+            inits.push(if is_conversion {
+                quote!(#i: #conv)
+            } else {
+                quote!(#i)
+            });
         } else {
-            let skip_none = if f.ty == TyIr::File { quote!() } else { quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]) };
-            fields.extend(quote! { #d #rename #skip #skip_none pub #i: ::std::option::Option<#t>, });
+            let skip_none = if f.ty == TyIr::File {
+                quote!()
+            } else {
+                quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
+            };
+            fields
+                .extend(quote! { #d #rename #skip #skip_none pub #i: ::std::option::Option<#t>, });
             inits.push(quote!(#i: ::std::option::Option::None));
             let sd = format!(" Sets `{w}` (optional).");
             setters.extend(quote! {
@@ -333,8 +410,16 @@ fn response_struct(s: &StructIr) -> TokenStream {
         let w = &f.wire;
         let d = field_doc(f, false);
         let t = resp_ty(&f.ty);
-        let rename = if f.ident.trim_start_matches("r#") == w { quote!() } else { quote!(rename = #w,) };
-        let with = if matches!(f.ty, TyIr::Vec(_)) { "::opengate::__private::de::vec" } else { "::opengate::__private::de::opt" };
+        let rename = if f.ident.trim_start_matches("r#") == w {
+            quote!()
+        } else {
+            quote!(rename = #w,)
+        };
+        let with = if matches!(f.ty, TyIr::Vec(_)) {
+            "::opengate::__private::de::vec"
+        } else {
+            "::opengate::__private::de::opt"
+        };
         quote! { #d #[serde(#rename default, deserialize_with = #with)] pub #i: #t, }
     });
     let sdoc = if s.ident == "Response" {
@@ -356,7 +441,10 @@ fn client_method(api: &Api) -> TokenStream {
     let m = ident(&api.module);
     let mut lines = api_doc_lines(api);
     lines.push(String::new());
-    lines.push(format!("Request: [`{0}::Request`]; response: [`{0}::Response`].", api.module.trim_start_matches("r#")));
+    lines.push(format!(
+        "Request: [`{0}::Request`]; response: [`{0}::Response`].",
+        api.module.trim_start_matches("r#")
+    ));
     let d = doc(&lines);
     quote! {
         #d

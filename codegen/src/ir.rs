@@ -141,15 +141,29 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
 
     for p in &corpus.platforms {
         if p.name.value != p.folder {
-            d.push(&p.name.pos, format!("platform `{}` is in folder `{}`: the name must match its folder", p.name.value, p.folder));
+            d.push(
+                &p.name.pos,
+                format!(
+                    "platform `{}` is in folder `{}`: the name must match its folder",
+                    p.name.value, p.folder
+                ),
+            );
         }
         if let Some(first) = seen_platform.get(&p.folder) {
-            d.push(&p.pos, format!("platform `{}` is defined twice (first at {first})", p.folder));
+            d.push(
+                &p.pos,
+                format!(
+                    "platform `{}` is defined twice (first at {first})",
+                    p.folder
+                ),
+            );
             continue;
         }
         seen_platform.insert(p.folder.clone(), p.pos.clone());
         let valid_name = !p.folder.is_empty()
-            && p.folder.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && p.folder
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !p.folder.starts_with(|c: char| c.is_ascii_digit());
         if !valid_name {
             d.push(&p.name.pos, format!("platform name `{}` must be lower-case letters, digits and `_`, starting with a letter", p.folder));
@@ -160,7 +174,13 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
         let mut hosts = Vec::new();
         for (k, v) in &p.hosts {
             if !(v.value.starts_with("http://") || v.value.starts_with("https://")) {
-                d.push(&v.pos, format!("host `{}` must be an http:// or https:// URL, found `{}`", k.value, v.value));
+                d.push(
+                    &v.pos,
+                    format!(
+                        "host `{}` must be an http:// or https:// URL, found `{}`",
+                        k.value, v.value
+                    ),
+                );
             }
             hosts.push((k.value.clone(), v.value.trim_end_matches('/').to_owned()));
         }
@@ -185,12 +205,28 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
     let mut seen_api: BTreeMap<(String, String, String), Pos> = BTreeMap::new();
     for a in &corpus.apis {
         let Some(platform) = platforms.get_mut(&a.platform) else {
-            d.push(&a.pos, format!("unknown platform `{}`: there is no `{}/platform.yaml`", a.platform, a.platform));
+            d.push(
+                &a.pos,
+                format!(
+                    "unknown platform `{}`: there is no `{}/platform.yaml`",
+                    a.platform, a.platform
+                ),
+            );
             continue;
         };
-        let key = (a.platform.clone(), a.name.value.clone(), a.version.value.clone());
+        let key = (
+            a.platform.clone(),
+            a.name.value.clone(),
+            a.version.value.clone(),
+        );
         if let Some(first) = seen_api.get(&key) {
-            d.push(&a.name.pos, format!("duplicate API `{}` version {} (first defined at {first})", a.name.value, a.version.value));
+            d.push(
+                &a.name.pos,
+                format!(
+                    "duplicate API `{}` version {} (first defined at {first})",
+                    a.name.value, a.version.value
+                ),
+            );
             continue;
         }
         seen_api.insert(key, a.name.pos.clone());
@@ -200,7 +236,8 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
     }
 
     for p in platforms.values_mut() {
-        p.apis.sort_by(|x, y| (&x.name, &x.version).cmp(&(&y.name, &y.version)));
+        p.apis
+            .sort_by(|x, y| (&x.name, &x.version).cmp(&(&y.name, &y.version)));
         let mut namer = Namer::default();
         for api in &mut p.apis {
             api.module = namer.claim(api.module.clone());
@@ -208,7 +245,9 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
     }
 
     if d.is_empty() {
-        Ok(Corpus { platforms: platforms.into_values().collect() })
+        Ok(Corpus {
+            platforms: platforms.into_values().collect(),
+        })
     } else {
         Err(d.sorted())
     }
@@ -217,21 +256,47 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
 /// `3.0.0` -> `3_0_0`: versions always follow a `_v`, so a leading digit is fine.
 fn version_ident(v: &str) -> String {
     v.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 fn valid_wire_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
 }
 
 fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
     let before = d.len();
     if !valid_wire_name(&a.name.value) {
-        d.push(&a.name.pos, format!("`name` must be letters, digits and `. _ - /`, found `{}`", a.name.value));
+        d.push(
+            &a.name.pos,
+            format!(
+                "`name` must be letters, digits and `. _ - /`, found `{}`",
+                a.name.value
+            ),
+        );
     }
-    if a.version.value.trim().is_empty() || !a.version.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-') {
-        d.push(&a.version.pos, format!("`version` must be letters, digits and `.`, found `{}`", a.version.value));
+    if a.version.value.trim().is_empty()
+        || !a
+            .version
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+    {
+        d.push(
+            &a.version.pos,
+            format!(
+                "`version` must be letters, digits and `.`, found `{}`",
+                a.version.value
+            ),
+        );
     }
     let auth = match a.auth.value.as_str() {
         "none" => Auth::None,
@@ -239,21 +304,41 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         "user" => Auth::User,
         "client" => Auth::Client,
         other => {
-            d.push(&a.auth.pos, format!("unknown auth scheme `{other}`, expected one of: none, app, user, client"));
+            d.push(
+                &a.auth.pos,
+                format!("unknown auth scheme `{other}`, expected one of: none, app, user, client"),
+            );
             Auth::None
         }
     };
     let method = a.method.value.to_ascii_uppercase();
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
-        d.push(&a.method.pos, format!("unknown HTTP method `{}`, expected one of: GET, POST, PUT, DELETE, PATCH", a.method.value));
+        d.push(
+            &a.method.pos,
+            format!(
+                "unknown HTTP method `{}`, expected one of: GET, POST, PUT, DELETE, PATCH",
+                a.method.value
+            ),
+        );
     }
-    let host_key = a.host.as_ref().map_or("default", |h| h.value.as_str()).to_owned();
+    let host_key = a
+        .host
+        .as_ref()
+        .map_or("default", |h| h.value.as_str())
+        .to_owned();
     let base_url = match p.hosts.iter().find(|(k, _)| *k == host_key) {
         Some((_, url)) => url.clone(),
         None => {
             let pos = a.host.as_ref().map_or(&a.pos, |h| &h.pos);
             let known: Vec<&str> = p.hosts.iter().map(|(k, _)| k.as_str()).collect();
-            d.push(pos, format!("unknown host `{host_key}` for platform `{}`, expected one of: {}", p.name, known.join(", ")));
+            d.push(
+                pos,
+                format!(
+                    "unknown host `{host_key}` for platform `{}`, expected one of: {}",
+                    p.name,
+                    known.join(", ")
+                ),
+            );
             String::new()
         }
     };
@@ -262,7 +347,10 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
     let mut seen: BTreeMap<&str, &Pos> = BTreeMap::new();
     for f in &a.params {
         if let Some(first) = seen.get(f.name.as_str()) {
-            d.push(&f.pos, format!("duplicate param `{}` (first at {first})", f.name));
+            d.push(
+                &f.pos,
+                format!("duplicate param `{}` (first at {first})", f.name),
+            );
         } else {
             seen.insert(&f.name, &f.pos);
         }
@@ -277,15 +365,27 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
     if let Some(pp) = &a.path {
         match parse_template(&pp.value) {
             Ok(names) => placeholders = names,
-            Err(msg) => d.push(&pp.pos, format!("invalid path template `{}`: {msg}", pp.value)),
+            Err(msg) => d.push(
+                &pp.pos,
+                format!("invalid path template `{}`: {msg}", pp.value),
+            ),
         }
     }
     const SYSTEM: &[&str] = &["name", "version", "namespace", "app_key"];
     for ph in &placeholders {
-        let is_param = a.params.iter().any(|f| &f.name == ph && f.location.as_ref().is_some_and(|l| l.value == "path"));
+        let is_param = a
+            .params
+            .iter()
+            .any(|f| &f.name == ph && f.location.as_ref().is_some_and(|l| l.value == "path"));
         if !is_param && !SYSTEM.contains(&ph.as_str()) {
             let pos = &a.path.as_ref().map_or(&a.pos, |p| &p.pos);
-            d.push(pos, format!("path placeholder `{{{ph}}}` is neither a param with `in: path` nor one of: {}", SYSTEM.join(", ")));
+            d.push(
+                pos,
+                format!(
+                    "path placeholder `{{{ph}}}` is neither a param with `in: path` nor one of: {}",
+                    SYSTEM.join(", ")
+                ),
+            );
         }
     }
 
@@ -300,17 +400,49 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
 
     let mut req_types = Vec::new();
     let mut type_namer = Namer::with_reserved(&["Request", "Response", "API"]);
-    let params = lower_fields(&a.params, "Request", true, &mut type_namer, &mut req_types, d, &["new", "api"]);
+    let params = lower_fields(
+        &a.params,
+        "Request",
+        true,
+        &mut type_namer,
+        &mut req_types,
+        d,
+        &["new", "api"],
+    );
     let mut resp_types = Vec::new();
-    let resp_fields = a.response.as_ref().map(|r| r.value.as_slice()).unwrap_or(&[]);
-    let response_fields = lower_fields(resp_fields, "Response", false, &mut type_namer, &mut resp_types, d, &[]);
+    let resp_fields = a
+        .response
+        .as_ref()
+        .map(|r| r.value.as_slice())
+        .unwrap_or(&[]);
+    let response_fields = lower_fields(
+        resp_fields,
+        "Response",
+        false,
+        &mut type_namer,
+        &mut resp_types,
+        d,
+        &[],
+    );
 
     for f in &params {
         if f.location == Location::Path && !placeholders.contains(&f.wire) {
-            d.push(&a.pos, format!("param `{}` is `in: path` but the path template has no `{{{}}}`", f.wire, f.wire));
+            d.push(
+                &a.pos,
+                format!(
+                    "param `{}` is `in: path` but the path template has no `{{{}}}`",
+                    f.wire, f.wire
+                ),
+            );
         }
         if f.location == Location::Path && !f.required {
-            d.push(&a.pos, format!("param `{}` is `in: path` and so must be `required: true`", f.wire));
+            d.push(
+                &a.pos,
+                format!(
+                    "param `{}` is `in: path` and so must be `required: true`",
+                    f.wire
+                ),
+            );
         }
     }
 
@@ -325,7 +457,9 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         description: a.description.clone(),
         doc_url: a.doc_url.clone(),
         auth,
-        idempotent: a.idempotent.unwrap_or(method == "GET" || looks_like_read(&a.name.value)),
+        idempotent: a
+            .idempotent
+            .unwrap_or(method == "GET" || looks_like_read(&a.name.value)),
         method,
         host_key,
         base_url,
@@ -334,7 +468,10 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         module: module_base,
         params,
         request_types: req_types,
-        response: StructIr { ident: "Response".into(), fields: response_fields },
+        response: StructIr {
+            ident: "Response".into(),
+            fields: response_fields,
+        },
         response_types: resp_types,
         response_example: a.response_example.clone(),
     })
@@ -342,8 +479,14 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
 
 /// Reads are safe to retry. The last segment of the name tells (`.get`, `.search`, `searchList`...).
 fn looks_like_read(name: &str) -> bool {
-    let last = name.rsplit(['.', '/']).find(|s| !s.is_empty()).unwrap_or(name).to_ascii_lowercase();
-    ["get", "list", "search", "query", "detail", "info", "count"].iter().any(|p| last.starts_with(p) || last.ends_with(p))
+    let last = name
+        .rsplit(['.', '/'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    ["get", "list", "search", "query", "detail", "info", "count"]
+        .iter()
+        .any(|p| last.starts_with(p) || last.ends_with(p))
 }
 
 fn parse_template(t: &str) -> Result<Vec<String>, String> {
@@ -360,7 +503,9 @@ fn parse_template(t: &str) -> Result<Vec<String>, String> {
         let close = after.find('}').ok_or("`{` without `}`")?;
         let name = &after[..close];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("placeholder `{{{name}}}` must be letters, digits and `_`"));
+            return Err(format!(
+                "placeholder `{{{name}}}` must be letters, digits and `_`"
+            ));
         }
         names.push(name.to_owned());
         rest = &after[close + 1..];
@@ -384,7 +529,10 @@ fn lower_fields(
     for f in fields {
         if !is_param {
             if let Some(first) = seen.get(f.name.as_str()) {
-                d.push(&f.pos, format!("duplicate field `{}` (first at {first})", f.name));
+                d.push(
+                    &f.pos,
+                    format!("duplicate field `{}` (first at {first})", f.name),
+                );
                 continue;
             }
             seen.insert(&f.name, &f.pos);
@@ -404,20 +552,50 @@ fn lower_fields(
                 }
             },
         };
-        if !f.enum_values.is_empty() && !matches!(f.ty, Ty::Scalar(Scalar::String | Scalar::Int | Scalar::Long)) {
-            d.push(&f.pos, format!("`enum` is allowed on string, int and long fields; `{}` is not one", f.name));
+        if !f.enum_values.is_empty()
+            && !matches!(
+                f.ty,
+                Ty::Scalar(Scalar::String | Scalar::Int | Scalar::Long)
+            )
+        {
+            d.push(
+                &f.pos,
+                format!(
+                    "`enum` is allowed on string, int and long fields; `{}` is not one",
+                    f.name
+                ),
+            );
         }
         if !is_param && f.ty.contains_file() {
-            d.push(&f.pos, format!("field `{}`: type `file` is only for request params (uploads)", f.name));
+            d.push(
+                &f.pos,
+                format!(
+                    "field `{}`: type `file` is only for request params (uploads)",
+                    f.name
+                ),
+            );
         }
         if is_param && f.ty.contains_file() && f.ty != Ty::Scalar(Scalar::File) {
-            d.push(&f.pos, format!("param `{}`: files cannot be nested in arrays or objects", f.name));
+            d.push(
+                &f.pos,
+                format!(
+                    "param `{}`: files cannot be nested in arrays or objects",
+                    f.name
+                ),
+            );
         }
         let hint = format!("{owner}{}", pascal(&f.name));
         if f.secret && f.ty != Ty::Scalar(Scalar::String) {
-            d.push(&f.pos, format!("`{}`: `secret: true` is only for string fields", f.name));
+            d.push(
+                &f.pos,
+                format!("`{}`: `secret: true` is only for string fields", f.name),
+            );
         }
-        let ty = if f.secret { TyIr::Secret } else { lower_ty(&f.ty, &hint, is_param, type_namer, types, d) };
+        let ty = if f.secret {
+            TyIr::Secret
+        } else {
+            lower_ty(&f.ty, &hint, is_param, type_namer, types, d)
+        };
         out.push(FieldIr {
             wire: f.name.clone(),
             ident,
@@ -434,7 +612,14 @@ fn lower_fields(
     out
 }
 
-fn lower_ty(ty: &Ty, hint: &str, is_param: bool, type_namer: &mut Namer, types: &mut Vec<StructIr>, d: &mut Diagnostics) -> TyIr {
+fn lower_ty(
+    ty: &Ty,
+    hint: &str,
+    is_param: bool,
+    type_namer: &mut Namer,
+    types: &mut Vec<StructIr>,
+    d: &mut Diagnostics,
+) -> TyIr {
     match ty {
         Ty::Scalar(s) => match s {
             Scalar::String => TyIr::String,
@@ -448,12 +633,17 @@ fn lower_ty(ty: &Ty, hint: &str, is_param: bool, type_namer: &mut Namer, types: 
         },
         Ty::Array(inner) => {
             let item_hint = format!("{hint}Item");
-            TyIr::Vec(Box::new(lower_ty(inner, &item_hint, is_param, type_namer, types, d)))
+            TyIr::Vec(Box::new(lower_ty(
+                inner, &item_hint, is_param, type_namer, types, d,
+            )))
         }
         Ty::Object(fields) => {
             let ident = type_namer.claim(hint.to_owned());
             let slot = types.len();
-            types.push(StructIr { ident: ident.clone(), fields: Vec::new() });
+            types.push(StructIr {
+                ident: ident.clone(),
+                fields: Vec::new(),
+            });
             let lowered = lower_fields(fields, &ident, is_param, type_namer, types, d, &["new"]);
             types[slot].fields = lowered;
             TyIr::Struct(ident)

@@ -85,7 +85,10 @@ impl Namer {
         if self.taken.insert(base.clone()) {
             return base;
         }
-        let sep = if base.ends_with(|c: char| c.is_ascii_digit()) || base.contains('_') || base.chars().next().is_some_and(char::is_lowercase) {
+        let sep = if base.ends_with(|c: char| c.is_ascii_digit())
+            || base.contains('_')
+            || base.chars().next().is_some_and(char::is_lowercase)
+        {
             "_"
         } else {
             ""

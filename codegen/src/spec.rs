@@ -143,7 +143,8 @@ impl Scalar {
     }
 }
 
-pub(crate) const TYPE_NAMES: &str = "string, int, long, boolean, double, price/decimal, date, datetime, json, file, `T[]`, object";
+pub(crate) const TYPE_NAMES: &str =
+    "string, int, long, boolean, double, price/decimal, date, datetime, json, file, `T[]`, object";
 
 /// Reads every spec file under `root`. Paths in diagnostics are shown as
 /// `display_root` joined with the file's path relative to `root`.
@@ -213,10 +214,7 @@ pub fn load_source(
     corpus: &mut Corpus,
     diags: &mut Diagnostics,
 ) {
-    let mut cx = Cx {
-        file: shown,
-        diags,
-    };
+    let mut cx = Cx { file: shown, diags };
     let root = match yaml::parse(src) {
         Ok(n) => n,
         Err(e) => {
@@ -262,8 +260,10 @@ pub fn load_source(
     if let Some((_, list)) = entries.iter().find(|(k, _)| key(k) == Some("apis")) {
         if entries.len() > 1 {
             let pos = cx.at(&root);
-            cx.diags
-                .push(&pos, "a file with `apis:` must have no other top-level keys");
+            cx.diags.push(
+                &pos,
+                "a file with `apis:` must have no other top-level keys",
+            );
         }
         match &list.value {
             Value::Seq(items) => {
@@ -275,8 +275,10 @@ pub fn load_source(
             }
             _ => {
                 let pos = cx.at(list);
-                cx.diags
-                    .push(&pos, format!("`apis` must be a list of APIs, found {}", list.kind()));
+                cx.diags.push(
+                    &pos,
+                    format!("`apis` must be a list of APIs, found {}", list.kind()),
+                );
             }
         }
     } else if let Some(api) = cx.api(&root, &folder) {
@@ -334,7 +336,10 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for (k, v) in entries {
             let Some(name) = key(k) else {
-                self.err(k, format!("{what}: keys must be strings, found {}", k.kind()));
+                self.err(
+                    k,
+                    format!("{what}: keys must be strings, found {}", k.kind()),
+                );
                 continue;
             };
             if !allowed.contains(&name) {
@@ -347,7 +352,10 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            if out.iter().any(|(n, _, _): &(&str, &Node, &Node)| *n == name) {
+            if out
+                .iter()
+                .any(|(n, _, _): &(&str, &Node, &Node)| *n == name)
+            {
                 self.err(k, format!("{what}: duplicate field `{name}`"));
                 continue;
             }
@@ -383,7 +391,13 @@ impl Cx<'_> {
         })
     }
 
-    fn required(&mut self, f: &Fields<'_>, k: &str, owner: &Node, what: &str) -> Option<Located<String>> {
+    fn required(
+        &mut self,
+        f: &Fields<'_>,
+        k: &str,
+        owner: &Node,
+        what: &str,
+    ) -> Option<Located<String>> {
         if f.get(k).is_none() {
             self.err(owner, format!("{what}: missing required field `{k}`"));
             return None;
@@ -396,7 +410,10 @@ impl Cx<'_> {
         match n.value {
             Value::Bool(b) => Some(b),
             _ => {
-                self.err(n, format!("`{k}` must be true or false, found {}", n.kind()));
+                self.err(
+                    n,
+                    format!("`{k}` must be true or false, found {}", n.kind()),
+                );
                 None
             }
         }
@@ -414,20 +431,37 @@ impl Cx<'_> {
         let description = self.opt_string(&f, "description");
         let mut hosts = Vec::new();
         match f.get("hosts") {
-            None => self.err(n, "platform: missing required field `hosts` (at least `default: https://...`)"),
+            None => self.err(
+                n,
+                "platform: missing required field `hosts` (at least `default: https://...`)",
+            ),
             Some(h) => match &h.value {
                 Value::Map(entries) => {
                     for (k, v) in entries {
-                        let (Some(kn), Some(vs)) = (key(k).map(str::to_owned), self.string(v, "hosts.*")) else {
+                        let (Some(kn), Some(vs)) =
+                            (key(k).map(str::to_owned), self.string(v, "hosts.*"))
+                        else {
                             continue;
                         };
                         hosts.push((
-                            Located { pos: self.at(k), value: kn },
-                            Located { pos: self.at(v), value: vs },
+                            Located {
+                                pos: self.at(k),
+                                value: kn,
+                            },
+                            Located {
+                                pos: self.at(v),
+                                value: vs,
+                            },
                         ));
                     }
                 }
-                _ => self.err(h, format!("`hosts` must be a mapping of name to URL, found {}", h.kind())),
+                _ => self.err(
+                    h,
+                    format!(
+                        "`hosts` must be a mapping of name to URL, found {}",
+                        h.kind()
+                    ),
+                ),
             },
         }
         Some(Platform {
@@ -443,8 +477,20 @@ impl Cx<'_> {
 
     fn api(&mut self, n: &Node, folder: &str) -> Option<Api> {
         const KEYS: &[&str] = &[
-            "name", "version", "summary", "description", "auth", "method", "host", "path",
-            "namespace", "idempotent", "params", "response", "response_example", "doc_url",
+            "name",
+            "version",
+            "summary",
+            "description",
+            "auth",
+            "method",
+            "host",
+            "path",
+            "namespace",
+            "idempotent",
+            "params",
+            "response",
+            "response_example",
+            "doc_url",
         ];
         let f = self.fields(n, "api", KEYS)?;
         let name = self.required(&f, "name", n, "api");
@@ -513,7 +559,13 @@ impl Cx<'_> {
     /// `{type: object, fields: [...]}`.
     fn response(&mut self, n: &Node) -> Option<Located<Vec<Field>>> {
         let Value::Map(_) = &n.value else {
-            self.err(n, format!("`response` must be an object (a mapping of field to type), found {}", n.kind()));
+            self.err(
+                n,
+                format!(
+                    "`response` must be an object (a mapping of field to type), found {}",
+                    n.kind()
+                ),
+            );
             return None;
         };
         let fields = match self.ty_node(n, "response")? {
@@ -523,11 +575,16 @@ impl Cx<'_> {
                 return None;
             }
         };
-        Some(Located { pos: self.at(n), value: fields })
+        Some(Located {
+            pos: self.at(n),
+            value: fields,
+        })
     }
 
     fn is_expanded(n: &Node) -> bool {
-        let Value::Map(entries) = &n.value else { return false };
+        let Value::Map(entries) = &n.value else {
+            return false;
+        };
         let has = |k: &str| entries.iter().any(|(kn, _)| key(kn) == Some(k));
         has("type") && (has("fields") || has("items"))
     }
@@ -570,10 +627,15 @@ impl Cx<'_> {
                 let mut fields = Vec::new();
                 for (k, v) in entries {
                     let Some(name) = k.scalar_text() else {
-                        self.err(k, format!("{what}: field names must be strings, found {}", k.kind()));
+                        self.err(
+                            k,
+                            format!("{what}: field names must be strings, found {}", k.kind()),
+                        );
                         continue;
                     };
-                    let Some(ty) = self.ty_node(v, &name) else { continue };
+                    let Some(ty) = self.ty_node(v, &name) else {
+                        continue;
+                    };
                     fields.push(Field {
                         pos: self.at(k),
                         name,
@@ -590,7 +652,10 @@ impl Cx<'_> {
                 Some(Ty::Object(fields))
             }
             _ => {
-                self.err(n, format!("{what}: expected a type ({TYPE_NAMES}), found {}", n.kind()));
+                self.err(
+                    n,
+                    format!("{what}: expected a type ({TYPE_NAMES}), found {}", n.kind()),
+                );
                 None
             }
         }
@@ -598,9 +663,10 @@ impl Cx<'_> {
 
     fn ty_name(&mut self, n: &Node, s: &str) -> Option<Ty> {
         let t = s.trim();
-        if let Some(inner) = t.strip_suffix("[]").or_else(|| {
-            t.strip_prefix("array<").and_then(|r| r.strip_suffix('>'))
-        }) {
+        if let Some(inner) = t
+            .strip_suffix("[]")
+            .or_else(|| t.strip_prefix("array<").and_then(|r| r.strip_suffix('>')))
+        {
             if !inner.eq_ignore_ascii_case("byte") {
                 return Some(Ty::Array(Box::new(self.ty_name(n, inner)?)));
             }
@@ -612,7 +678,10 @@ impl Cx<'_> {
         match Scalar::parse(t) {
             Some(s) => Some(Ty::Scalar(s)),
             None => {
-                self.err(n, format!("unknown type `{t}`, expected one of: {TYPE_NAMES}"));
+                self.err(
+                    n,
+                    format!("unknown type `{t}`, expected one of: {TYPE_NAMES}"),
+                );
                 None
             }
         }
@@ -626,7 +695,10 @@ impl Cx<'_> {
                 _ => Vec::new(),
             },
             _ => {
-                self.err(n, format!("`fields` must be a list of fields, found {}", n.kind()));
+                self.err(
+                    n,
+                    format!("`fields` must be a list of fields, found {}", n.kind()),
+                );
                 Vec::new()
             }
         }
@@ -634,10 +706,28 @@ impl Cx<'_> {
 
     fn field(&mut self, n: &Node, is_param: bool) -> Option<Field> {
         const PARAM_KEYS: &[&str] = &[
-            "name", "type", "required", "in", "description", "example", "default", "enum", "fields", "items", "secret",
+            "name",
+            "type",
+            "required",
+            "in",
+            "description",
+            "example",
+            "default",
+            "enum",
+            "fields",
+            "items",
+            "secret",
         ];
         const FIELD_KEYS: &[&str] = &[
-            "name", "type", "required", "description", "example", "enum", "fields", "items", "secret",
+            "name",
+            "type",
+            "required",
+            "description",
+            "example",
+            "enum",
+            "fields",
+            "items",
+            "secret",
         ];
         let what = if is_param { "param" } else { "field" };
         let f = self.fields(n, what, if is_param { PARAM_KEYS } else { FIELD_KEYS })?;
@@ -673,7 +763,10 @@ impl Cx<'_> {
                     .filter_map(|i| {
                         let t = i.scalar_text();
                         if t.is_none() {
-                            self.err(i, format!("`enum` values must be scalars, found {}", i.kind()));
+                            self.err(
+                                i,
+                                format!("`enum` values must be scalars, found {}", i.kind()),
+                            );
                         }
                         t
                     })
@@ -690,7 +783,11 @@ impl Cx<'_> {
             description: self.opt_string(&f, "description"),
             example: f.get("example").map(Node::to_json),
             default: f.get("default").map(Node::to_json),
-            location: if is_param { self.located(&f, "in") } else { None },
+            location: if is_param {
+                self.located(&f, "in")
+            } else {
+                None
+            },
             secret: self.boolean(&f, "secret").unwrap_or(false),
             enum_values,
             name: name?.value,

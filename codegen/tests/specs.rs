@@ -6,7 +6,8 @@ use opengate_codegen::{spec, Config, Diagnostics};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
-const PLATFORM: &str = "platform: demo\nprotocol: youzan\nhosts:\n  default: https://example.invalid\n";
+const PLATFORM: &str =
+    "platform: demo\nprotocol: youzan\nhosts:\n  default: https://example.invalid\n";
 
 fn corpus_with(case_file: &str, text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -21,7 +22,11 @@ fn corpus_with(case_file: &str, text: &str) -> tempfile::TempDir {
 fn broken_specs_report_every_error_with_position() {
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
     let bless = std::env::var_os("OPENGATE_BLESS").is_some();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&bad).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&bad)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     cases.sort();
     assert!(cases.len() >= 25, "at least 25 broken specs");
     let mut failures = Vec::new();
@@ -35,7 +40,11 @@ fn broken_specs_report_every_error_with_position() {
         let text = format!("{diags}\n");
         for d in diags.iter() {
             assert!(d.pos.line >= 1 && d.pos.col >= 1, "{name}: {d}");
-            assert_eq!(&*d.pos.file, format!("specs/demo/{name}"), "{name}: errors name the file");
+            assert_eq!(
+                &*d.pos.file,
+                format!("specs/demo/{name}"),
+                "{name}: errors name the file"
+            );
         }
         let snap = case.with_extension("diag");
         if bless {
@@ -44,12 +53,19 @@ fn broken_specs_report_every_error_with_position() {
             failures.push(format!("{name}:\n{text}"));
         }
     }
-    assert!(failures.is_empty(), "diagnostics differ from the snapshots (OPENGATE_BLESS=1 to accept):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "diagnostics differ from the snapshots (OPENGATE_BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn many_errors_are_reported_at_once() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/26_many_errors_at_once.yaml")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad/26_many_errors_at_once.yaml"),
+    )
+    .unwrap();
     let dir = corpus_with("x.yaml", &text);
     let d: Diagnostics = Config::new().generate(dir.path()).unwrap_err();
     assert!(d.len() >= 5, "{d}");
@@ -111,7 +127,16 @@ apis:
     let (files, _) = Config::new().generate(dir.path()).unwrap();
     let code = &files.iter().find(|f| f.name == "demo.rs").unwrap().text;
     syn::parse_file(code).expect("valid Rust");
-    for needle in ["pub r#type: ::std::string::String", "self_", "user_id_2", "n9lives", "pub mod type_get_v1", "pub mod type_get_v2", "pub mod type_get_v1_2", "rename = \"中文\""] {
+    for needle in [
+        "pub r#type: ::std::string::String",
+        "self_",
+        "user_id_2",
+        "n9lives",
+        "pub mod type_get_v1",
+        "pub mod type_get_v2",
+        "pub mod type_get_v1_2",
+        "rename = \"中文\"",
+    ] {
         assert!(code.contains(needle), "missing `{needle}` in:\n{code}");
     }
 }
@@ -134,9 +159,35 @@ proptest! {
 
 /// YAML-ish text built from spec keywords, so that many inputs get past the parser.
 fn any_yaml() -> impl Strategy<Value = String> {
-    let key = prop_oneof![Just("name"), Just("version"), Just("auth"), Just("method"), Just("params"), Just("response"), Just("type"), Just("path"), Just("in"), Just("required"), Just("x")];
-    let scalar = prop_oneof![Just("a.b".to_owned()), Just("\"1\"".to_owned()), Just("user".to_owned()), Just("POST".to_owned()), Just("string".to_owned()), Just("/p/{id}".to_owned()), Just("true".to_owned()), Just("[".to_owned()), Just("{x: int}".to_owned()), "[a-z{}:\\[\\], \"'-]{0,12}"];
+    let key = prop_oneof![
+        Just("name"),
+        Just("version"),
+        Just("auth"),
+        Just("method"),
+        Just("params"),
+        Just("response"),
+        Just("type"),
+        Just("path"),
+        Just("in"),
+        Just("required"),
+        Just("x")
+    ];
+    let scalar = prop_oneof![
+        Just("a.b".to_owned()),
+        Just("\"1\"".to_owned()),
+        Just("user".to_owned()),
+        Just("POST".to_owned()),
+        Just("string".to_owned()),
+        Just("/p/{id}".to_owned()),
+        Just("true".to_owned()),
+        Just("[".to_owned()),
+        Just("{x: int}".to_owned()),
+        "[a-z{}:\\[\\], \"'-]{0,12}"
+    ];
     prop::collection::vec((0usize..3, key, scalar), 0..12).prop_map(|lines| {
-        lines.into_iter().map(|(indent, k, v)| format!("{}{k}: {v}\n", "  ".repeat(indent))).collect()
+        lines
+            .into_iter()
+            .map(|(indent, k, v)| format!("{}{k}: {v}\n", "  ".repeat(indent)))
+            .collect()
     })
 }

@@ -17,14 +17,21 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// What to send back.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    Json { status: u16, body: String, delay: Option<Duration> },
+    Json {
+        status: u16,
+        body: String,
+        delay: Option<Duration>,
+    },
     /// Close the connection with a TCP reset, no answer.
     Reset,
     /// Announce the full length, send part of the body, close.
@@ -47,7 +54,11 @@ where
             None => return,
         };
         match handle(req).await {
-            Reply::Json { status, body, delay } => {
+            Reply::Json {
+                status,
+                body,
+                delay,
+            } => {
                 if let Some(d) = delay {
                     tokio::time::sleep(d).await;
                 }
@@ -56,7 +67,9 @@ where
                     reason(status),
                     body.len()
                 );
-                if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(body.as_bytes()).await.is_err() {
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(body.as_bytes()).await.is_err()
+                {
                     return;
                 }
             }
@@ -115,14 +128,23 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
                 let headers: Vec<(String, String)> = parsed
                     .headers
                     .iter()
-                    .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+                    .map(|h| {
+                        (
+                            h.name.to_ascii_lowercase(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
                     .collect();
                 buf.drain(..head_len);
                 let find = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-                let body = if find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+                let body = if find("transfer-encoding")
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+                {
                     read_chunked(stream, buf).await?
                 } else {
-                    let len: usize = find("content-length").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                    let len: usize = find("content-length")
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
                     if len > MAX_BODY {
                         return None;
                     }
@@ -137,7 +159,13 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
                     Some((p, q)) => (p.to_owned(), q.to_owned()),
                     None => (target, String::new()),
                 };
-                return Some(Request { method, path, query, headers, body });
+                return Some(Request {
+                    method,
+                    path,
+                    query,
+                    headers,
+                    body,
+                });
             }
             Ok(httparse::Status::Partial) => {
                 if buf.len() > MAX_HEAD || !fill(stream, buf).await {
@@ -161,7 +189,8 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u
             }
         };
         let size_text = String::from_utf8_lossy(&buf[..line_end]).into_owned();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).ok()?;
+        let size =
+            usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).ok()?;
         buf.drain(..line_end + 2);
         if size == 0 {
             // Trailers end with an empty line.
@@ -191,5 +220,7 @@ async fn read_chunked(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u
 
 /// Decodes `a=1&b=2` (form or query), `+` as space.
 pub fn parse_form(s: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(s).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(s)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }

@@ -135,11 +135,17 @@ impl MockHandle {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn json_reply(status: u16, v: &Value) -> Reply {
-    Reply::Json { status, body: v.to_string(), delay: None }
+    Reply::Json {
+        status,
+        body: v.to_string(),
+        delay: None,
+    }
 }
 
 /// The outcome of handling one request: reply, matched API, error code.
@@ -151,24 +157,35 @@ struct Outcome {
 
 impl Outcome {
     fn ok(api: &str, body: Value) -> Self {
-        Outcome { reply: json_reply(200, &body), api: Some(api.to_owned()), error: None }
+        Outcome {
+            reply: json_reply(200, &body),
+            api: Some(api.to_owned()),
+            error: None,
+        }
     }
     fn err(api: Option<&str>, status: u16, code: impl Into<String>, body: Value) -> Self {
-        Outcome { reply: json_reply(status, &body), api: api.map(str::to_owned), error: Some(code.into()) }
+        Outcome {
+            reply: json_reply(status, &body),
+            api: api.map(str::to_owned),
+            error: Some(code.into()),
+        }
     }
 }
 
 impl MockGateway {
     /// Loads the specs and the TOML config (the client's format; `[mock]` adds `token_ttl_secs`).
     pub fn new(specs: &Path, config_toml: &str) -> Result<Self, String> {
-        let (_, corpus) = opengate_codegen::load(specs, &specs.display().to_string()).map_err(|d| d.to_string())?;
+        let (_, corpus) = opengate_codegen::load(specs, &specs.display().to_string())
+            .map_err(|d| d.to_string())?;
         let mut apis = Vec::new();
         for p in corpus.platforms {
             for a in p.apis {
                 apis.push((p.protocol.clone(), a));
             }
         }
-        let table: toml::Table = config_toml.parse().map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
+        let table: toml::Table = config_toml
+            .parse()
+            .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
         let mut cfg = BTreeMap::new();
         for (name, v) in table {
             if let toml::Value::Table(t) = v {
@@ -185,12 +202,23 @@ impl MockGateway {
                 cfg.insert(name, kv);
             }
         }
-        let ttl = cfg.get("mock").and_then(|m: &BTreeMap<String, String>| m.get("token_ttl_secs")).and_then(|s| s.parse::<u64>().ok()).unwrap_or(7200);
-        Ok(MockGateway { apis, cfg, token_ttl: Duration::from_secs(ttl), live: Mutex::new(Live::default()) })
+        let ttl = cfg
+            .get("mock")
+            .and_then(|m: &BTreeMap<String, String>| m.get("token_ttl_secs"))
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(7200);
+        Ok(MockGateway {
+            apis,
+            cfg,
+            token_ttl: Duration::from_secs(ttl),
+            live: Mutex::new(Live::default()),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
-        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn get(&self, table: &str, key: &str) -> Option<&str> {
@@ -205,7 +233,9 @@ impl MockGateway {
         let server = gw.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let gw = server.clone();
                 tokio::spawn(async move {
                     http::serve(stream, |req| {
@@ -226,14 +256,27 @@ impl MockGateway {
         let rand: u64 = rand::random();
         let token = format!("{prefix}{n:04}{rand:016x}");
         let refresh = format!("rft.{n:04}{:016x}", rand.rotate_left(17));
-        live.tokens.insert(token.clone(), Issued { platform, kind, expires_at: SystemTime::now() + self.token_ttl });
+        live.tokens.insert(
+            token.clone(),
+            Issued {
+                platform,
+                kind,
+                expires_at: SystemTime::now() + self.token_ttl,
+            },
+        );
         live.refresh_tokens.insert(refresh.clone(), platform);
         *live.issued.entry(platform.to_owned()).or_default() += 1;
         (token, refresh)
     }
 
     /// `Ok(())`, or `Err(expired?)` for an unknown / expired token.
-    fn check_token(&self, platform: &str, kind: &str, token: &str, static_key: Option<&str>) -> Result<(), bool> {
+    fn check_token(
+        &self,
+        platform: &str,
+        kind: &str,
+        token: &str,
+        static_key: Option<&str>,
+    ) -> Result<(), bool> {
         if static_key.is_some_and(|k| self.get(platform, k) == Some(token)) {
             return Ok(());
         }
@@ -251,7 +294,10 @@ impl MockGateway {
 
     fn take_fault(&self, api: &str) -> Option<FaultKind> {
         let mut live = self.lock();
-        let i = live.faults.iter().position(|f| f.api.as_deref().is_none_or(|a| a == api))?;
+        let i = live
+            .faults
+            .iter()
+            .position(|f| f.api.as_deref().is_none_or(|a| a == api))?;
         let kind = live.faults[i].kind.clone();
         live.faults[i].times = live.faults[i].times.saturating_sub(1);
         if live.faults[i].times == 0 {
@@ -288,16 +334,28 @@ impl MockGateway {
     fn fault_reply(&self, platform: &str, f: FaultKind, normal: Reply) -> Reply {
         match f {
             FaultKind::Latency { ms } => match normal {
-                Reply::Json { status, body, .. } => Reply::Json { status, body, delay: Some(Duration::from_millis(ms)) },
+                Reply::Json { status, body, .. } => Reply::Json {
+                    status,
+                    body,
+                    delay: Some(Duration::from_millis(ms)),
+                },
                 other => other,
             },
-            FaultKind::Status { status } => Reply::Json { status, body: "<html>upstream error</html>".into(), delay: None },
+            FaultKind::Status { status } => Reply::Json {
+                status,
+                body: "<html>upstream error</html>".into(),
+                delay: None,
+            },
             FaultKind::Reset => Reply::Reset,
             FaultKind::Truncate => match normal {
                 Reply::Json { status, body, .. } => Reply::Truncated { status, body },
                 other => other,
             },
-            FaultKind::Malformed => Reply::Json { status: 200, body: "{\"code\": 200, \"data\": {\"oops\": ".into(), delay: None },
+            FaultKind::Malformed => Reply::Json {
+                status: 200,
+                body: "{\"code\": 200, \"data\": {\"oops\": ".into(),
+                delay: None,
+            },
             FaultKind::RateLimit => json_reply(200, &rate_limit_body(platform)),
         }
     }
@@ -306,7 +364,10 @@ impl MockGateway {
     fn control(&self, req: &http::Request) -> Option<Reply> {
         let path = req.path.strip_prefix("/__mock/")?;
         Some(match (req.method.as_str(), path) {
-            ("GET", "requests") => json_reply(200, &serde_json::to_value(&self.lock().requests).unwrap_or_default()),
+            ("GET", "requests") => json_reply(
+                200,
+                &serde_json::to_value(&self.lock().requests).unwrap_or_default(),
+            ),
             ("POST", "faults") => match serde_json::from_slice::<Fault>(&req.body) {
                 Ok(f) => {
                     self.lock().faults.push(f);
@@ -351,26 +412,48 @@ impl MockGateway {
         if p == "/oauth/client_token/" {
             return ("douyin".into(), self.douyin_client_token(req));
         }
-        if let Some((_, api)) = self.find(|proto, a| proto == "douyin" && !a.path.is_empty() && a.path == p) {
+        if let Some((_, api)) =
+            self.find(|proto, a| proto == "douyin" && !a.path.is_empty() && a.path == p)
+        {
             return ("douyin".into(), self.douyin(req, api));
         }
         let method_name = p.trim_start_matches('/').replace('/', ".");
         if let Some((_, api)) = self.find(|proto, a| proto == "doudian" && a.name == method_name) {
             return ("doudian".into(), self.doudian(req, api));
         }
-        (String::new(), Outcome::err(None, 404, "404", json!({"error": "no such API on this mock", "path": p})))
+        (
+            String::new(),
+            Outcome::err(
+                None,
+                404,
+                "404",
+                json!({"error": "no such API on this mock", "path": p}),
+            ),
+        )
     }
 
     // ------------------------------------------------------------ Youzan
 
     fn youzan_token(&self, req: &http::Request) -> Outcome {
         let api = Some("youzan.auth.token");
-        let fail = |code: i64, msg: &str| Outcome::err(api, 200, code.to_string(), json!({"success": false, "code": code, "data": null, "message": msg}));
+        let fail = |code: i64, msg: &str| {
+            Outcome::err(
+                api,
+                200,
+                code.to_string(),
+                json!({"success": false, "code": code, "data": null, "message": msg}),
+            )
+        };
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return fail(4007, "body must be JSON");
         };
-        let s = |k: &str| body.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-        if s("client_id").as_deref() != self.get("youzan", "client_id") || self.get("youzan", "client_id").is_none() {
+        let s = |k: &str| {
+            body.get(k)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        if s("client_id").as_deref() != self.get("youzan", "client_id")
+            || self.get("youzan", "client_id").is_none()
+        {
             return fail(1103, "Client 不存在");
         }
         if s("client_secret").as_deref() != self.get("youzan", "client_secret") {
@@ -392,7 +475,9 @@ impl MockGateway {
             _ => return fail(1200, "authorize_type 不支持"),
         }
         let (token, refresh) = self.issue("youzan", "user", "yz");
-        let expires = (SystemTime::now() + self.token_ttl).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let expires = (SystemTime::now() + self.token_ttl)
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         Outcome::ok(
             "youzan.auth.token",
             json!({"success": true, "code": 200, "message": null,
@@ -403,12 +488,21 @@ impl MockGateway {
 
     fn youzan(&self, req: &http::Request, rest: &str) -> Outcome {
         let trace = format!("yz7-0a0b0c0d-{}", now_secs());
-        let gw = |code: i64, msg: &str, api: Option<&str>| Outcome::err(api, 200, code.to_string(), json!({"gw_err_resp": {"trace_id": trace, "err_msg": msg, "err_code": code}}));
+        let gw = |code: i64, msg: &str, api: Option<&str>| {
+            Outcome::err(
+                api,
+                200,
+                code.to_string(),
+                json!({"gw_err_resp": {"trace_id": trace, "err_msg": msg, "err_code": code}}),
+            )
+        };
         let rest = rest.strip_prefix("auth_exempt/").unwrap_or(rest);
         let Some((name, version)) = rest.split_once('/') else {
             return gw(4001, "路径错误", None);
         };
-        let Some((_, api)) = self.find(|proto, a| proto == "youzan" && a.name == name && a.version == version) else {
+        let Some((_, api)) =
+            self.find(|proto, a| proto == "youzan" && a.name == name && a.version == version)
+        else {
             return gw(4005, "API 不存在", None);
         };
         let n = Some(api.name.as_str());
@@ -429,7 +523,10 @@ impl MockGateway {
         let params = if req.method == "GET" {
             query_json(req)
         } else {
-            if !req.header("content-type").is_some_and(|c| c.starts_with("application/json")) {
+            if !req
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/json"))
+            {
                 return gw(4007, "Content-Type 必须是 application/json", n);
             }
             match serde_json::from_slice::<Value>(&req.body) {
@@ -437,8 +534,15 @@ impl MockGateway {
                 _ => return gw(4007, "请求体必须是 JSON 对象", n),
             }
         };
-        if let Some(missing) = missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null())) {
-            return Outcome::err(n, 200, "40010", json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}));
+        if let Some(missing) =
+            missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null()))
+        {
+            return Outcome::err(
+                n,
+                200,
+                "40010",
+                json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}),
+            );
         }
         Outcome::ok(&api.name, synth::response(api, "youzan"))
     }
@@ -447,36 +551,48 @@ impl MockGateway {
 
     fn taobao(&self, req: &http::Request) -> Outcome {
         let mut params = http::parse_form(req.query.as_bytes());
-        if req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
+        if req
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
             params.extend(http::parse_form(&req.body));
         }
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let err = |api: Option<&str>, code: i64, msg: &str, sub: Option<&str>| {
-            let mut e = json!({"code": code, "msg": msg, "request_id": format!("mock{}", now_secs())});
+            let mut e =
+                json!({"code": code, "msg": msg, "request_id": format!("mock{}", now_secs())});
             if let Some(s) = sub {
                 e["sub_code"] = json!(s);
                 e["sub_msg"] = json!(msg);
             }
             Outcome::err(api, 200, code.to_string(), json!({ "error_response": e }))
         };
-        let Some(method) = get("method") else { return err(None, 21, "Missing Method", None) };
+        let Some(method) = get("method") else {
+            return err(None, 21, "Missing Method", None);
+        };
         let Some((_, api)) = self.find(|proto, a| proto == "taobao-top" && a.name == method) else {
             return err(None, 22, "Invalid Method", None);
         };
         let n = Some(api.name.as_str());
         match get("app_key") {
             None => return err(n, 28, "Missing App Key", None),
-            Some(k) if Some(k) != self.get("taobao", "app_key") => return err(n, 29, "Invalid App Key", None),
+            Some(k) if Some(k) != self.get("taobao", "app_key") => {
+                return err(n, 29, "Invalid App Key", None)
+            }
             _ => {}
         }
-        let Some(ts) = get("timestamp") else { return err(n, 30, "Missing Timestamp", None) };
+        let Some(ts) = get("timestamp") else {
+            return err(n, 30, "Missing Timestamp", None);
+        };
         if !taobao_timestamp_ok(ts) {
             return err(n, 31, "Invalid Timestamp", Some("isv.invalid-timestamp"));
         }
         if get("v") != Some("2.0") {
             return err(n, 32, "Invalid Version", None);
         }
-        let Some(sign) = get("sign") else { return err(n, 24, "Missing Signature", None) };
+        let Some(sign) = get("sign") else {
+            return err(n, 24, "Missing Signature", None);
+        };
         let method_name = get("sign_method").unwrap_or("md5");
         let secret = self.get("taobao", "app_secret").unwrap_or_default();
         if sign::top(&params, secret, method_name).as_deref() != Some(sign) {
@@ -485,14 +601,29 @@ impl MockGateway {
         if api.auth == Auth::User {
             match get("session") {
                 None => return err(n, 26, "Missing Session", None),
-                Some(s) if Some(s) != self.get("taobao", "session") => return err(n, 27, "Invalid session", Some("invalid-sessionkey")),
+                Some(s) if Some(s) != self.get("taobao", "session") => {
+                    return err(n, 27, "Invalid session", Some("invalid-sessionkey"))
+                }
                 _ => {}
             }
         }
-        if let Some(missing) = missing_param(api, |f| get(&f.wire).is_some_and(|v| !v.trim().is_empty())) {
-            return err(n, 40, &format!("Missing required arguments:{missing}"), Some("isv.missing-parameter"));
+        if let Some(missing) =
+            missing_param(api, |f| get(&f.wire).is_some_and(|v| !v.trim().is_empty()))
+        {
+            return err(
+                n,
+                40,
+                &format!("Missing required arguments:{missing}"),
+                Some("isv.missing-parameter"),
+            );
         }
-        let key = format!("{}_response", api.name.strip_prefix("taobao.").unwrap_or(&api.name).replace('.', "_"));
+        let key = format!(
+            "{}_response",
+            api.name
+                .strip_prefix("taobao.")
+                .unwrap_or(&api.name)
+                .replace('.', "_")
+        );
         Outcome::ok(&api.name, json!({ key: synth::response(api, "taobao") }))
     }
 
@@ -500,14 +631,24 @@ impl MockGateway {
 
     fn aop(&self, req: &http::Request, rest: &str) -> Outcome {
         let err = |api: Option<&str>, status: u16, code: &str, msg: &str| {
-            Outcome::err(api, status, code, json!({"error_code": code, "error_message": msg, "exception": msg, "request_id": format!("mock{}", now_secs())}))
+            Outcome::err(
+                api,
+                status,
+                code,
+                json!({"error_code": code, "error_message": msg, "exception": msg, "request_id": format!("mock{}", now_secs())}),
+            )
         };
         // param2/{version}/{namespace}/{name}/{appKey}
         let parts: Vec<&str> = rest.split('/').collect();
         let [proto, version, namespace, name, app_key] = parts.as_slice() else {
             return err(None, 400, "gw.APIUnsupported", "bad API path");
         };
-        let Some((_, api)) = self.find(|p, a| p == "alibaba-aop" && a.name == *name && a.version == *version && a.namespace == *namespace) else {
+        let Some((_, api)) = self.find(|p, a| {
+            p == "alibaba-aop"
+                && a.name == *name
+                && a.version == *version
+                && a.namespace == *namespace
+        }) else {
             return err(None, 400, "gw.APIUnsupported", "API not found");
         };
         let n = Some(api.name.as_str());
@@ -518,26 +659,53 @@ impl MockGateway {
             return err(n, 401, "gw.AppKeyNotExist", "App key not exist");
         }
         let mut params = http::parse_form(req.query.as_bytes());
-        if req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
+        if req
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
             params.extend(http::parse_form(&req.body));
         }
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let Some(sig) = get("_aop_signature") else { return err(n, 400, "gw.SignatureInvalid", "signature missing") };
+        let Some(sig) = get("_aop_signature") else {
+            return err(n, 400, "gw.SignatureInvalid", "signature missing");
+        };
         let url_path = format!("param2/{version}/{namespace}/{name}/{app_key}");
-        if sign::aop(&url_path, &params, self.get("alibaba", "app_secret").unwrap_or_default()) != sig {
-            return err(n, 400, "gw.SignatureInvalid", "Request signature is invalid");
+        if sign::aop(
+            &url_path,
+            &params,
+            self.get("alibaba", "app_secret").unwrap_or_default(),
+        ) != sig
+        {
+            return err(
+                n,
+                400,
+                "gw.SignatureInvalid",
+                "Request signature is invalid",
+            );
         }
         if let Some(ts) = get("_aop_timestamp") {
-            let ok = ts.parse::<u64>().is_ok_and(|ms| (ms / 1000).abs_diff(now_secs()) <= 600);
+            let ok = ts
+                .parse::<u64>()
+                .is_ok_and(|ms| (ms / 1000).abs_diff(now_secs()) <= 600);
             if !ok {
                 return err(n, 400, "gw.TimestampInvalid", "timestamp out of range");
             }
         }
         if api.auth == Auth::User && get("access_token") != self.get("alibaba", "access_token") {
-            return err(n, 401, "gw.AccessTokenInvalid", "access_token is invalid or expired");
+            return err(
+                n,
+                401,
+                "gw.AccessTokenInvalid",
+                "access_token is invalid or expired",
+            );
         }
         if let Some(missing) = missing_param(api, |f| get(&f.wire).is_some()) {
-            return err(n, 400, "gw.MissingParameter", &format!("missing parameter: {missing}"));
+            return err(
+                n,
+                400,
+                "gw.MissingParameter",
+                &format!("missing parameter: {missing}"),
+            );
         }
         Outcome::ok(&api.name, synth::response(api, "alibaba"))
     }
@@ -548,27 +716,49 @@ impl MockGateway {
         let api = Some("oauth.client_token");
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let ok = body.get("client_key").and_then(Value::as_str) == self.get("douyin", "client_key")
-            && body.get("client_secret").and_then(Value::as_str) == self.get("douyin", "client_secret")
+            && body.get("client_secret").and_then(Value::as_str)
+                == self.get("douyin", "client_secret")
             && body.get("grant_type").and_then(Value::as_str) == Some("client_credential")
             && self.get("douyin", "client_key").is_some();
         if !ok {
-            return Outcome::err(api, 200, "10013", json!({"data": {"error_code": 10013, "description": "client_key或client_secret错误"}, "message": "error"}));
+            return Outcome::err(
+                api,
+                200,
+                "10013",
+                json!({"data": {"error_code": 10013, "description": "client_key或client_secret错误"}, "message": "error"}),
+            );
         }
         let (token, _) = self.issue("douyin", "client", "clt.");
-        Outcome::ok("oauth.client_token", json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}))
+        Outcome::ok(
+            "oauth.client_token",
+            json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}),
+        )
     }
 
     fn douyin(&self, req: &http::Request, api: &ir::Api) -> Outcome {
         let n = Some(api.name.as_str());
         let logid = format!("2024{:012}", now_secs());
-        let err = |code: i64, msg: &str| Outcome::err(n, 200, code.to_string(), json!({"data": {"error_code": code, "description": msg}, "extra": {"error_code": code, "description": msg, "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}));
+        let err = |code: i64, msg: &str| {
+            Outcome::err(
+                n,
+                200,
+                code.to_string(),
+                json!({"data": {"error_code": code, "description": msg}, "extra": {"error_code": code, "description": msg, "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
+            )
+        };
         if req.method != api.method {
             return err(2100005, "请求方法错误");
         }
         match api.auth {
             Auth::User | Auth::Client => {
-                let kind = if api.auth == Auth::User { "user" } else { "client" };
-                let Some(token) = req.header("access-token") else { return err(10008, "access_token无效或已过期") };
+                let kind = if api.auth == Auth::User {
+                    "user"
+                } else {
+                    "client"
+                };
+                let Some(token) = req.header("access-token") else {
+                    return err(10008, "access_token无效或已过期");
+                };
                 let static_key = (api.auth == Auth::User).then_some("access_token");
                 match self.check_token("douyin", kind, token, static_key) {
                     Ok(()) => {}
@@ -582,7 +772,10 @@ impl MockGateway {
         let body = if req.method == "GET" {
             Value::Object(Default::default())
         } else {
-            if !req.header("content-type").is_some_and(|c| c.starts_with("application/json")) {
+            if !req
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/json"))
+            {
                 return err(2100005, "Content-Type 必须是 application/json");
             }
             match serde_json::from_slice::<Value>(&req.body) {
@@ -600,9 +793,15 @@ impl MockGateway {
         }
         let data = synth::response(api, "douyin");
         if api.host_key == "lianmeng" {
-            return Outcome::ok(&api.name, json!({"code": 0, "msg": "success", "data": data}));
+            return Outcome::ok(
+                &api.name,
+                json!({"code": 0, "msg": "success", "data": data}),
+            );
         }
-        Outcome::ok(&api.name, json!({"data": data, "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}))
+        Outcome::ok(
+            &api.name,
+            json!({"data": data, "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
+        )
     }
 
     // ------------------------------------------------------------ Doudian
@@ -612,7 +811,12 @@ impl MockGateway {
         let query = http::parse_form(req.query.as_bytes());
         let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let err = |code: i64, sub: &str, msg: &str| {
-            Outcome::err(n, 200, code.to_string(), json!({"code": code, "msg": msg, "sub_code": sub, "sub_msg": msg, "log_id": format!("mock{}", now_secs()), "data": null, "err_no": code, "message": msg}))
+            Outcome::err(
+                n,
+                200,
+                code.to_string(),
+                json!({"code": code, "msg": msg, "sub_code": sub, "sub_msg": msg, "log_id": format!("mock{}", now_secs()), "data": null, "err_no": code, "message": msg}),
+            )
         };
         if get("method") != Some(api.name.as_str()) {
             return err(40001, "isv.parameter-invalid", "method 与路径不一致");
@@ -622,11 +826,22 @@ impl MockGateway {
         }
         let ts = get("timestamp").unwrap_or_default();
         if !doudian_timestamp_ok(ts) {
-            return err(40001, "isv.timestamp-invalid", "timestamp 无效或超出 300 秒");
+            return err(
+                40001,
+                "isv.timestamp-invalid",
+                "timestamp 无效或超出 300 秒",
+            );
         }
         let param_json = String::from_utf8_lossy(&req.body).into_owned();
         let secret = self.get("doudian", "app_secret").unwrap_or_default();
-        let expected = sign::doudian(secret, get("app_key").unwrap_or_default(), &api.name, &param_json, ts, get("sign_method").unwrap_or("md5"));
+        let expected = sign::doudian(
+            secret,
+            get("app_key").unwrap_or_default(),
+            &api.name,
+            &param_json,
+            ts,
+            get("sign_method").unwrap_or("md5"),
+        );
         if expected.is_none() || expected.as_deref() != get("sign") {
             return err(40004, "isv.signature-invalid", "签名校验失败");
         }
@@ -638,21 +853,39 @@ impl MockGateway {
             match self.check_token("doudian", "user", token, Some("access_token")) {
                 Ok(()) => {}
                 Err(true) => return err(40003, "isv.access-token-expired", "access_token已过期"),
-                Err(false) => return err(40003, "isv.access-token-no-existed", "access_token不存在"),
+                Err(false) => {
+                    return err(40003, "isv.access-token-no-existed", "access_token不存在")
+                }
             }
         }
-        if let Some(missing) = missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null())) {
-            return err(40001, "isv.parameter-invalid", &format!("缺少参数 {missing}"));
+        if let Some(missing) =
+            missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null()))
+        {
+            return err(
+                40001,
+                "isv.parameter-invalid",
+                &format!("缺少参数 {missing}"),
+            );
         }
         let data = match api.name.as_str() {
             "token.create" => {
-                if params.get("grant_type").and_then(Value::as_str) == Some("authorization_self") && params.get("shop_id").and_then(Value::as_str) != self.get("doudian", "shop_id") {
-                    return err(50001, "dop.token-generate-failed:shop-invalid", "shop_id 无效");
+                if params.get("grant_type").and_then(Value::as_str) == Some("authorization_self")
+                    && params.get("shop_id").and_then(Value::as_str)
+                        != self.get("doudian", "shop_id")
+                {
+                    return err(
+                        50001,
+                        "dop.token-generate-failed:shop-invalid",
+                        "shop_id 无效",
+                    );
                 }
                 self.doudian_token()
             }
             "token.refresh" => {
-                let rt = params.get("refresh_token").and_then(Value::as_str).unwrap_or_default();
+                let rt = params
+                    .get("refresh_token")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if self.lock().refresh_tokens.remove(rt) != Some("doudian") {
                     return err(50002, "dop.token-refresh-failed", "refresh_token 无效");
                 }
@@ -660,7 +893,10 @@ impl MockGateway {
             }
             _ => synth::response(api, "doudian"),
         };
-        Outcome::ok(&api.name, json!({"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "log_id": format!("mock{}", now_secs()), "data": data, "err_no": 0, "message": "success"}))
+        Outcome::ok(
+            &api.name,
+            json!({"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "log_id": format!("mock{}", now_secs()), "data": data, "err_no": 0, "message": "success"}),
+        )
     }
 
     fn doudian_token(&self) -> Value {
@@ -671,28 +907,54 @@ impl MockGateway {
 
 fn rate_limit_body(platform: &str) -> Value {
     match platform {
-        "taobao" => json!({"error_response": {"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 1 more seconds"}}),
-        "alibaba" => json!({"error_code": "gw.QosAppFrequencyLimit", "error_message": "App frequency limit"}),
-        "youzan" => json!({"gw_err_resp": {"trace_id": "yz7-limit", "err_msg": "调用过于频繁", "err_code": 4101}}),
-        "douyin" => json!({"data": {"error_code": 2100004, "description": "系统繁忙"}, "extra": {"error_code": 2100004, "description": "系统繁忙"}}),
-        _ => json!({"code": 60000, "msg": "限流", "sub_code": "isv.rate-limit", "sub_msg": "调用频率超限", "data": null}),
+        "taobao" => {
+            json!({"error_response": {"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 1 more seconds"}})
+        }
+        "alibaba" => {
+            json!({"error_code": "gw.QosAppFrequencyLimit", "error_message": "App frequency limit"})
+        }
+        "youzan" => {
+            json!({"gw_err_resp": {"trace_id": "yz7-limit", "err_msg": "调用过于频繁", "err_code": 4101}})
+        }
+        "douyin" => {
+            json!({"data": {"error_code": 2100004, "description": "系统繁忙"}, "extra": {"error_code": 2100004, "description": "系统繁忙"}})
+        }
+        _ => {
+            json!({"code": 60000, "msg": "限流", "sub_code": "isv.rate-limit", "sub_msg": "调用频率超限", "data": null})
+        }
     }
 }
 
 /// The first required param (not a file) the predicate says is absent.
 fn missing_param(api: &ir::Api, present: impl Fn(&ir::FieldIr) -> bool) -> Option<String> {
-    api.params.iter().filter(|f| f.required && f.ty != ir::TyIr::File && f.location != Location::Path && f.location != Location::Header).find(|f| !present(f)).map(|f| f.wire.clone())
+    api.params
+        .iter()
+        .filter(|f| {
+            f.required
+                && f.ty != ir::TyIr::File
+                && f.location != Location::Path
+                && f.location != Location::Header
+        })
+        .find(|f| !present(f))
+        .map(|f| f.wire.clone())
 }
 
 fn query_json(req: &http::Request) -> Value {
-    Value::Object(http::parse_form(req.query.as_bytes()).into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    Value::Object(
+        http::parse_form(req.query.as_bytes())
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
 }
 
 /// `yyyy-MM-dd HH:mm:ss` in UTC+8 (or epoch ms), within 10 minutes.
 fn taobao_timestamp_ok(ts: &str) -> bool {
     let secs = match ts.parse::<u64>() {
         Ok(ms) => Some(ms / 1000),
-        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S").ok().map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
+        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
     };
     secs.is_some_and(|s| s.abs_diff(now_secs()) <= 600)
 }
@@ -702,7 +964,9 @@ fn doudian_timestamp_ok(ts: &str) -> bool {
     let secs = match ts.parse::<u64>() {
         Ok(v) if v > 100_000_000_000 => Some(v / 1000),
         Ok(v) => Some(v),
-        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S").ok().map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
+        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
+            .ok()
+            .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
     };
     secs.is_some_and(|s| s.abs_diff(now_secs()) <= 300)
 }

@@ -32,7 +32,10 @@ fn is_blank(s: &str) -> bool {
 
 /// TOP: sort keys, concatenate non-blank `key+value`, digest, upper hex.
 pub fn top(params: &[(String, String)], secret: &str, method: &str) -> Option<String> {
-    let mut kept: Vec<&(String, String)> = params.iter().filter(|(k, v)| k != "sign" && !is_blank(k) && !is_blank(v)).collect();
+    let mut kept: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !is_blank(k) && !is_blank(v))
+        .collect();
     kept.sort_by(|a, b| utf16_order(&a.0, &b.0));
     let joined: String = kept.iter().map(|(k, v)| format!("{k}{v}")).collect();
     let bytes = match method {
@@ -46,18 +49,46 @@ pub fn top(params: &[(String, String)], secret: &str, method: &str) -> Option<St
 
 /// AOP: HMAC-SHA1(secret, url_path + sorted(key+value)), upper hex.
 pub fn aop(url_path: &str, params: &[(String, String)], secret: &str) -> String {
-    let mut pieces: Vec<String> = params.iter().filter(|(k, _)| k != "_aop_signature").map(|(k, v)| k.clone() + v).collect();
+    let mut pieces: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k != "_aop_signature")
+        .map(|(k, v)| k.clone() + v)
+        .collect();
     pieces.sort_by(|a, b| utf16_order(a, b));
     let msg = format!("{url_path}{}", pieces.concat());
     hex::encode_upper(hmac_sha1(secret.as_bytes(), msg.as_bytes()))
 }
 
 /// Doudian: digest of `secret app_key.. method.. param_json.. timestamp.. v2 secret`, lower hex.
-pub fn doudian(secret: &str, app_key: &str, method: &str, param_json: &str, timestamp: &str, sign_method: &str) -> Option<String> {
-    let pattern = [secret, "app_key", app_key, "method", method, "param_json", param_json, "timestamp", timestamp, "v", "2", secret].concat();
+pub fn doudian(
+    secret: &str,
+    app_key: &str,
+    method: &str,
+    param_json: &str,
+    timestamp: &str,
+    sign_method: &str,
+) -> Option<String> {
+    let pattern = [
+        secret,
+        "app_key",
+        app_key,
+        "method",
+        method,
+        "param_json",
+        param_json,
+        "timestamp",
+        timestamp,
+        "v",
+        "2",
+        secret,
+    ]
+    .concat();
     match sign_method {
         "md5" | "" => Some(hex::encode(Md5::digest(pattern.as_bytes()))),
-        "hmac-sha256" => Some(hex::encode(hmac_sha256(secret.as_bytes(), pattern.as_bytes()))),
+        "hmac-sha256" => Some(hex::encode(hmac_sha256(
+            secret.as_bytes(),
+            pattern.as_bytes(),
+        ))),
         _ => None,
     }
 }
@@ -67,12 +98,22 @@ mod tests {
     #[test]
     fn top_official_example() {
         let p: Vec<(String, String)> = [
-            ("method", "taobao.item.seller.get"), ("app_key", "12345678"), ("session", "test"), ("timestamp", "2016-01-01 12:00:00"),
-            ("format", "json"), ("v", "2.0"), ("sign_method", "md5"), ("fields", "num_iid,title,nick,price,num"), ("num_iid", "11223344"),
+            ("method", "taobao.item.seller.get"),
+            ("app_key", "12345678"),
+            ("session", "test"),
+            ("timestamp", "2016-01-01 12:00:00"),
+            ("format", "json"),
+            ("v", "2.0"),
+            ("sign_method", "md5"),
+            ("fields", "num_iid,title,nick,price,num"),
+            ("num_iid", "11223344"),
         ]
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        assert_eq!(super::top(&p, "helloworld", "md5").unwrap(), "66987CB115214E59E6EC978214934FB8");
+        assert_eq!(
+            super::top(&p, "helloworld", "md5").unwrap(),
+            "66987CB115214E59E6EC978214934FB8"
+        );
     }
 }

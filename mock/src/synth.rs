@@ -23,15 +23,27 @@ fn field(f: &FieldIr, api: &Api, platform: &str) -> Value {
     match f.wire.as_str() {
         "success" if f.ty == TyIr::Bool => return json!(true),
         "code" if f.ty == TyIr::I64 => return json!(if platform == "youzan" { 200 } else { 0 }),
-        "error_code" | "errorCode" | "err_no" => return if f.ty == TyIr::String { json!("") } else { json!(0) },
-        "message" | "description" | "errorMsg" | "errorMessage" if f.ty == TyIr::String => return json!("success"),
+        "error_code" | "errorCode" | "err_no" => {
+            return if f.ty == TyIr::String {
+                json!("")
+            } else {
+                json!(0)
+            }
+        }
+        "message" | "description" | "errorMsg" | "errorMessage" if f.ty == TyIr::String => {
+            return json!("success")
+        }
         _ => {}
     }
     if let Some(e) = &f.example {
         return e.clone();
     }
     if let Some(v) = f.enum_values.first() {
-        return if f.ty == TyIr::I64 { v.parse::<i64>().map_or(json!(0), |i| json!(i)) } else { json!(v) };
+        return if f.ty == TyIr::I64 {
+            v.parse::<i64>().map_or(json!(0), |i| json!(i))
+        } else {
+            json!(v)
+        };
     }
     value(&f.ty, &f.wire, api, platform)
 }

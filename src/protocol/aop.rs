@@ -2,7 +2,10 @@
 //! `param2/{version}/{namespace}/{name}/{appKey}` plus the sorted `key+value`
 //! strings, upper-case hex; every param in a form body.
 
-use super::{fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure, FailureKind, Protocol};
+use super::{
+    fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure,
+    FailureKind, Protocol,
+};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -19,7 +22,10 @@ pub struct Aop {
 
 impl Aop {
     pub fn new(app_key: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        Aop { app_key: app_key.into(), secret: secret.into() }
+        Aop {
+            app_key: app_key.into(),
+            secret: secret.into(),
+        }
     }
 
     /// `_aop_signature` of `url_path` (`param2/1/ns/name/appKey`, no leading `/`) and the sent params.
@@ -35,7 +41,10 @@ impl Aop {
     }
 
     fn url_path(&self, api: &ApiDesc) -> String {
-        format!("param2/{}/{}/{}/{}", api.version, api.namespace, api.name, self.app_key)
+        format!(
+            "param2/{}/{}/{}/{}",
+            api.version, api.namespace, api.name, self.app_key
+        )
     }
 }
 
@@ -43,13 +52,24 @@ impl Protocol for Aop {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
         if api.namespace.is_empty() && api.path.is_empty() {
-            return Err(Error::Config(format!("alibaba: API `{}` has no `namespace` in its spec", api.name)));
+            return Err(Error::Config(format!(
+                "alibaba: API `{}` has no `namespace` in its spec",
+                api.name
+            )));
         }
         let sign_path = if api.path.is_empty() {
             self.url_path(api)
         } else {
-            let system = [("name", &*api.name), ("version", &*api.version), ("namespace", &*api.namespace), ("app_key", self.app_key.as_str())];
-            fill_path(&api.path, call, &system).trim_start_matches('/').trim_start_matches("openapi/").to_owned()
+            let system = [
+                ("name", &*api.name),
+                ("version", &*api.version),
+                ("namespace", &*api.namespace),
+                ("app_key", self.app_key.as_str()),
+            ];
+            fill_path(&api.path, call, &system)
+                .trim_start_matches('/')
+                .trim_start_matches("openapi/")
+                .to_owned()
         };
         let mut params: Vec<(String, String)> = call
             .params
@@ -60,25 +80,60 @@ impl Protocol for Aop {
         if let Some(t) = call.token {
             params.push(("access_token".into(), t.to_owned()));
         }
-        let ms = call.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let ms = call
+            .now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         params.push(("_aop_timestamp".into(), ms.to_string()));
         let sig = Aop::sign(self.secret.expose(), &sign_path, &params);
         params.push(("_aop_signature".into(), sig));
         let url = format!("{}/openapi/{sign_path}", call.base_url);
         let headers = super::headers_of(call.params);
         Ok(if api.method == HttpMethod::Get {
-            WireRequest { method: api.method, url: with_query(&url, &params), headers, body: Body::Empty }
+            WireRequest {
+                method: api.method,
+                url: with_query(&url, &params),
+                headers,
+                body: Body::Empty,
+            }
         } else if !call.files.is_empty() {
-            let files = call.files.iter().map(|(k, f)| ((*k).to_owned(), f.clone())).collect();
-            WireRequest { method: api.method, url, headers, body: Body::Multipart { fields: params, files } }
+            let files = call
+                .files
+                .iter()
+                .map(|(k, f)| ((*k).to_owned(), f.clone()))
+                .collect();
+            WireRequest {
+                method: api.method,
+                url,
+                headers,
+                body: Body::Multipart {
+                    fields: params,
+                    files,
+                },
+            }
         } else {
             let bytes = super::form_body(&params);
-            WireRequest { method: api.method, url, headers, body: Body::Bytes { content_type: "application/x-www-form-urlencoded;charset=UTF-8".into(), bytes } }
+            WireRequest {
+                method: api.method,
+                url,
+                headers,
+                body: Body::Bytes {
+                    content_type: "application/x-www-form-urlencoded;charset=UTF-8".into(),
+                    bytes,
+                },
+            }
         })
     }
 
-    fn interpret(&self, _api: &ApiDesc, status: u16, body: &Value) -> std::result::Result<DataAt, Failure> {
-        let code = text_of(body.get("error_code")).or_else(|| text_of(body.get("errorCode"))).filter(|c| !c.is_empty());
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure> {
+        let code = text_of(body.get("error_code"))
+            .or_else(|| text_of(body.get("errorCode")))
+            .filter(|c| !c.is_empty());
         let oauth = text_of(body.get("error")).filter(|c| !c.is_empty());
         let Some(code) = code.or(oauth.clone()) else {
             return Ok(DataAt::Whole);
@@ -90,13 +145,23 @@ impl Protocol for Aop {
         let lower = code.to_ascii_lowercase();
         let kind = if code == "gw.QosAppFrequencyLimit" || lower.contains("frequency") {
             FailureKind::RateLimited
-        } else if status == 401 || oauth.is_some() || lower.contains("accesstoken") || lower.contains("token") {
+        } else if status == 401
+            || oauth.is_some()
+            || lower.contains("accesstoken")
+            || lower.contains("token")
+        {
             FailureKind::TokenRejected
         } else if status >= 500 {
             FailureKind::Transient
         } else {
             FailureKind::Other
         };
-        Err(Failure { code, sub_code: text_of(body.get("exception")).filter(|s| !s.is_empty()), message, request_id: text_of(body.get("request_id")), kind })
+        Err(Failure {
+            code,
+            sub_code: text_of(body.get("exception")).filter(|s| !s.is_empty()),
+            message,
+            request_id: text_of(body.get("request_id")),
+            kind,
+        })
     }
 }

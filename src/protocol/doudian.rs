@@ -2,7 +2,10 @@
 //! timestamp… + v2 + app_secret`, where `param_json` is the doc-flavour
 //! canonical JSON; the body is that exact string.
 
-use super::{fill_path, hmac_sha256, is_zero, java_cmp, md5, text_of, with_query, Call, DataAt, Failure, FailureKind, Protocol};
+use super::{
+    fill_path, hmac_sha256, is_zero, java_cmp, md5, text_of, with_query, Call, DataAt, Failure,
+    FailureKind, Protocol,
+};
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
 use crate::secret::Secret;
@@ -44,16 +47,33 @@ pub struct Doudian {
 }
 
 impl Doudian {
-    pub fn new(app_key: impl Into<String>, secret: impl Into<Secret>, sign_method: DoudianSignMethod) -> Self {
-        Doudian { app_key: app_key.into(), secret: secret.into(), sign_method }
+    pub fn new(
+        app_key: impl Into<String>,
+        secret: impl Into<Secret>,
+        sign_method: DoudianSignMethod,
+    ) -> Self {
+        Doudian {
+            app_key: app_key.into(),
+            secret: secret.into(),
+            sign_method,
+        }
     }
 
     /// The signature (lower-case hex) of one call.
-    pub fn sign(secret: &str, method: DoudianSignMethod, app_key: &str, api: &str, param_json: &str, timestamp: &str) -> String {
+    pub fn sign(
+        secret: &str,
+        method: DoudianSignMethod,
+        app_key: &str,
+        api: &str,
+        param_json: &str,
+        timestamp: &str,
+    ) -> String {
         let pattern = format!("{secret}app_key{app_key}method{api}param_json{param_json}timestamp{timestamp}v2{secret}");
         match method {
             DoudianSignMethod::Md5 => hex::encode(md5(pattern.as_bytes())),
-            DoudianSignMethod::HmacSha256 => hex::encode(hmac_sha256(secret.as_bytes(), pattern.as_bytes())),
+            DoudianSignMethod::HmacSha256 => {
+                hex::encode(hmac_sha256(secret.as_bytes(), pattern.as_bytes()))
+            }
         }
     }
 }
@@ -84,7 +104,8 @@ fn write_canonical(v: &Value, out: &mut String) {
             out.push(']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
+            let mut entries: Vec<(&String, &Value)> =
+                map.iter().filter(|(_, v)| !v.is_null()).collect();
             entries.sort_by(|a, b| java_cmp(a.0, b.0));
             out.push('{');
             for (i, (k, v)) in entries.into_iter().enumerate() {
@@ -111,7 +132,11 @@ fn write_number(n: &serde_json::Number, out: &mut String) {
         // Java's Double.toString switches to `1.0E10` notation outside [1e-3, 1e7).
         let s = format!("{f:e}");
         let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_owned()
+        } else {
+            format!("{mantissa}.0")
+        };
         let _ = write!(out, "{mantissa}E{exp}");
     }
 }
@@ -145,33 +170,76 @@ impl Protocol for Doudian {
         let obj: serde_json::Map<String, Value> = call
             .params
             .iter()
-            .filter(|p| !matches!(p.location, ParamLocation::Query | ParamLocation::Path | ParamLocation::Header) && !p.value.is_null())
+            .filter(|p| {
+                !matches!(
+                    p.location,
+                    ParamLocation::Query | ParamLocation::Path | ParamLocation::Header
+                ) && !p.value.is_null()
+            })
             .map(|p| (p.name.clone(), p.value.clone()))
             .collect();
         let param_json = canonical_json(&Value::Object(obj));
-        let timestamp = call.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
-        let sign = Doudian::sign(self.secret.expose(), self.sign_method, &self.app_key, &api.name, &param_json, &timestamp);
-        let mut query = vec![("method".to_owned(), api.name.to_string()), ("app_key".to_owned(), self.app_key.clone())];
+        let timestamp = call
+            .now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .to_string();
+        let sign = Doudian::sign(
+            self.secret.expose(),
+            self.sign_method,
+            &self.app_key,
+            &api.name,
+            &param_json,
+            &timestamp,
+        );
+        let mut query = vec![
+            ("method".to_owned(), api.name.to_string()),
+            ("app_key".to_owned(), self.app_key.clone()),
+        ];
         if let Some(t) = call.token {
             query.push(("access_token".into(), t.to_owned()));
         }
         query.extend([
             ("timestamp".to_owned(), timestamp),
             ("v".to_owned(), "2".to_owned()),
-            ("sign_method".to_owned(), self.sign_method.as_str().to_owned()),
+            (
+                "sign_method".to_owned(),
+                self.sign_method.as_str().to_owned(),
+            ),
             ("sign".to_owned(), sign),
         ]);
-        query.extend(super::text_pairs(call.params, |l| l == ParamLocation::Query));
-        let path = if api.path.is_empty() { format!("/{}", api.name.replace('.', "/")) } else { fill_path(&api.path, call, &[("name", &api.name)]) };
+        query.extend(super::text_pairs(call.params, |l| {
+            l == ParamLocation::Query
+        }));
+        let path = if api.path.is_empty() {
+            format!("/{}", api.name.replace('.', "/"))
+        } else {
+            fill_path(&api.path, call, &[("name", &api.name)])
+        };
         let url = with_query(&format!("{}{path}", call.base_url), &query);
         let mut headers = super::headers_of(call.params);
         headers.push(("x-open-no-old-err-code".into(), "1".into()));
-        Ok(WireRequest { method: api.method, url, headers, body: Body::Bytes { content_type: "application/json;charset=UTF-8".into(), bytes: param_json.into() } })
+        Ok(WireRequest {
+            method: api.method,
+            url,
+            headers,
+            body: Body::Bytes {
+                content_type: "application/json;charset=UTF-8".into(),
+                bytes: param_json.into(),
+            },
+        })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Value) -> std::result::Result<DataAt, Failure> {
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        _status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("code")).unwrap_or_default();
-        if code == "10000" || (code.is_empty() && is_zero(body.get("err_no")) && body.get("data").is_some()) {
+        if code == "10000"
+            || (code.is_empty() && is_zero(body.get("err_no")) && body.get("data").is_some())
+        {
             return Ok(DataAt::Member("data".into()));
         }
         let sub_code = text_of(body.get("sub_code")).filter(|s| !s.is_empty());
@@ -187,6 +255,12 @@ impl Protocol for Doudian {
             Some(s) if !s.is_empty() => format!("{msg}: {s}"),
             _ => msg,
         };
-        Err(Failure { code, sub_code, message, request_id: text_of(body.get("log_id")), kind })
+        Err(Failure {
+            code,
+            sub_code,
+            message,
+            request_id: text_of(body.get("log_id")),
+            kind,
+        })
     }
 }

@@ -1,7 +1,10 @@
 //! Douyin open platform and 精选联盟: no signature; `access-token` header, JSON
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
-use super::{fill_path, headers_of, is_zero, json_object, text_of, text_pairs, with_query, Call, DataAt, Failure, FailureKind, Protocol};
+use super::{
+    fill_path, headers_of, is_zero, json_object, text_of, text_pairs, with_query, Call, DataAt,
+    Failure, FailureKind, Protocol,
+};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::wire::{Body, WireRequest};
@@ -22,9 +25,20 @@ fn kind_of(code: &str) -> FailureKind {
 impl Protocol for Douyin {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
-        let path = fill_path(&api.path, call, &[("name", &api.name), ("version", &api.version)]);
+        let path = fill_path(
+            &api.path,
+            call,
+            &[("name", &api.name), ("version", &api.version)],
+        );
         let is_get = api.method == HttpMethod::Get;
-        let query = text_pairs(call.params, |l| l == ParamLocation::Query || (is_get && matches!(l, ParamLocation::Default | ParamLocation::Body | ParamLocation::Form)));
+        let query = text_pairs(call.params, |l| {
+            l == ParamLocation::Query
+                || (is_get
+                    && matches!(
+                        l,
+                        ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                    ))
+        });
         let url = with_query(&format!("{}{path}", call.base_url), &query);
         let mut headers = headers_of(call.params);
         if let Some(t) = call.token {
@@ -33,46 +47,96 @@ impl Protocol for Douyin {
         let body = if is_get {
             Body::Empty
         } else {
-            let obj = json_object(call.params, |l| matches!(l, ParamLocation::Default | ParamLocation::Body | ParamLocation::Form));
-            Body::Bytes { content_type: "application/json".into(), bytes: serde_json::to_vec(&obj).unwrap_or_else(|_| b"{}".to_vec()).into() }
+            let obj = json_object(call.params, |l| {
+                matches!(
+                    l,
+                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                )
+            });
+            Body::Bytes {
+                content_type: "application/json".into(),
+                bytes: serde_json::to_vec(&obj)
+                    .unwrap_or_else(|_| b"{}".to_vec())
+                    .into(),
+            }
         };
-        Ok(WireRequest { method: api.method, url, headers, body })
+        Ok(WireRequest {
+            method: api.method,
+            url,
+            headers,
+            body,
+        })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Value) -> std::result::Result<DataAt, Failure> {
-        let fail = |code: String, sub: Option<String>, msg: Option<String>, id: Option<String>| Failure {
-            kind: kind_of(&code),
-            code,
-            sub_code: sub.filter(|s| !s.is_empty() && s != "0"),
-            message: msg.unwrap_or_default(),
-            request_id: id,
-        };
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        _status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure> {
+        let fail =
+            |code: String, sub: Option<String>, msg: Option<String>, id: Option<String>| Failure {
+                kind: kind_of(&code),
+                code,
+                sub_code: sub.filter(|s| !s.is_empty() && s != "0"),
+                message: msg.unwrap_or_default(),
+                request_id: id,
+            };
         let log_id = text_of(body.get("log_id")).or_else(|| text_of(body.pointer("/extra/logid")));
         if !is_zero(body.get("err_no")) {
             let msg = text_of(body.get("err_msg")).or_else(|| text_of(body.get("err_tips")));
-            return Err(fail(text_of(body.get("err_no")).unwrap_or_default(), None, msg, log_id));
+            return Err(fail(
+                text_of(body.get("err_no")).unwrap_or_default(),
+                None,
+                msg,
+                log_id,
+            ));
         }
         if let Some(extra) = body.get("extra") {
             if !is_zero(extra.get("error_code")) {
-                return Err(fail(text_of(extra.get("error_code")).unwrap_or_default(), text_of(extra.get("sub_error_code")), text_of(extra.get("description")), log_id));
+                return Err(fail(
+                    text_of(extra.get("error_code")).unwrap_or_default(),
+                    text_of(extra.get("sub_error_code")),
+                    text_of(extra.get("description")),
+                    log_id,
+                ));
             }
         }
         if let Some(base) = body.get("base") {
             for (code, msg) in [("gateway_code", "gateway_msg"), ("biz_code", "biz_msg")] {
                 if !is_zero(base.get(code)) {
-                    return Err(fail(text_of(base.get(code)).unwrap_or_default(), None, text_of(base.get(msg)), text_of(base.get("log_id")).or(log_id)));
+                    return Err(fail(
+                        text_of(base.get(code)).unwrap_or_default(),
+                        None,
+                        text_of(base.get(msg)),
+                        text_of(base.get("log_id")).or(log_id),
+                    ));
                 }
             }
         }
         if let Some(data) = body.get("data") {
             if !is_zero(data.get("error_code")) {
-                return Err(fail(text_of(data.get("error_code")).unwrap_or_default(), None, text_of(data.get("description")), log_id));
+                return Err(fail(
+                    text_of(data.get("error_code")).unwrap_or_default(),
+                    None,
+                    text_of(data.get("description")),
+                    log_id,
+                ));
             }
         }
         // The public task pages: `{"code": 0, "msg": "...", "data": {...}}`.
         if body.get("code").is_some_and(Value::is_number) && !is_zero(body.get("code")) {
-            return Err(fail(text_of(body.get("code")).unwrap_or_default(), None, text_of(body.get("msg")).or_else(|| text_of(body.get("message"))), log_id));
+            return Err(fail(
+                text_of(body.get("code")).unwrap_or_default(),
+                None,
+                text_of(body.get("msg")).or_else(|| text_of(body.get("message"))),
+                log_id,
+            ));
         }
-        Ok(if body.get("data").is_some() { DataAt::Member("data".into()) } else { DataAt::Whole })
+        Ok(if body.get("data").is_some() {
+            DataAt::Member("data".into())
+        } else {
+            DataAt::Whole
+        })
     }
 }

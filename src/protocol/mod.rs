@@ -81,7 +81,12 @@ pub trait Protocol: Send + Sync + fmt::Debug {
     /// Builds and signs the HTTP request.
     fn build(&self, call: &Call<'_>) -> Result<WireRequest>;
     /// Reads the platform's envelope: where the data is, or the error.
-    fn interpret(&self, api: &ApiDesc, status: u16, body: &Value) -> std::result::Result<DataAt, Failure>;
+    fn interpret(
+        &self,
+        api: &ApiDesc,
+        status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure>;
 }
 
 // ------------------------------------------------------------------ shared helpers
@@ -122,7 +127,8 @@ macro_rules! hmac_fn {
         pub(crate) fn $name(key: &[u8], data: &[u8]) -> Vec<u8> {
             use hmac::Mac;
             // HMAC takes keys of any length: `new_from_slice` cannot fail here.
-            let mut mac = hmac::Hmac::<$digest>::new_from_slice(key).expect("HMAC accepts any key length");
+            let mut mac =
+                hmac::Hmac::<$digest>::new_from_slice(key).expect("HMAC accepts any key length");
             mac.update(data);
             mac.finalize().into_bytes().to_vec()
         }
@@ -170,7 +176,12 @@ pub(crate) fn fill_path(template: &str, call: &Call<'_>, system: &[(&str, &str)]
             .iter()
             .find(|p| p.name == name && p.location == ParamLocation::Path)
             .and_then(|p| param_text(&p.value))
-            .or_else(|| system.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+            .or_else(|| {
+                system
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            })
             .unwrap_or_default();
         out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
         rest = &after[close + 1..];
@@ -180,7 +191,10 @@ pub(crate) fn fill_path(template: &str, call: &Call<'_>, system: &[(&str, &str)]
 }
 
 /// A JSON object of the params at the given locations (nulls dropped).
-pub(crate) fn json_object(params: &[Param], take: impl Fn(ParamLocation) -> bool) -> serde_json::Map<String, Value> {
+pub(crate) fn json_object(
+    params: &[Param],
+    take: impl Fn(ParamLocation) -> bool,
+) -> serde_json::Map<String, Value> {
     params
         .iter()
         .filter(|p| take(p.location) && !p.value.is_null())
@@ -188,7 +202,10 @@ pub(crate) fn json_object(params: &[Param], take: impl Fn(ParamLocation) -> bool
         .collect()
 }
 
-pub(crate) fn text_pairs(params: &[Param], take: impl Fn(ParamLocation) -> bool) -> Vec<(String, String)> {
+pub(crate) fn text_pairs(
+    params: &[Param],
+    take: impl Fn(ParamLocation) -> bool,
+) -> Vec<(String, String)> {
     params
         .iter()
         .filter(|p| take(p.location))

@@ -1,7 +1,10 @@
 //! Taobao / Tmall TOP: system params in the URL, business params in a form
 //! body, `sign` over every sent text param in Java order.
 
-use super::{hmac_md5, hmac_sha256, is_blank, java_cmp, md5, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure, FailureKind, Protocol};
+use super::{
+    hmac_md5, hmac_sha256, is_blank, java_cmp, md5, param_text, text_of, upper_hex, with_query,
+    Call, DataAt, Failure, FailureKind, Protocol,
+};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -47,14 +50,30 @@ pub struct Taobao {
 }
 
 impl Taobao {
-    pub fn new(app_key: impl Into<String>, secret: impl Into<Secret>, sign_method: TaobaoSignMethod) -> Self {
-        Taobao { app_key: app_key.into(), secret: secret.into(), sign_method }
+    pub fn new(
+        app_key: impl Into<String>,
+        secret: impl Into<Secret>,
+        sign_method: TaobaoSignMethod,
+    ) -> Self {
+        Taobao {
+            app_key: app_key.into(),
+            secret: secret.into(),
+            sign_method,
+        }
     }
 
     /// The TOP signature of a set of text params (plus an optional raw body), upper-case hex.
     /// Blank keys or values are skipped, as the Java SDK does.
-    pub fn sign(secret: &str, method: TaobaoSignMethod, params: &[(String, String)], body: Option<&str>) -> String {
-        let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, v)| !is_blank(k) && !is_blank(v)).collect();
+    pub fn sign(
+        secret: &str,
+        method: TaobaoSignMethod,
+        params: &[(String, String)],
+        body: Option<&str>,
+    ) -> String {
+        let mut sorted: Vec<&(String, String)> = params
+            .iter()
+            .filter(|(k, v)| !is_blank(k) && !is_blank(v))
+            .collect();
         sorted.sort_by(|a, b| java_cmp(&a.0, &b.0));
         let mut s = String::new();
         for (k, v) in sorted {
@@ -79,7 +98,10 @@ impl Protocol for Taobao {
         let mut system: Vec<(String, String)> = vec![
             ("method".into(), api.name.to_string()),
             ("app_key".into(), self.app_key.clone()),
-            ("timestamp".into(), crate::types::beijing_timestamp(call.now)),
+            (
+                "timestamp".into(),
+                crate::types::beijing_timestamp(call.now),
+            ),
             ("v".into(), "2.0".into()),
             ("sign_method".into(), self.sign_method.as_str().into()),
             ("format".into(), "json".into()),
@@ -90,7 +112,9 @@ impl Protocol for Taobao {
         let mut query_biz = Vec::new();
         let mut form = Vec::new();
         for p in call.params {
-            let Some(v) = param_text(&p.value) else { continue };
+            let Some(v) = param_text(&p.value) else {
+                continue;
+            };
             if is_blank(&v) {
                 continue; // neither sent nor signed
             }
@@ -103,15 +127,31 @@ impl Protocol for Taobao {
         if api.method == HttpMethod::Get {
             query_biz.append(&mut form);
         }
-        let signed: Vec<(String, String)> = system.iter().chain(&query_biz).chain(&form).cloned().collect();
+        let signed: Vec<(String, String)> = system
+            .iter()
+            .chain(&query_biz)
+            .chain(&form)
+            .cloned()
+            .collect();
         let sign = Taobao::sign(self.secret.expose(), self.sign_method, &signed, None);
         let mut query = system;
         query.extend(query_biz);
         query.push(("sign".into(), sign));
-        let path = if api.path.is_empty() { "/router/rest" } else { &api.path };
+        let path = if api.path.is_empty() {
+            "/router/rest"
+        } else {
+            &api.path
+        };
         let url = with_query(&format!("{}{path}", call.base_url), &query);
         let body = if !call.files.is_empty() {
-            Body::Multipart { fields: form, files: call.files.iter().map(|(k, f)| ((*k).to_owned(), f.clone())).collect() }
+            Body::Multipart {
+                fields: form,
+                files: call
+                    .files
+                    .iter()
+                    .map(|(k, f)| ((*k).to_owned(), f.clone()))
+                    .collect(),
+            }
         } else if api.method == HttpMethod::Get {
             Body::Empty
         } else {
@@ -123,10 +163,20 @@ impl Protocol for Taobao {
         if self.app_key.is_empty() {
             return Err(Error::Config("taobao: `app_key` is empty".into()));
         }
-        Ok(WireRequest { method: api.method, url, headers: super::headers_of(call.params), body })
+        Ok(WireRequest {
+            method: api.method,
+            url,
+            headers: super::headers_of(call.params),
+            body,
+        })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Value) -> std::result::Result<DataAt, Failure> {
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        _status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure> {
         if let Some(err) = body.get("error_response") {
             let code = text_of(err.get("code")).unwrap_or_default();
             let sub_code = text_of(err.get("sub_code")).filter(|s| !s.is_empty());
@@ -139,14 +189,25 @@ impl Protocol for Taobao {
             let kind = match code.as_str() {
                 "26" | "27" => FailureKind::TokenRejected,
                 "4" | "5" | "6" | "7" | "8" => FailureKind::RateLimited,
-                _ if sub == "isp.call-limited" || sub.starts_with("accesscontrol.limited") => FailureKind::RateLimited,
+                _ if sub == "isp.call-limited" || sub.starts_with("accesscontrol.limited") => {
+                    FailureKind::RateLimited
+                }
                 _ if sub.starts_with("isp.") => FailureKind::Transient,
                 _ => FailureKind::Other,
             };
-            return Err(Failure { code, sub_code, message, request_id: text_of(err.get("request_id")), kind });
+            return Err(Failure {
+                code,
+                sub_code,
+                message,
+                request_id: text_of(err.get("request_id")),
+                kind,
+            });
         }
         // The Java SDK takes the first object-valued member of the root (`*_response`).
-        match body.as_object().and_then(|o| o.iter().find(|(k, v)| k.ends_with("_response") && v.is_object())) {
+        match body.as_object().and_then(|o| {
+            o.iter()
+                .find(|(k, v)| k.ends_with("_response") && v.is_object())
+        }) {
             Some((k, _)) => Ok(DataAt::Member(k.clone())),
             None => Ok(DataAt::Whole),
         }

@@ -1,6 +1,9 @@
 //! Youzan: no signature; `access_token` in the URL query, JSON body (`{}` when empty).
 
-use super::{fill_path, headers_of, json_object, text_of, text_pairs, with_query, Call, DataAt, Failure, FailureKind, Protocol};
+use super::{
+    fill_path, headers_of, json_object, text_of, text_pairs, with_query, Call, DataAt, Failure,
+    FailureKind, Protocol,
+};
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::wire::{Body, WireRequest};
@@ -14,7 +17,11 @@ impl Protocol for Youzan {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
         let path = if !api.path.is_empty() {
-            fill_path(&api.path, call, &[("name", &api.name), ("version", &api.version)])
+            fill_path(
+                &api.path,
+                call,
+                &[("name", &api.name), ("version", &api.version)],
+            )
         } else if api.auth == AuthKind::None {
             format!("/api/auth_exempt/{}/{}", api.name, api.version)
         } else {
@@ -25,21 +32,56 @@ impl Protocol for Youzan {
             query.push(("access_token".to_owned(), t.to_owned()));
         }
         let is_get = api.method == HttpMethod::Get;
-        query.extend(text_pairs(call.params, |l| l == ParamLocation::Query || (is_get && l != ParamLocation::Header && l != ParamLocation::Path)));
+        query.extend(text_pairs(call.params, |l| {
+            l == ParamLocation::Query
+                || (is_get && l != ParamLocation::Header && l != ParamLocation::Path)
+        }));
         let url = with_query(&format!("{}{path}", call.base_url), &query);
         let body = if is_get {
             Body::Empty
         } else if !call.files.is_empty() {
-            let fields = text_pairs(call.params, |l| matches!(l, ParamLocation::Default | ParamLocation::Body | ParamLocation::Form));
-            Body::Multipart { fields, files: call.files.iter().map(|(k, f)| ((*k).to_owned(), f.clone())).collect() }
+            let fields = text_pairs(call.params, |l| {
+                matches!(
+                    l,
+                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                )
+            });
+            Body::Multipart {
+                fields,
+                files: call
+                    .files
+                    .iter()
+                    .map(|(k, f)| ((*k).to_owned(), f.clone()))
+                    .collect(),
+            }
         } else {
-            let obj = json_object(call.params, |l| matches!(l, ParamLocation::Default | ParamLocation::Body | ParamLocation::Form));
-            Body::Bytes { content_type: "application/json".into(), bytes: serde_json::to_vec(&obj).unwrap_or_else(|_| b"{}".to_vec()).into() }
+            let obj = json_object(call.params, |l| {
+                matches!(
+                    l,
+                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                )
+            });
+            Body::Bytes {
+                content_type: "application/json".into(),
+                bytes: serde_json::to_vec(&obj)
+                    .unwrap_or_else(|_| b"{}".to_vec())
+                    .into(),
+            }
         };
-        Ok(WireRequest { method: api.method, url, headers: headers_of(call.params), body })
+        Ok(WireRequest {
+            method: api.method,
+            url,
+            headers: headers_of(call.params),
+            body,
+        })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Value) -> std::result::Result<DataAt, Failure> {
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        _status: u16,
+        body: &Value,
+    ) -> std::result::Result<DataAt, Failure> {
         // The Go SDK's order: gw_err_resp, error_response, response, success.
         if let Some(gw) = body.get("gw_err_resp") {
             let code = text_of(gw.get("err_code")).unwrap_or_default();
@@ -48,13 +90,21 @@ impl Protocol for Youzan {
                 "4101" => FailureKind::RateLimited,
                 _ => FailureKind::Other,
             };
-            return Err(Failure { code, sub_code: None, message: text_of(gw.get("err_msg")).unwrap_or_default(), request_id: text_of(gw.get("trace_id")), kind });
+            return Err(Failure {
+                code,
+                sub_code: None,
+                message: text_of(gw.get("err_msg")).unwrap_or_default(),
+                request_id: text_of(gw.get("trace_id")),
+                kind,
+            });
         }
         if let Some(err) = body.get("error_response") {
             return Err(Failure {
                 code: text_of(err.get("code")).unwrap_or_default(),
                 sub_code: None,
-                message: text_of(err.get("msg")).or_else(|| text_of(err.get("message"))).unwrap_or_default(),
+                message: text_of(err.get("msg"))
+                    .or_else(|| text_of(err.get("message")))
+                    .unwrap_or_default(),
                 request_id: text_of(body.get("trace_id")),
                 kind: FailureKind::Other,
             });
