@@ -46,7 +46,9 @@ shop_id = "100200"
 
 fn opengate(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut c = Command::new(BIN);
-    c.args(args).env_remove("OPENGATE_CONFIG").current_dir(root());
+    c.args(args)
+        .env_remove("OPENGATE_CONFIG")
+        .current_dir(root());
     for (k, v) in envs {
         c.env(k, v);
     }
@@ -76,17 +78,36 @@ fn start_mock() -> MockProcess {
     let config = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(config.path(), CONFIG).unwrap();
     let mut child = Command::new(BIN)
-        .args(["--specs", specs().to_str().unwrap(), "--config", config.path().to_str().unwrap(), "mock", "--listen", "127.0.0.1:0"])
+        .args([
+            "--specs",
+            specs().to_str().unwrap(),
+            "--config",
+            config.path().to_str().unwrap(),
+            "mock",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start opengate mock");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base_url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line was {line:?}")).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line was {line:?}"))
+        .to_owned();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
     let config_path = config.path().to_owned();
-    MockProcess { child, base_url, _config: config, config_path }
+    MockProcess {
+        child,
+        base_url,
+        _config: config,
+        config_path,
+    }
 }
 
 fn client_for(mock: &MockProcess, overrides: &[(&str, &str, &str)]) -> opengate::Client {
@@ -103,8 +124,16 @@ fn client_for(mock: &MockProcess, overrides: &[(&str, &str, &str)]) -> opengate:
 async fn recorded(mock: &MockProcess) -> Vec<serde_json::Value> {
     use opengate::wire::{Body, ReqwestTransport, Transport, WireRequest};
     let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
-    let req = WireRequest { method: opengate::HttpMethod::Get, url: format!("{}/__mock/requests", mock.base_url), headers: vec![], body: Body::Empty };
-    let resp = t.send(req, std::time::Duration::from_secs(2)).await.unwrap();
+    let req = WireRequest {
+        method: opengate::HttpMethod::Get,
+        url: format!("{}/__mock/requests", mock.base_url),
+        headers: vec![],
+        body: Body::Empty,
+    };
+    let resp = t
+        .send(req, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
     serde_json::from_slice(&resp.body).unwrap()
 }
 
@@ -112,25 +141,79 @@ async fn recorded(mock: &MockProcess) -> Vec<serde_json::Value> {
 async fn mock_process_verifies_every_platform_through_the_generated_client() {
     let mock = start_mock();
     let client = client_for(&mock, &[]);
-    client.youzan().trade_get_v4_0_2(youzan::trade_get_v4_0_2::Request::new("E1")).await.unwrap();
-    client.taobao().trades_sold_get_v2_0(taobao::trades_sold_get_v2_0::Request::new("tid").status("TRADE_FINISHED").page_size(10)).await.unwrap();
-    client.alibaba().trade_get_buyer_view_v1(alibaba::trade_get_buyer_view_v1::Request::new("1688", 2147483647123)).await.unwrap();
-    client.douyin().alliance_kol_orders_v1(douyin::alliance_kol_orders_v1::Request::new("oid", 20).cursor("0")).await.unwrap();
-    client.douyin().alliance_product_picksource_convert_v1(douyin::alliance_product_picksource_convert_v1::Request::new("https://haohuo.example/x")).await.unwrap();
-    client.doudian().order_order_detail_v2(doudian::order_order_detail_v2::Request::new("6920000000000000001")).await.unwrap();
+    client
+        .youzan()
+        .trade_get_v4_0_2(youzan::trade_get_v4_0_2::Request::new("E1"))
+        .await
+        .unwrap();
+    client
+        .taobao()
+        .trades_sold_get_v2_0(
+            taobao::trades_sold_get_v2_0::Request::new("tid")
+                .status("TRADE_FINISHED")
+                .page_size(10),
+        )
+        .await
+        .unwrap();
+    client
+        .alibaba()
+        .trade_get_buyer_view_v1(alibaba::trade_get_buyer_view_v1::Request::new(
+            "1688",
+            2147483647123,
+        ))
+        .await
+        .unwrap();
+    client
+        .douyin()
+        .alliance_kol_orders_v1(douyin::alliance_kol_orders_v1::Request::new("oid", 20).cursor("0"))
+        .await
+        .unwrap();
+    client
+        .douyin()
+        .alliance_product_picksource_convert_v1(
+            douyin::alliance_product_picksource_convert_v1::Request::new(
+                "https://haohuo.example/x",
+            ),
+        )
+        .await
+        .unwrap();
+    client
+        .doudian()
+        .order_order_detail_v2(doudian::order_order_detail_v2::Request::new(
+            "6920000000000000001",
+        ))
+        .await
+        .unwrap();
 
     let reqs = recorded(&mock).await;
-    let platforms: std::collections::BTreeSet<&str> = reqs.iter().map(|r| r["platform"].as_str().unwrap()).collect();
-    assert_eq!(platforms.into_iter().collect::<Vec<_>>(), ["alibaba", "doudian", "douyin", "taobao", "youzan"]);
+    let platforms: std::collections::BTreeSet<&str> = reqs
+        .iter()
+        .map(|r| r["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        platforms.into_iter().collect::<Vec<_>>(),
+        ["alibaba", "doudian", "douyin", "taobao", "youzan"]
+    );
     assert!(reqs.iter().all(|r| r["verified"] == true), "{reqs:#?}");
 
     // A wrongly signed request gets the platform's code.
     let bad = client_for(&mock, &[("taobao", "app_secret", "not-the-secret")]);
-    let e = bad.taobao().item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1)).await.unwrap_err();
+    let e = bad
+        .taobao()
+        .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+        .await
+        .unwrap_err();
     assert_eq!(e.api_error().map(|e| e.code.as_str()), Some("25"));
     let bad = client_for(&mock, &[("alibaba", "app_secret", "not-the-secret")]);
-    let e = bad.alibaba().product_get_v1(alibaba::product_get_v1::Request::new(1, "1688")).await.unwrap_err();
-    assert_eq!(e.api_error().map(|e| e.code.as_str()), Some("gw.SignatureInvalid"));
+    let e = bad
+        .alibaba()
+        .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.api_error().map(|e| e.code.as_str()),
+        Some("gw.SignatureInvalid")
+    );
     let last = recorded(&mock).await.pop().unwrap();
     assert_eq!(last["verified"], false);
 }
@@ -139,28 +222,104 @@ async fn mock_process_verifies_every_platform_through_the_generated_client() {
 fn call_exit_codes() {
     let mock = start_mock();
     let cfg = mock.config_path.to_str().unwrap().to_owned();
-    let env = [("OPENGATE_TAOBAO_BASE_URL", mock.base_url.as_str()), ("OPENGATE_YOUZAN_BASE_URL", mock.base_url.as_str())];
+    let env = [
+        ("OPENGATE_TAOBAO_BASE_URL", mock.base_url.as_str()),
+        ("OPENGATE_YOUZAN_BASE_URL", mock.base_url.as_str()),
+    ];
 
-    let ok = opengate(&["--config", &cfg, "call", "taobao.item.seller.get", "-p", "fields=num_iid,title", "-p", "num_iid=11223344"], &env);
+    let ok = opengate(
+        &[
+            "--config",
+            &cfg,
+            "call",
+            "taobao.item.seller.get",
+            "-p",
+            "fields=num_iid,title",
+            "-p",
+            "num_iid=11223344",
+        ],
+        &env,
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     let data: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert!(data["item"].is_object(), "{data}");
 
-    let ok = opengate(&["--config", &cfg, "call", "youzan.item.get", "--body", r#"{"item_id": 420311}"#], &env);
+    let ok = opengate(
+        &[
+            "--config",
+            &cfg,
+            "call",
+            "youzan.item.get",
+            "--body",
+            r#"{"item_id": 420311}"#,
+        ],
+        &env,
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
 
     let mut wrong = env.to_vec();
     wrong.push(("OPENGATE_TAOBAO_APP_SECRET", "wrong"));
-    let api_err = opengate(&["--config", &cfg, "call", "taobao.item.seller.get", "-p", "fields=a", "-p", "num_iid=1"], &wrong);
+    let api_err = opengate(
+        &[
+            "--config",
+            &cfg,
+            "call",
+            "taobao.item.seller.get",
+            "-p",
+            "fields=a",
+            "-p",
+            "num_iid=1",
+        ],
+        &wrong,
+    );
     assert_eq!(api_err.status.code(), Some(2));
-    assert!(text(&api_err.stderr).starts_with("taobao error 25: "), "{}", text(&api_err.stderr));
+    assert!(
+        text(&api_err.stderr).starts_with("taobao error 25: "),
+        "{}",
+        text(&api_err.stderr)
+    );
 
     let cases: [(&[&str], &str); 5] = [
         (&["call", "no.such.api"], "unknown API `no.such.api`"),
-        (&["call", "taobao.item.seller.get", "-p", "fields=a"], "missing required param `num_iid`"),
-        (&["call", "taobao.item.seller.get", "-p", "fields=a", "-p", "num_iid=abc"], "param `num_iid` must be an integer"),
-        (&["--config", "/nonexistent/opengate.toml", "call", "taobao.item.seller.get", "-p", "fields=a", "-p", "num_iid=1"], "cannot read config"),
-        (&["call", "taobao.item.seller.get", "-p", "fields=a", "-p", "num_iid=1"], "connect"),
+        (
+            &["call", "taobao.item.seller.get", "-p", "fields=a"],
+            "missing required param `num_iid`",
+        ),
+        (
+            &[
+                "call",
+                "taobao.item.seller.get",
+                "-p",
+                "fields=a",
+                "-p",
+                "num_iid=abc",
+            ],
+            "param `num_iid` must be an integer",
+        ),
+        (
+            &[
+                "--config",
+                "/nonexistent/opengate.toml",
+                "call",
+                "taobao.item.seller.get",
+                "-p",
+                "fields=a",
+                "-p",
+                "num_iid=1",
+            ],
+            "cannot read config",
+        ),
+        (
+            &[
+                "call",
+                "taobao.item.seller.get",
+                "-p",
+                "fields=a",
+                "-p",
+                "num_iid=1",
+            ],
+            "connect",
+        ),
     ];
     for (args, expected) in cases {
         let mut full: Vec<&str> = Vec::new();
@@ -169,12 +328,20 @@ fn call_exit_codes() {
         }
         full.extend(args);
         // The last case points Taobao at a closed port: a transport error.
-        let env: Vec<(&str, &str)> = if expected == "connect" { vec![("OPENGATE_TAOBAO_BASE_URL", "http://127.0.0.1:9")] } else { env.to_vec() };
+        let env: Vec<(&str, &str)> = if expected == "connect" {
+            vec![("OPENGATE_TAOBAO_BASE_URL", "http://127.0.0.1:9")]
+        } else {
+            env.to_vec()
+        };
         let out = opengate(&full, &env);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
         assert!(err.contains(expected), "{args:?}: {err}");
-        assert_eq!(err.trim().lines().count(), 1, "one line, no backtrace: {err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "one line, no backtrace: {err}"
+        );
     }
 }
 
@@ -186,7 +353,11 @@ fn check_and_list() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     std::fs::create_dir_all(&demo).unwrap();
-    std::fs::write(demo.join("platform.yaml"), "platform: demo\nprotocol: youzan\nhosts: {default: https://x.invalid}\n").unwrap();
+    std::fs::write(
+        demo.join("platform.yaml"),
+        "platform: demo\nprotocol: youzan\nhosts: {default: https://x.invalid}\n",
+    )
+    .unwrap();
     std::fs::write(demo.join("bad.yaml"), "name: a.b\nversion: \"1\"\nauth: maybe\nmethod: POST\nparams:\n  - {name: x, type: integr}\n").unwrap();
     let out = opengate(&["check", dir.path().to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -195,28 +366,54 @@ fn check_and_list() {
     assert_eq!(lines.len(), 2, "{err}");
     let shown = dir.path().display().to_string();
     assert_eq!(lines[0], format!("{shown}/demo/bad.yaml:3:7: unknown auth scheme `maybe`, expected one of: none, app, user, client"));
-    assert!(lines[1].starts_with(&format!("{shown}/demo/bad.yaml:6:21: unknown type `integr`")), "{err}");
+    assert!(
+        lines[1].starts_with(&format!(
+            "{shown}/demo/bad.yaml:6:21: unknown type `integr`"
+        )),
+        "{err}"
+    );
 
     let out = opengate(&["list", "--platform", "taobao"], &[]);
     let listed = text(&out.stdout);
-    assert!(listed.lines().any(|l| l == "taobao taobao.trade.fullinfo.get 2.0 POST"), "{listed}");
-    assert!(listed.lines().all(|l| l.starts_with("taobao ") && l.split(' ').count() == 4), "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l == "taobao taobao.trade.fullinfo.get 2.0 POST"),
+        "{listed}"
+    );
+    assert!(
+        listed
+            .lines()
+            .all(|l| l.starts_with("taobao ") && l.split(' ').count() == 4),
+        "{listed}"
+    );
     let all = text(&opengate(&["list"], &[]).stdout);
-    assert!(all.lines().any(|l| l == "douyin ecom.captain.task.detail 1 GET"), "{all}");
+    assert!(
+        all.lines()
+            .any(|l| l == "douyin ecom.captain.task.detail 1 GET"),
+        "{all}"
+    );
 }
 
 /// The `Request` struct of one API module, without doc comments.
 fn request_struct(code: &str, module: &str) -> String {
-    let start = code.find(&format!("pub mod {module} {{")).expect("module present");
+    let start = code
+        .find(&format!("pub mod {module} {{"))
+        .expect("module present");
     let body = &code[start..];
     let s = body.find("pub struct Request {").unwrap();
     let e = s + body[s..].find("\n    }\n").unwrap();
-    body[s..e].lines().filter(|l| !l.trim_start().starts_with("///")).collect::<Vec<_>>().join("\n")
+    body[s..e]
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("///"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
 fn import_matches_the_hand_written_spec() {
-    let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/youzan.logistics.expressbyorderno.get.md");
+    let table = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/youzan.logistics.expressbyorderno.get.md");
     let out = opengate(&["import", table.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let yaml = text(&out.stdout);
@@ -227,18 +424,42 @@ fn import_matches_the_hand_written_spec() {
     copy_dir(&specs(), &copy);
     std::fs::write(copy.join("youzan/logistics.yaml"), &yaml).unwrap();
     let check = opengate(&["check", copy.to_str().unwrap()], &[]);
-    assert_eq!(check.status.code(), Some(0), "imported spec rejected: {}\n{yaml}", text(&check.stderr));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "imported spec rejected: {}\n{yaml}",
+        text(&check.stderr)
+    );
 
     let generated = |specs: &Path| {
         let (files, _) = opengate_codegen::Config::new().generate(specs).unwrap();
-        files.into_iter().find(|f| f.name == "youzan.rs").unwrap().text
+        files
+            .into_iter()
+            .find(|f| f.name == "youzan.rs")
+            .unwrap()
+            .text
     };
     let module = "logistics_expressbyorderno_get_v3_0_0";
-    assert_eq!(request_struct(&generated(&copy), module), request_struct(&generated(&specs()), module));
+    assert_eq!(
+        request_struct(&generated(&copy), module),
+        request_struct(&generated(&specs()), module)
+    );
     // Piped through stdin too.
-    let mut child = Command::new(BIN).args(["import", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &std::fs::read(&table).unwrap()).unwrap();
-    assert_eq!(text(&child.wait_with_output().unwrap().stdout), yaml.replace(table.to_str().unwrap(), "-"));
+    let mut child = Command::new(BIN)
+        .args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        &std::fs::read(&table).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        text(&child.wait_with_output().unwrap().stdout),
+        yaml.replace(table.to_str().unwrap(), "-")
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -263,10 +484,17 @@ fn openapi_output_is_valid_openapi_3_1() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &out.stdout).unwrap();
     let script = "import json,sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')";
-    let v = Command::new("python3").args(["-c", script, file.path().to_str().unwrap()]).output().expect("python3 (installed by .ci/run with openapi-spec-validator)");
+    let v = Command::new("python3")
+        .args(["-c", script, file.path().to_str().unwrap()])
+        .output()
+        .expect("python3 (installed by .ci/run with openapi-spec-validator)");
     assert!(v.status.success(), "openapi-spec-validator rejected the document (or is not installed: `pip install openapi-spec-validator`):\n{}", text(&v.stderr));
 
     let one = opengate(&["openapi", "--platform", "douyin"], &[]);
     let doc: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
-    assert!(doc["paths"].as_object().unwrap().keys().all(|k| k.starts_with("/douyin/")));
+    assert!(doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| k.starts_with("/douyin/")));
 }
