@@ -427,12 +427,12 @@ impl Client {
                         Err(_) if !(200..300).contains(&resp.status) => {
                             Next::Done(Err(status_error(api, &resp)))
                         }
-                        Err(e) => Next::Done(Err(Error::Decode(DecodeError {
+                        Err(e) => Next::Done(Err(Error::Decode(Box::new(DecodeError {
                             api: id_of(api),
                             path: String::new(),
                             message: format!("the body is not valid JSON: {e}"),
                             excerpt: excerpt(&resp.body, 200),
-                        }))),
+                        })))),
                         Ok(body) => match p.protocol.interpret(api, resp.status, &body) {
                             Ok(data_at) if (200..300).contains(&resp.status) => {
                                 Next::Done(Ok(RawReply {
@@ -458,28 +458,30 @@ impl Client {
                                                 continue;
                                             }
                                             // Report the platform's own answer; say why no retry happened.
-                                            Err(refresh) => Next::Done(Err(Error::Api(ApiError {
-                                                api: id_of(api),
-                                                code: f.code,
-                                                sub_code: f.sub_code,
-                                                message: format!(
-                                                    "{} (token refresh failed: {refresh})",
-                                                    f.message
-                                                ),
-                                                request_id: f.request_id,
-                                                http_status: resp.status,
-                                            }))),
+                                            Err(refresh) => {
+                                                Next::Done(Err(Error::Api(Box::new(ApiError {
+                                                    api: id_of(api),
+                                                    code: f.code,
+                                                    sub_code: f.sub_code,
+                                                    message: format!(
+                                                        "{} (token refresh failed: {refresh})",
+                                                        f.message
+                                                    ),
+                                                    request_id: f.request_id,
+                                                    http_status: resp.status,
+                                                }))))
+                                            }
                                         }
                                     }
                                     (kind, _, _) => {
-                                        let error = Error::Api(ApiError {
+                                        let error = Error::Api(Box::new(ApiError {
                                             api: id_of(api),
                                             code: f.code,
                                             sub_code: f.sub_code,
                                             message: f.message,
                                             request_id: f.request_id,
                                             http_status: resp.status,
-                                        });
+                                        }));
                                         // Rate-limited calls were not executed: always safe to resend.
                                         if kind == FailureKind::RateLimited
                                             || (kind == FailureKind::Transient && may_resend)
@@ -575,12 +577,12 @@ pub fn to_params<R: Serialize>(api: &ApiDesc, request: &R) -> Result<Vec<Param>>
 /// Decodes the data part of an answer into the spec's response type.
 pub fn decode<T: DeserializeOwned>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
     let data = serde_path_to_error::deserialize::<_, T>(raw.data()).map_err(|e| {
-        Error::Decode(DecodeError {
+        Error::Decode(Box::new(DecodeError {
             api: id_of(api),
             path: e.path().to_string(),
             message: e.inner().to_string(),
             excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
-        })
+        }))
     })?;
     Ok(Reply {
         data,

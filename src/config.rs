@@ -12,8 +12,10 @@
 use crate::client::{ClientBuilder, PlatformOptions, RetryPolicy};
 use crate::error::{Error, Result};
 use crate::protocol::{Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan};
+use crate::secret::Secret;
 use crate::token::{
-    DoudianToken, DouyinClientToken, FileStore, StaticToken, TokenProvider, YouzanToken,
+    DoudianToken, DouyinClientToken, DouyinUserToken, FileStore, StaticToken, TokenProvider,
+    YouzanToken,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -75,7 +77,13 @@ pub const PLATFORM_KEYS: &[(&str, &[&str])] = &[
     ),
 ];
 
-const SECRET_KEYS: &[&str] = &["app_secret", "client_secret", "session", "access_token"];
+const SECRET_KEYS: &[&str] = &[
+    "app_secret",
+    "client_secret",
+    "session",
+    "access_token",
+    "refresh_token",
+];
 
 /// A loaded configuration: one table of string values per platform.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -307,7 +315,15 @@ impl Config {
                     _ => None,
                 };
                 let app_id = self.get(name, "client_key").unwrap_or_default().to_owned();
-                (Arc::new(Douyin), PlatformOptions { base_url, user_token: stat("access_token"), client_token, app_id, qps })
+                let user_token = match self.get(name, "refresh_token") {
+                    Some(rt) => Some(Arc::new(DouyinUserToken {
+                        client_key: self.need(name, "client_key")?.to_owned(),
+                        access_token: self.get(name, "access_token").map(Secret::new),
+                        refresh_token: rt.into(),
+                    }) as Arc<dyn TokenProvider>),
+                    None => stat("access_token"),
+                };
+                (Arc::new(Douyin), PlatformOptions { base_url, user_token, client_token, app_id, qps })
             }
             "doudian" => {
                 let m = self.get(name, "sign_method").unwrap_or("hmac-sha256");

@@ -68,10 +68,10 @@ pub enum Error {
     },
     /// The platform's error envelope.
     #[error("{} error {}{}: {} ({})", .0.api.platform, .0.code, .0.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(), .0.message, .0.api)]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The response is not what the spec says.
     #[error("{}: cannot decode response at `{}`: {} (body starts: {})", .0.api, .0.path, .0.message, .0.excerpt)]
-    Decode(DecodeError),
+    Decode(Box<DecodeError>),
     /// A token could not be obtained or refreshed.
     #[error("{platform}: auth error: {message}")]
     Auth { platform: String, message: String },
@@ -87,7 +87,7 @@ impl Error {
     /// The platform error, if this is one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e) => Some(e),
+            Error::Api(e) => Some(e.as_ref()),
             _ => None,
         }
     }

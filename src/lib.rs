@@ -6,10 +6,6 @@
 //! every generated method hands an [`ApiDesc`] and its request to
 //! [`Client::send`], which builds, signs, sends, retries and decodes.
 
-// The error carries the platform envelope by value so callers can match on it; boxing it is a
-// follow-up (noted in docs/decisions.md).
-#![allow(clippy::result_large_err)]
-
 mod client;
 pub mod config;
 #[doc(hidden)]

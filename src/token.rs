@@ -268,6 +268,66 @@ impl TokenProvider for DouyinClientToken {
     }
 }
 
+/// A Douyin user (达人) token: the configured `access_token`, refreshed with
+/// `POST /oauth/refresh_token/` (form) when the platform rejects it.
+#[derive(Debug, Clone)]
+pub struct DouyinUserToken {
+    pub client_key: String,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Secret,
+}
+
+impl TokenProvider for DouyinUserToken {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            if let (None, Some(t)) = (rejected, &self.access_token) {
+                return Ok(Token {
+                    access_token: t.clone(),
+                    refresh_token: Some(self.refresh_token.clone()),
+                    expires_at_ms: None,
+                });
+            }
+            // The newest refresh token: the one that came with the rejected token, else the configured one.
+            let rt = rejected
+                .and_then(|t| t.refresh_token.as_ref())
+                .unwrap_or(&self.refresh_token);
+            let form = form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_key", &self.client_key)
+                .append_pair("grant_type", "refresh_token")
+                .append_pair("refresh_token", rt.expose())
+                .finish();
+            let url = cx.url("https://open.douyin.com", "/oauth/refresh_token/");
+            let v = cx
+                .post(
+                    "douyin",
+                    url,
+                    "application/x-www-form-urlencoded",
+                    form.into_bytes(),
+                )
+                .await?;
+            let data = v.get("data").cloned().unwrap_or_default();
+            if !crate::protocol::is_zero(data.get("error_code")) {
+                return Err(auth_err("douyin", &v));
+            }
+            let access = crate::protocol::text_of(data.get("access_token"))
+                .ok_or_else(|| auth_err("douyin", &v))?;
+            let ttl = data.get("expires_in").and_then(Value::as_i64);
+            Ok(Token {
+                access_token: access.into(),
+                refresh_token: Some(
+                    crate::protocol::text_of(data.get("refresh_token"))
+                        .map_or_else(|| rt.clone(), Secret::new),
+                ),
+                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
+            })
+        })
+    }
+}
+
 /// Doudian `token.create` (self-use app, `shop_id`) and `token.refresh`.
 #[derive(Debug, Clone)]
 pub struct DoudianToken {

@@ -389,3 +389,97 @@ async fn timeout_reset_truncated_and_malformed_answers_are_typed_errors() {
         .await
         .expect("the client still works after every fault");
 }
+
+#[tokio::test]
+async fn douyin_user_token_is_refreshed_with_the_refresh_token() {
+    // The mock knows the configured refresh token but never issued `act.stale`: it answers 10008,
+    // the client refreshes once with the refresh token and retries.
+    let config = common::CONFIG.replace(
+        "[douyin]\n",
+        "[douyin]\nrefresh_token = \"rft.configured\"\n",
+    );
+    let mock = opengate_mock::MockGateway::new(&common::specs(), &config)
+        .unwrap()
+        .start(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let client = common::client(
+        &mock,
+        &[
+            ("douyin", "access_token", "act.stale"),
+            ("douyin", "refresh_token", "rft.configured"),
+        ],
+    );
+    let r = client
+        .douyin()
+        .alliance_kol_reputation_v1(douyin::alliance_kol_reputation_v1::Request::new("oid"))
+        .await
+        .unwrap();
+    assert_eq!(r.score, Some(1.5));
+    let trail: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.error.clone()))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("/alliance/kol/reputation/".into(), Some("10008".into())),
+            ("/oauth/refresh_token/".into(), None),
+            ("/alliance/kol/reputation/".into(), None)
+        ]
+    );
+    assert_eq!(client.token_fetches("douyin", AuthKind::User), 2);
+}
+
+#[tokio::test]
+async fn doudian_expired_token_is_refreshed_with_token_refresh() {
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[]);
+    client
+        .doudian()
+        .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
+        .await
+        .unwrap();
+    mock.expire_tokens();
+    mock.clear_requests();
+    client
+        .doudian()
+        .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
+        .await
+        .unwrap();
+    let trail: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| (r.api.clone().unwrap_or_default(), r.error.clone()))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("product.detail".into(), Some("40003".into())),
+            ("token.refresh".into(), None),
+            ("product.detail".into(), None)
+        ],
+        "isv.access-token-expired -> token.refresh -> retry"
+    );
+}
+
+#[tokio::test]
+async fn client_side_rate_limit_spaces_calls() {
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[("taobao", "qps", "20")]);
+    let started = std::time::Instant::now();
+    for _ in 0..6 {
+        client
+            .taobao()
+            .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+            .await
+            .unwrap();
+    }
+    // Six calls at 20 QPS need at least five 50 ms gaps (a lower bound only: nothing here is timed).
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+}

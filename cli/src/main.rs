@@ -1,9 +1,6 @@
 //! `opengate`: check, list and call the APIs of the specs, run the mock gateway,
 //! import doc tables, export OpenAPI.
 
-// `opengate::Error` is large by value (see docs/decisions.md).
-#![allow(clippy::result_large_err)]
-
 mod import;
 mod openapi;
 

@@ -164,7 +164,10 @@ pub fn parse(src: &str) -> Result<Node, SyntaxError> {
             value: Value::Null,
         });
     }
-    serde_saphyr::from_str::<Node>(src).map_err(|e| {
+    // YAML 1.2 booleans only: a param named `y` or `n` is a name, not a boolean.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    serde_saphyr::from_str_with_options::<Node>(src, options).map_err(|e| {
         use serde_saphyr::MessageFormatter;
         let loc = e.location();
         let message = serde_saphyr::DefaultMessageFormatter
@@ -207,6 +210,17 @@ mod tests {
     fn flow_json_is_accepted() {
         let n = parse(r#"response: {"code":"int","data":{"com":"string"}}"#).unwrap();
         assert!(matches!(n.value, Value::Map(_)));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_strings() {
+        let n = parse("a: y\nb: no\nc: true\n").unwrap();
+        let Value::Map(e) = &n.value else {
+            panic!("not a map")
+        };
+        assert_eq!(e[0].1.value, Value::Str("y".into()));
+        assert_eq!(e[1].1.value, Value::Str("no".into()));
+        assert_eq!(e[2].1.value, Value::Bool(true));
     }
 
     #[test]

@@ -412,6 +412,9 @@ impl MockGateway {
         if p == "/oauth/client_token/" {
             return ("douyin".into(), self.douyin_client_token(req));
         }
+        if p == "/oauth/refresh_token/" {
+            return ("douyin".into(), self.douyin_refresh_token(req));
+        }
         if let Some((_, api)) =
             self.find(|proto, a| proto == "douyin" && !a.path.is_empty() && a.path == p)
         {
@@ -732,6 +735,47 @@ impl MockGateway {
         Outcome::ok(
             "oauth.client_token",
             json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}),
+        )
+    }
+
+    /// `POST /oauth/refresh_token/` (form): a new user access token for a valid refresh token
+    /// (the configured `refresh_token`, or one this mock issued).
+    fn douyin_refresh_token(&self, req: &http::Request) -> Outcome {
+        let api = Some("oauth.refresh_token");
+        let form = http::parse_form(&req.body);
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let fail = |code: i64, msg: &str| {
+            Outcome::err(
+                api,
+                200,
+                code.to_string(),
+                json!({"data": {"error_code": code, "description": msg}, "message": "error"}),
+            )
+        };
+        if !req
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
+            return fail(
+                2100005,
+                "Content-Type 必须是 application/x-www-form-urlencoded",
+            );
+        }
+        if get("client_key").is_none()
+            || get("client_key") != self.get("douyin", "client_key")
+            || get("grant_type") != Some("refresh_token")
+        {
+            return fail(10013, "client_key 错误");
+        }
+        let rt = get("refresh_token").unwrap_or_default();
+        let configured = self.get("douyin", "refresh_token") == Some(rt);
+        if !configured && self.lock().refresh_tokens.remove(rt) != Some("douyin") {
+            return fail(10010, "refresh_token 已过期");
+        }
+        let (token, refresh) = self.issue("douyin", "user", "act.");
+        Outcome::ok(
+            "oauth.refresh_token",
+            json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
         )
     }
 
