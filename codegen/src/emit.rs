@@ -1,5 +1,9 @@
 //! IR -> Rust tokens. Infallible: everything that could go wrong was rejected by `ir::lower`.
 //!
+//! Generated items use the prelude names `Option`, `Some`, `None`, `String`, `Vec` and `Into`
+//! unqualified: every type generated inside an API module is named `Request*`/`Response*`, so
+//! nothing generated can shadow them, and shorter paths mean fewer tokens for rustc to chew.
+//!
 //! Generated code is deliberately thin: request/response types, a static API
 //! descriptor and one-line client methods that hand both to the runtime's
 //! single call path (`opengate::Client::send`).
@@ -28,12 +32,59 @@ fn code(s: &str) -> String {
     format!("`{}`", s.replace('`', "'"))
 }
 
-/// The items of one platform's module (no inner attributes, so the file can be `include!`d).
+/// The text of one platform's module (no inner attributes, so the file can be `include!`d),
+/// emitted and formatted on up to `threads` threads. The text does not depend on `threads`:
+/// chunks of whole API modules are formatted separately and concatenated in order.
+pub fn platform_text(p: &Platform, threads: usize) -> String {
+    let threads = threads.clamp(1, 16);
+    let chunk = p.apis.len().div_ceil(threads).max(1);
+    let mut parts: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = p
+            .apis
+            .chunks(chunk)
+            .map(|apis| {
+                scope.spawn(move || prettyplease::unparse(&items_file(apis.iter().map(api_module))))
+            })
+            .collect();
+        // A panicking formatter thread would be a bug; keep going with an empty part rather than panic.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    parts.push(prettyplease::unparse(&items_file(std::iter::once(
+        accessor(p),
+    ))));
+    parts.concat()
+}
+
+/// The items of one platform's module as a `syn::File` (single-threaded; see [`platform_text`]).
 pub fn platform(p: &Platform) -> syn::File {
-    let mut items = TokenStream::new();
-    for api in &p.apis {
-        items.extend(api_module(api));
+    items_file(
+        p.apis
+            .iter()
+            .map(api_module)
+            .chain(std::iter::once(accessor(p))),
+    )
+}
+
+/// Parses each token stream on its own: many small parses beat one huge stream.
+fn items_file(streams: impl Iterator<Item = TokenStream>) -> syn::File {
+    let mut file = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: Vec::new(),
+    };
+    for tokens in streams {
+        match syn::parse2::<syn::File>(tokens) {
+            Ok(f) => file.items.extend(f.items),
+            Err(e) => return unreachable_file(&e),
+        }
     }
+    file
+}
+
+fn accessor(p: &Platform) -> TokenStream {
     let accessor = ident(&p.accessor);
     let methods = p.apis.iter().map(client_method);
     let title = p.title.clone().unwrap_or_else(|| p.name.clone());
@@ -45,7 +96,7 @@ pub fn platform(p: &Platform) -> syn::File {
             p.name
         ),
     ]);
-    items.extend(quote! {
+    quote! {
         #acc_doc
         #[derive(Debug, Clone, Copy)]
         pub struct #accessor<'a>(pub &'a ::opengate::Client);
@@ -53,8 +104,7 @@ pub fn platform(p: &Platform) -> syn::File {
         impl #accessor<'_> {
             #(#methods)*
         }
-    });
-    syn::parse2(items).unwrap_or_else(|e| unreachable_file(&e))
+    }
 }
 
 /// The crate root: one module per platform plus the `ClientExt` accessor trait.
@@ -209,12 +259,12 @@ fn api_module(api: &Api) -> TokenStream {
             if f.required {
                 quote!(files.push((#w, self.#i.clone()));)
             } else {
-                quote!(if let ::std::option::Option::Some(f) = &self.#i { files.push((#w, f.clone())); })
+                quote!(if let Some(f) = &self.#i { files.push((#w, f.clone())); })
             }
         });
         quote! {
-            fn files(&self) -> ::std::vec::Vec<(&'static str, ::opengate::File)> {
-                let mut files = ::std::vec::Vec::new();
+            fn files(&self) -> Vec<(&'static str, ::opengate::File)> {
+                let mut files = Vec::new();
                 #(#pushes)*
                 files
             }
@@ -264,17 +314,17 @@ fn field_doc(f: &FieldIr, is_param: bool) -> TokenStream {
             facts.push(format!("in {}", f.location.as_str()));
         }
     }
-    lines.push(facts.join(", "));
     if let Some(e) = &f.example {
-        lines.push(format!("Example: {}", code(&json_text(e))));
+        facts.push(format!("example {}", code(&json_text(e))));
     }
     if let Some(e) = &f.default {
-        lines.push(format!("Default: {}", code(&json_text(e))));
+        facts.push(format!("default {}", code(&json_text(e))));
     }
     if !f.enum_values.is_empty() {
         let vals: Vec<String> = f.enum_values.iter().map(|v| code(v)).collect();
-        lines.push(format!("One of: {}", vals.join(", ")));
+        facts.push(format!("one of {}", vals.join(", ")));
     }
+    lines.push(format!("{}.", facts.join(", ")));
     doc(&lines)
 }
 
@@ -288,7 +338,7 @@ fn json_text(v: &serde_json::Value) -> String {
 /// The Rust type of a request field's value.
 fn req_ty(t: &TyIr) -> TokenStream {
     match t {
-        TyIr::String => quote!(::std::string::String),
+        TyIr::String => quote!(String),
         TyIr::I64 => quote!(i64),
         TyIr::Bool => quote!(bool),
         TyIr::F64 => quote!(f64),
@@ -299,7 +349,7 @@ fn req_ty(t: &TyIr) -> TokenStream {
         TyIr::Secret => quote!(::opengate::Secret),
         TyIr::Vec(inner) => {
             let i = req_ty(inner);
-            quote!(::std::vec::Vec<#i>)
+            quote!(Vec<#i>)
         }
         TyIr::Struct(s) => {
             let i = ident(s);
@@ -330,15 +380,9 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
             quote!()
         };
         let (arg_ty, conv) = if f.ty == TyIr::String {
-            (
-                quote!(impl ::std::convert::Into<::std::string::String>),
-                quote!(#i.into()),
-            )
+            (quote!(impl Into<String>), quote!(#i.into()))
         } else if f.ty == TyIr::Secret {
-            (
-                quote!(impl ::std::convert::Into<::opengate::Secret>),
-                quote!(#i.into()),
-            )
+            (quote!(impl Into<::opengate::Secret>), quote!(#i.into()))
         } else {
             (t.clone(), quote!(#i))
         };
@@ -355,15 +399,14 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
             let skip_none = if f.ty == TyIr::File {
                 quote!()
             } else {
-                quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
+                quote!(#[serde(skip_serializing_if = "Option::is_none")])
             };
-            fields
-                .extend(quote! { #d #rename #skip #skip_none pub #i: ::std::option::Option<#t>, });
-            inits.push(quote!(#i: ::std::option::Option::None));
+            fields.extend(quote! { #d #rename #skip #skip_none pub #i: Option<#t>, });
+            inits.push(quote!(#i: None));
             let sd = format!(" Sets `{w}` (optional).");
             setters.extend(quote! {
                 #[doc = #sd]
-                pub fn #i(mut self, #i: #arg_ty) -> Self { self.#i = ::std::option::Option::Some(#conv); self }
+                pub fn #i(mut self, #i: #arg_ty) -> Self { self.#i = Some(#conv); self }
             });
         }
     }
@@ -398,7 +441,7 @@ fn resp_ty(t: &TyIr) -> TokenStream {
         TyIr::Vec(_) => req_ty(t),
         other => {
             let i = req_ty(other);
-            quote!(::std::option::Option<#i>)
+            quote!(Option<#i>)
         }
     }
 }
@@ -420,7 +463,7 @@ fn response_struct(s: &StructIr) -> TokenStream {
         } else {
             "::opengate::__private::de::opt"
         };
-        quote! { #d #[serde(#rename default, deserialize_with = #with)] pub #i: #t, }
+        quote! { #d #[serde(#rename deserialize_with = #with)] pub #i: #t, }
     });
     let sdoc = if s.ident == "Response" {
         " The response data. Absent, `null` and `\"\"` values read as `None`; numbers sent as strings (and the reverse) are accepted.".to_owned()
@@ -430,7 +473,7 @@ fn response_struct(s: &StructIr) -> TokenStream {
     quote! {
         #[doc = #sdoc]
         #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-        #[serde(crate = "::opengate::__private::serde")]
+        #[serde(crate = "::opengate::__private::serde", default)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
         impl ::opengate::__private::Lenient for #name {}

@@ -56,6 +56,7 @@ pub struct GeneratedFile {
 pub struct Config {
     platforms: Option<Vec<String>>,
     display_root: String,
+    threads: usize,
 }
 
 impl Default for Config {
@@ -69,6 +70,7 @@ impl Config {
         Config {
             platforms: None,
             display_root: "specs".into(),
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 
@@ -79,6 +81,13 @@ impl Config {
         S: Into<String>,
     {
         self.platforms = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Threads for emitting and formatting (default: the available parallelism). The output
+    /// is the same for any number.
+    pub fn threads(&mut self, n: usize) -> &mut Self {
+        self.threads = n.max(1);
         self
     }
 
@@ -104,7 +113,7 @@ impl Config {
         for p in &ir.platforms {
             files.push(GeneratedFile {
                 name: format!("{}.rs", p.name),
-                text: render(&emit::platform(p)),
+                text: format!("{HEADER}{}", emit::platform_text(p, self.threads)),
             });
         }
         Ok((files, corpus.files))

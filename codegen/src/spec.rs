@@ -162,23 +162,59 @@ pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
         return (corpus, diags);
     }
     files.sort();
-    for path in files {
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        let shown: Arc<str> = display_path(display_root, &rel).into();
-        match std::fs::read_to_string(&path) {
-            Ok(src) => load_source(&src, &rel, shown, &mut corpus, &mut diags),
-            Err(e) => diags.push(
-                &Pos {
-                    file: shown,
-                    line: 1,
-                    col: 1,
-                },
-                format!("cannot read file: {e}"),
-            ),
-        }
-        corpus.files.push(path);
+    // Files are independent: read and parse them on all cores, merge in file order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let parts: Vec<(Corpus, Diagnostics)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|paths| {
+                scope.spawn(move || {
+                    let mut part = (Corpus::default(), Diagnostics::default());
+                    for path in paths {
+                        load_file(root, display_root, path, &mut part.0, &mut part.1);
+                    }
+                    part
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for (c, d) in parts {
+        corpus.platforms.extend(c.platforms);
+        corpus.apis.extend(c.apis);
+        corpus.files.extend(c.files);
+        diags.0.extend(d.0);
     }
     (corpus, diags)
+}
+
+fn load_file(
+    root: &Path,
+    display_root: &str,
+    path: &Path,
+    corpus: &mut Corpus,
+    diags: &mut Diagnostics,
+) {
+    let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let shown: Arc<str> = display_path(display_root, &rel).into();
+    match std::fs::read_to_string(path) {
+        Ok(src) => load_source(&src, &rel, shown, corpus, diags),
+        Err(e) => diags.push(
+            &Pos {
+                file: shown,
+                line: 1,
+                col: 1,
+            },
+            format!("cannot read file: {e}"),
+        ),
+    }
+    corpus.files.push(path.to_owned());
 }
 
 fn display_path(display_root: &str, rel: &Path) -> String {

@@ -87,6 +87,11 @@ fn output_is_deterministic() {
     }
     let (c, _) = Config::new().generate(copy.path()).unwrap();
     assert_eq!(a, c);
+    // The same on one thread as on many.
+    let (d, _) = Config::new().threads(1).generate(&specs).unwrap();
+    let (e, _) = Config::new().threads(5).generate(&specs).unwrap();
+    assert_eq!(a, d);
+    assert_eq!(a, e);
     assert!(a.iter().all(|f| f.text.starts_with("// @generated")));
 }
 
@@ -128,7 +133,7 @@ apis:
     let code = &files.iter().find(|f| f.name == "demo.rs").unwrap().text;
     syn::parse_file(code).expect("valid Rust");
     for needle in [
-        "pub r#type: ::std::string::String",
+        "pub r#type: String",
         "self_",
         "user_id_2",
         "n9lives",

@@ -27,30 +27,30 @@ pub mod alliance_store_add_v1 {
     #[serde(crate = "::opengate::__private::serde")]
     #[non_exhaustive]
     pub struct Request {
-        /// wire name `open_id`, type `string`, required, in query
-        pub open_id: ::std::string::String,
-        /// wire name `products`, type `object[]`, required
-        pub products: ::std::vec::Vec<RequestProductsItem>,
-        /// wire name `need_hide`, type `boolean`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub need_hide: ::std::option::Option<bool>,
+        /// wire name `open_id`, type `string`, required, in query.
+        pub open_id: String,
+        /// wire name `products`, type `object[]`, required.
+        pub products: Vec<RequestProductsItem>,
+        /// wire name `need_hide`, type `boolean`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub need_hide: Option<bool>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            open_id: impl ::std::convert::Into<::std::string::String>,
-            products: ::std::vec::Vec<RequestProductsItem>,
+            open_id: impl Into<String>,
+            products: Vec<RequestProductsItem>,
         ) -> Self {
             Self {
                 open_id: open_id.into(),
                 products,
-                need_hide: ::std::option::Option::None,
+                need_hide: None,
             }
         }
         /// Sets `need_hide` (optional).
         pub fn need_hide(mut self, need_hide: bool) -> Self {
-            self.need_hide = ::std::option::Option::Some(need_hide);
+            self.need_hide = Some(need_hide);
             self
         }
     }
@@ -65,56 +65,54 @@ pub mod alliance_store_add_v1 {
     #[serde(crate = "::opengate::__private::serde")]
     #[non_exhaustive]
     pub struct RequestProductsItem {
-        /// wire name `product_id`, type `string`, required
-        pub product_id: ::std::string::String,
-        /// wire name `type`, type `int`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub r#type: ::std::option::Option<i64>,
+        /// wire name `product_id`, type `string`, required.
+        pub product_id: String,
+        /// wire name `type`, type `int`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<i64>,
     }
     impl RequestProductsItem {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            product_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
+        pub fn new(product_id: impl Into<String>) -> Self {
             Self {
                 product_id: product_id.into(),
-                r#type: ::std::option::Option::None,
+                r#type: None,
             }
         }
         /// Sets `type` (optional).
         pub fn r#type(mut self, r#type: i64) -> Self {
-            self.r#type = ::std::option::Option::Some(r#type);
+            self.r#type = Some(r#type);
             self
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `error_code`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub error_code: ::std::option::Option<i64>,
-        /// wire name `results`, type `object[]`
-        #[serde(default, deserialize_with = "::opengate::__private::de::vec")]
-        pub results: ::std::vec::Vec<ResponseResultsItem>,
+        /// wire name `error_code`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub error_code: Option<i64>,
+        /// wire name `results`, type `object[]`.
+        #[serde(deserialize_with = "::opengate::__private::de::vec")]
+        pub results: Vec<ResponseResultsItem>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseResultsItem`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseResultsItem {
-        /// wire name `product_id`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub product_id: ::std::option::Option<::std::string::String>,
-        /// wire name `status`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<i64>,
-        /// wire name `msg`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub msg: ::std::option::Option<::std::string::String>,
+        /// wire name `product_id`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub product_id: Option<String>,
+        /// wire name `status`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<i64>,
+        /// wire name `msg`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub msg: Option<String>,
     }
     impl ::opengate::__private::Lenient for ResponseResultsItem {}
 }
@@ -144,26 +142,25 @@ pub mod ecom_captain_task_detail_v1 {
     #[serde(crate = "::opengate::__private::serde")]
     #[non_exhaustive]
     pub struct Request {
-        /// wire name `task_id`, type `string`, required
-        pub task_id: ::std::string::String,
-        /// wire name `self`, type `int`, optional
-        /// One of: `0`, `1`
+        /// wire name `task_id`, type `string`, required.
+        pub task_id: String,
+        /// wire name `self`, type `int`, optional, one of `0`, `1`.
         #[serde(rename = "self")]
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub self_: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub self_: Option<i64>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(task_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(task_id: impl Into<String>) -> Self {
             Self {
                 task_id: task_id.into(),
-                self_: ::std::option::Option::None,
+                self_: None,
             }
         }
         /// Sets `self` (optional).
         pub fn self_(mut self, self_: i64) -> Self {
-            self.self_ = ::std::option::Option::Some(self_);
+            self.self_ = Some(self_);
             self
         }
     }
@@ -175,21 +172,21 @@ pub mod ecom_captain_task_detail_v1 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `task_id`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub task_id: ::std::option::Option<::std::string::String>,
-        /// wire name `start_time`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub start_time: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `award`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub award: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `raw`, type `json`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub raw: ::std::option::Option<::opengate::__private::serde_json::Value>,
+        /// wire name `task_id`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub task_id: Option<String>,
+        /// wire name `start_time`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub start_time: Option<::opengate::DateTime>,
+        /// wire name `award`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub award: Option<::opengate::Decimal>,
+        /// wire name `raw`, type `json`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub raw: Option<::opengate::__private::serde_json::Value>,
     }
     impl ::opengate::__private::Lenient for Response {}
 }

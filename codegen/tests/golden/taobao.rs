@@ -28,39 +28,31 @@ pub mod trade_fullinfo_get_v2_0 {
     pub struct Request {
         /// 需要返回的字段列表
         ///
-        /// wire name `fields`, type `string`, required
-        /// Example: `tid,type,status,payment,orders`
-        pub fields: ::std::string::String,
+        /// wire name `fields`, type `string`, required, example `tid,type,status,payment,orders`.
+        pub fields: String,
         /// 交易编号
         ///
-        /// wire name `tid`, type `long`, required
-        /// Example: `123456789`
+        /// wire name `tid`, type `long`, required, example `123456789`.
         pub tid: i64,
         /// 是否返回 oaid
         ///
-        /// wire name `include_oaid`, type `string`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub include_oaid: ::std::option::Option<::std::string::String>,
+        /// wire name `include_oaid`, type `string`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub include_oaid: Option<String>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            fields: impl ::std::convert::Into<::std::string::String>,
-            tid: i64,
-        ) -> Self {
+        pub fn new(fields: impl Into<String>, tid: i64) -> Self {
             Self {
                 fields: fields.into(),
                 tid,
-                include_oaid: ::std::option::Option::None,
+                include_oaid: None,
             }
         }
         /// Sets `include_oaid` (optional).
-        pub fn include_oaid(
-            mut self,
-            include_oaid: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.include_oaid = ::std::option::Option::Some(include_oaid.into());
+        pub fn include_oaid(mut self, include_oaid: impl Into<String>) -> Self {
+            self.include_oaid = Some(include_oaid.into());
             self
         }
     }
@@ -72,87 +64,87 @@ pub mod trade_fullinfo_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `trade`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub trade: ::std::option::Option<ResponseTrade>,
+        /// wire name `trade`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub trade: Option<ResponseTrade>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseTrade`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTrade {
-        /// wire name `tid`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub tid: ::std::option::Option<i64>,
-        /// wire name `type`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub r#type: ::std::option::Option<::std::string::String>,
-        /// wire name `status`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<::std::string::String>,
-        /// wire name `payment`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub payment: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `total_fee`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub total_fee: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `post_fee`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub post_fee: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `created`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub created: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `pay_time`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub pay_time: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `buyer_nick`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub buyer_nick: ::std::option::Option<::std::string::String>,
-        /// wire name `receiver_state`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub receiver_state: ::std::option::Option<::std::string::String>,
-        /// wire name `orders`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub orders: ::std::option::Option<ResponseTradeOrders>,
+        /// wire name `tid`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub tid: Option<i64>,
+        /// wire name `type`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub r#type: Option<String>,
+        /// wire name `status`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<String>,
+        /// wire name `payment`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub payment: Option<::opengate::Decimal>,
+        /// wire name `total_fee`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub total_fee: Option<::opengate::Decimal>,
+        /// wire name `post_fee`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub post_fee: Option<::opengate::Decimal>,
+        /// wire name `created`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub created: Option<::opengate::DateTime>,
+        /// wire name `pay_time`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub pay_time: Option<::opengate::DateTime>,
+        /// wire name `buyer_nick`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub buyer_nick: Option<String>,
+        /// wire name `receiver_state`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub receiver_state: Option<String>,
+        /// wire name `orders`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub orders: Option<ResponseTradeOrders>,
     }
     impl ::opengate::__private::Lenient for ResponseTrade {}
     /// Part of the response: `ResponseTradeOrders`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTradeOrders {
-        /// wire name `order`, type `object[]`
-        #[serde(default, deserialize_with = "::opengate::__private::de::vec")]
-        pub order: ::std::vec::Vec<ResponseTradeOrdersOrderItem>,
+        /// wire name `order`, type `object[]`.
+        #[serde(deserialize_with = "::opengate::__private::de::vec")]
+        pub order: Vec<ResponseTradeOrdersOrderItem>,
     }
     impl ::opengate::__private::Lenient for ResponseTradeOrders {}
     /// Part of the response: `ResponseTradeOrdersOrderItem`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTradeOrdersOrderItem {
-        /// wire name `oid`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub oid: ::std::option::Option<i64>,
-        /// wire name `title`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub title: ::std::option::Option<::std::string::String>,
-        /// wire name `num`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub num: ::std::option::Option<i64>,
-        /// wire name `price`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub price: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `payment`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub payment: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `status`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<::std::string::String>,
+        /// wire name `oid`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub oid: Option<i64>,
+        /// wire name `title`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub title: Option<String>,
+        /// wire name `num`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub num: Option<i64>,
+        /// wire name `price`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub price: Option<::opengate::Decimal>,
+        /// wire name `payment`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub payment: Option<::opengate::Decimal>,
+        /// wire name `status`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<String>,
     }
     impl ::opengate::__private::Lenient for ResponseTradeOrdersOrderItem {}
 }
@@ -182,82 +174,75 @@ pub mod trades_sold_get_v2_0 {
     #[serde(crate = "::opengate::__private::serde")]
     #[non_exhaustive]
     pub struct Request {
-        /// wire name `fields`, type `string`, required
-        /// Example: `tid,type,status,payment,orders`
-        pub fields: ::std::string::String,
+        /// wire name `fields`, type `string`, required, example `tid,type,status,payment,orders`.
+        pub fields: String,
         /// 查询三个月内交易创建时间开始
         ///
-        /// wire name `start_created`, type `datetime`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub start_created: ::std::option::Option<::opengate::DateTime>,
+        /// wire name `start_created`, type `datetime`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub start_created: Option<::opengate::DateTime>,
         /// 查询交易创建时间结束
         ///
-        /// wire name `end_created`, type `datetime`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub end_created: ::std::option::Option<::opengate::DateTime>,
+        /// wire name `end_created`, type `datetime`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub end_created: Option<::opengate::DateTime>,
         /// 交易状态
         ///
-        /// wire name `status`, type `string`, optional
-        /// One of: `WAIT_BUYER_PAY`, `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`, `TRADE_FINISHED`, `TRADE_CLOSED`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-        /// wire name `page_no`, type `long`, optional
-        /// Default: `1`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub page_no: ::std::option::Option<i64>,
-        /// wire name `page_size`, type `long`, optional
-        /// Default: `40`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub page_size: ::std::option::Option<i64>,
-        /// wire name `use_has_next`, type `boolean`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub use_has_next: ::std::option::Option<bool>,
+        /// wire name `status`, type `string`, optional, one of `WAIT_BUYER_PAY`, `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`, `TRADE_FINISHED`, `TRADE_CLOSED`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status: Option<String>,
+        /// wire name `page_no`, type `long`, optional, default `1`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub page_no: Option<i64>,
+        /// wire name `page_size`, type `long`, optional, default `40`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub page_size: Option<i64>,
+        /// wire name `use_has_next`, type `boolean`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub use_has_next: Option<bool>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(fields: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(fields: impl Into<String>) -> Self {
             Self {
                 fields: fields.into(),
-                start_created: ::std::option::Option::None,
-                end_created: ::std::option::Option::None,
-                status: ::std::option::Option::None,
-                page_no: ::std::option::Option::None,
-                page_size: ::std::option::Option::None,
-                use_has_next: ::std::option::Option::None,
+                start_created: None,
+                end_created: None,
+                status: None,
+                page_no: None,
+                page_size: None,
+                use_has_next: None,
             }
         }
         /// Sets `start_created` (optional).
         pub fn start_created(mut self, start_created: ::opengate::DateTime) -> Self {
-            self.start_created = ::std::option::Option::Some(start_created);
+            self.start_created = Some(start_created);
             self
         }
         /// Sets `end_created` (optional).
         pub fn end_created(mut self, end_created: ::opengate::DateTime) -> Self {
-            self.end_created = ::std::option::Option::Some(end_created);
+            self.end_created = Some(end_created);
             self
         }
         /// Sets `status` (optional).
-        pub fn status(
-            mut self,
-            status: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.status = ::std::option::Option::Some(status.into());
+        pub fn status(mut self, status: impl Into<String>) -> Self {
+            self.status = Some(status.into());
             self
         }
         /// Sets `page_no` (optional).
         pub fn page_no(mut self, page_no: i64) -> Self {
-            self.page_no = ::std::option::Option::Some(page_no);
+            self.page_no = Some(page_no);
             self
         }
         /// Sets `page_size` (optional).
         pub fn page_size(mut self, page_size: i64) -> Self {
-            self.page_size = ::std::option::Option::Some(page_size);
+            self.page_size = Some(page_size);
             self
         }
         /// Sets `use_has_next` (optional).
         pub fn use_has_next(mut self, use_has_next: bool) -> Self {
-            self.use_has_next = ::std::option::Option::Some(use_has_next);
+            self.use_has_next = Some(use_has_next);
             self
         }
     }
@@ -269,50 +254,50 @@ pub mod trades_sold_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `total_results`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub total_results: ::std::option::Option<i64>,
-        /// wire name `has_next`, type `boolean`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub has_next: ::std::option::Option<bool>,
-        /// wire name `trades`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub trades: ::std::option::Option<ResponseTrades>,
+        /// wire name `total_results`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub total_results: Option<i64>,
+        /// wire name `has_next`, type `boolean`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub has_next: Option<bool>,
+        /// wire name `trades`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub trades: Option<ResponseTrades>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseTrades`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTrades {
-        /// wire name `trade`, type `object[]`
-        #[serde(default, deserialize_with = "::opengate::__private::de::vec")]
-        pub trade: ::std::vec::Vec<ResponseTradesTradeItem>,
+        /// wire name `trade`, type `object[]`.
+        #[serde(deserialize_with = "::opengate::__private::de::vec")]
+        pub trade: Vec<ResponseTradesTradeItem>,
     }
     impl ::opengate::__private::Lenient for ResponseTrades {}
     /// Part of the response: `ResponseTradesTradeItem`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
-        /// wire name `tid`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub tid: ::std::option::Option<i64>,
-        /// wire name `status`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<::std::string::String>,
-        /// wire name `payment`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub payment: ::std::option::Option<::opengate::Decimal>,
-        /// wire name `created`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub created: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `buyer_nick`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub buyer_nick: ::std::option::Option<::std::string::String>,
+        /// wire name `tid`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub tid: Option<i64>,
+        /// wire name `status`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<String>,
+        /// wire name `payment`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub payment: Option<::opengate::Decimal>,
+        /// wire name `created`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub created: Option<::opengate::DateTime>,
+        /// wire name `buyer_nick`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub buyer_nick: Option<String>,
     }
     impl ::opengate::__private::Lenient for ResponseTradesTradeItem {}
 }
@@ -342,36 +327,34 @@ pub mod trades_sold_increment_get_v2_0 {
     #[serde(crate = "::opengate::__private::serde")]
     #[non_exhaustive]
     pub struct Request {
-        /// wire name `fields`, type `string`, required
-        pub fields: ::std::string::String,
+        /// wire name `fields`, type `string`, required.
+        pub fields: String,
         /// 查询修改开始时间
         ///
-        /// wire name `start_modified`, type `datetime`, required
+        /// wire name `start_modified`, type `datetime`, required.
         pub start_modified: ::opengate::DateTime,
         /// 查询修改结束时间 (与开始时间不超过一天)
         ///
-        /// wire name `end_modified`, type `datetime`, required
+        /// wire name `end_modified`, type `datetime`, required.
         pub end_modified: ::opengate::DateTime,
-        /// wire name `status`, type `string`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<::std::string::String>,
-        /// wire name `page_no`, type `long`, optional
-        /// Default: `1`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub page_no: ::std::option::Option<i64>,
-        /// wire name `page_size`, type `long`, optional
-        /// Default: `40`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub page_size: ::std::option::Option<i64>,
-        /// wire name `use_has_next`, type `boolean`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub use_has_next: ::std::option::Option<bool>,
+        /// wire name `status`, type `string`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub status: Option<String>,
+        /// wire name `page_no`, type `long`, optional, default `1`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub page_no: Option<i64>,
+        /// wire name `page_size`, type `long`, optional, default `40`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub page_size: Option<i64>,
+        /// wire name `use_has_next`, type `boolean`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub use_has_next: Option<bool>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            fields: impl ::std::convert::Into<::std::string::String>,
+            fields: impl Into<String>,
             start_modified: ::opengate::DateTime,
             end_modified: ::opengate::DateTime,
         ) -> Self {
@@ -379,33 +362,30 @@ pub mod trades_sold_increment_get_v2_0 {
                 fields: fields.into(),
                 start_modified,
                 end_modified,
-                status: ::std::option::Option::None,
-                page_no: ::std::option::Option::None,
-                page_size: ::std::option::Option::None,
-                use_has_next: ::std::option::Option::None,
+                status: None,
+                page_no: None,
+                page_size: None,
+                use_has_next: None,
             }
         }
         /// Sets `status` (optional).
-        pub fn status(
-            mut self,
-            status: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.status = ::std::option::Option::Some(status.into());
+        pub fn status(mut self, status: impl Into<String>) -> Self {
+            self.status = Some(status.into());
             self
         }
         /// Sets `page_no` (optional).
         pub fn page_no(mut self, page_no: i64) -> Self {
-            self.page_no = ::std::option::Option::Some(page_no);
+            self.page_no = Some(page_no);
             self
         }
         /// Sets `page_size` (optional).
         pub fn page_size(mut self, page_size: i64) -> Self {
-            self.page_size = ::std::option::Option::Some(page_size);
+            self.page_size = Some(page_size);
             self
         }
         /// Sets `use_has_next` (optional).
         pub fn use_has_next(mut self, use_has_next: bool) -> Self {
-            self.use_has_next = ::std::option::Option::Some(use_has_next);
+            self.use_has_next = Some(use_has_next);
             self
         }
     }
@@ -417,47 +397,47 @@ pub mod trades_sold_increment_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `total_results`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub total_results: ::std::option::Option<i64>,
-        /// wire name `has_next`, type `boolean`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub has_next: ::std::option::Option<bool>,
-        /// wire name `trades`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub trades: ::std::option::Option<ResponseTrades>,
+        /// wire name `total_results`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub total_results: Option<i64>,
+        /// wire name `has_next`, type `boolean`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub has_next: Option<bool>,
+        /// wire name `trades`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub trades: Option<ResponseTrades>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseTrades`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTrades {
-        /// wire name `trade`, type `object[]`
-        #[serde(default, deserialize_with = "::opengate::__private::de::vec")]
-        pub trade: ::std::vec::Vec<ResponseTradesTradeItem>,
+        /// wire name `trade`, type `object[]`.
+        #[serde(deserialize_with = "::opengate::__private::de::vec")]
+        pub trade: Vec<ResponseTradesTradeItem>,
     }
     impl ::opengate::__private::Lenient for ResponseTrades {}
     /// Part of the response: `ResponseTradesTradeItem`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
-        /// wire name `tid`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub tid: ::std::option::Option<i64>,
-        /// wire name `status`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<::std::string::String>,
-        /// wire name `modified`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub modified: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `payment`, type `decimal`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub payment: ::std::option::Option<::opengate::Decimal>,
+        /// wire name `tid`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub tid: Option<i64>,
+        /// wire name `status`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<String>,
+        /// wire name `modified`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub modified: Option<::opengate::DateTime>,
+        /// wire name `payment`, type `decimal`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub payment: Option<::opengate::Decimal>,
     }
     impl ::opengate::__private::Lenient for ResponseTradesTradeItem {}
 }

@@ -31,102 +31,87 @@ pub mod auth_token_v1_0 {
     pub struct Request {
         /// app id issued to the developer
         ///
-        /// wire name `client_id`, type `string`, required
-        /// Example: `Test client`
-        pub client_id: ::std::string::String,
+        /// wire name `client_id`, type `string`, required, example `Test client`.
+        pub client_id: String,
         /// app secret
         ///
-        /// wire name `client_secret`, type `string`, required
-        /// Example: `Testclientsecret`
+        /// wire name `client_secret`, type `string`, required, example `Testclientsecret`.
         pub client_secret: ::opengate::Secret,
         /// grant type
         ///
-        /// wire name `authorize_type`, type `string`, required
-        /// Example: `silent`
-        /// One of: `silent`, `authorization_code`, `refresh_token`, `certificate`
-        pub authorize_type: ::std::string::String,
+        /// wire name `authorize_type`, type `string`, required, example `silent`, one of `silent`, `authorization_code`, `refresh_token`, `certificate`.
+        pub authorize_type: String,
         /// shop id (kdt_id); for payment merchants the mchId
         ///
-        /// wire name `grant_id`, type `string`, optional
-        /// Example: `123456`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub grant_id: ::std::option::Option<::std::string::String>,
+        /// wire name `grant_id`, type `string`, optional, example `123456`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub grant_id: Option<String>,
         /// whether to also issue a refresh_token
         ///
-        /// wire name `refresh`, type `boolean`, optional
-        /// Default: `false`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh: ::std::option::Option<bool>,
+        /// wire name `refresh`, type `boolean`, optional, default `false`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub refresh: Option<bool>,
         /// authorization code (tool apps)
         ///
-        /// wire name `code`, type `string`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<::std::string::String>,
+        /// wire name `code`, type `string`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub code: Option<String>,
         /// redirect URI (tool apps)
         ///
-        /// wire name `redirect_uri`, type `string`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub redirect_uri: ::std::option::Option<::std::string::String>,
+        /// wire name `redirect_uri`, type `string`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub redirect_uri: Option<String>,
         /// refresh token (authorize_type refresh_token)
         ///
-        /// wire name `refresh_token`, type `string`, optional
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::opengate::Secret>,
+        /// wire name `refresh_token`, type `string`, optional.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub refresh_token: Option<::opengate::Secret>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            client_id: impl ::std::convert::Into<::std::string::String>,
-            client_secret: impl ::std::convert::Into<::opengate::Secret>,
-            authorize_type: impl ::std::convert::Into<::std::string::String>,
+            client_id: impl Into<String>,
+            client_secret: impl Into<::opengate::Secret>,
+            authorize_type: impl Into<String>,
         ) -> Self {
             Self {
                 client_id: client_id.into(),
                 client_secret: client_secret.into(),
                 authorize_type: authorize_type.into(),
-                grant_id: ::std::option::Option::None,
-                refresh: ::std::option::Option::None,
-                code: ::std::option::Option::None,
-                redirect_uri: ::std::option::Option::None,
-                refresh_token: ::std::option::Option::None,
+                grant_id: None,
+                refresh: None,
+                code: None,
+                redirect_uri: None,
+                refresh_token: None,
             }
         }
         /// Sets `grant_id` (optional).
-        pub fn grant_id(
-            mut self,
-            grant_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.grant_id = ::std::option::Option::Some(grant_id.into());
+        pub fn grant_id(mut self, grant_id: impl Into<String>) -> Self {
+            self.grant_id = Some(grant_id.into());
             self
         }
         /// Sets `refresh` (optional).
         pub fn refresh(mut self, refresh: bool) -> Self {
-            self.refresh = ::std::option::Option::Some(refresh);
+            self.refresh = Some(refresh);
             self
         }
         /// Sets `code` (optional).
-        pub fn code(
-            mut self,
-            code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.code = ::std::option::Option::Some(code.into());
+        pub fn code(mut self, code: impl Into<String>) -> Self {
+            self.code = Some(code.into());
             self
         }
         /// Sets `redirect_uri` (optional).
-        pub fn redirect_uri(
-            mut self,
-            redirect_uri: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.redirect_uri = ::std::option::Option::Some(redirect_uri.into());
+        pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
+            self.redirect_uri = Some(redirect_uri.into());
             self
         }
         /// Sets `refresh_token` (optional).
         pub fn refresh_token(
             mut self,
-            refresh_token: impl ::std::convert::Into<::opengate::Secret>,
+            refresh_token: impl Into<::opengate::Secret>,
         ) -> Self {
-            self.refresh_token = ::std::option::Option::Some(refresh_token.into());
+            self.refresh_token = Some(refresh_token.into());
             self
         }
     }
@@ -138,53 +123,53 @@ pub mod auth_token_v1_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `success`, type `boolean`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub success: ::std::option::Option<bool>,
-        /// wire name `code`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub code: ::std::option::Option<i64>,
-        /// wire name `message`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub message: ::std::option::Option<::std::string::String>,
-        /// wire name `data`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub data: ::std::option::Option<ResponseData>,
+        /// wire name `success`, type `boolean`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub success: Option<bool>,
+        /// wire name `code`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub code: Option<i64>,
+        /// wire name `message`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub message: Option<String>,
+        /// wire name `data`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub data: Option<ResponseData>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseData`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseData {
         /// valid 7 days
         ///
-        /// wire name `access_token`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub access_token: ::std::option::Option<::opengate::Secret>,
+        /// wire name `access_token`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub access_token: Option<::opengate::Secret>,
         /// expiry (epoch ms)
         ///
-        /// wire name `expires`, type `datetime`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub expires: ::std::option::Option<::opengate::DateTime>,
+        /// wire name `expires`, type `datetime`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub expires: Option<::opengate::DateTime>,
         /// space-separated scopes
         ///
-        /// wire name `scope`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub scope: ::std::option::Option<::std::string::String>,
+        /// wire name `scope`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub scope: Option<String>,
         /// the shop id
         ///
-        /// wire name `authority_id`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub authority_id: ::std::option::Option<::std::string::String>,
+        /// wire name `authority_id`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub authority_id: Option<String>,
         /// valid 28 days; a new one retires the old at once
         ///
-        /// wire name `refresh_token`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub refresh_token: ::std::option::Option<::opengate::Secret>,
+        /// wire name `refresh_token`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub refresh_token: Option<::opengate::Secret>,
     }
     impl ::opengate::__private::Lenient for ResponseData {}
 }
@@ -216,14 +201,13 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
     pub struct Request {
         /// 有赞订单号
         ///
-        /// wire name `tid`, type `string`, required
-        /// Example: `E20190301120000000000001`
-        pub tid: ::std::string::String,
+        /// wire name `tid`, type `string`, required, example `E20190301120000000000001`.
+        pub tid: String,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(tid: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn new(tid: impl Into<String>) -> Self {
             Self { tid: tid.into() }
         }
     }
@@ -235,58 +219,58 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct Response {
-        /// wire name `code`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub code: ::std::option::Option<i64>,
-        /// wire name `data`, type `object`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub data: ::std::option::Option<ResponseData>,
-        /// wire name `success`, type `boolean`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub success: ::std::option::Option<bool>,
-        /// wire name `message`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub message: ::std::option::Option<::std::string::String>,
+        /// wire name `code`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub code: Option<i64>,
+        /// wire name `data`, type `object`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub data: Option<ResponseData>,
+        /// wire name `success`, type `boolean`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub success: Option<bool>,
+        /// wire name `message`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub message: Option<String>,
     }
     impl ::opengate::__private::Lenient for Response {}
     /// Part of the response: `ResponseData`.
     #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[serde(crate = "::opengate::__private::serde", default)]
     #[non_exhaustive]
     pub struct ResponseData {
-        /// wire name `com`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub com: ::std::option::Option<::std::string::String>,
-        /// wire name `created_time`, type `date`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub created_time: ::std::option::Option<::opengate::DateTime>,
-        /// wire name `express_id`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub express_id: ::std::option::Option<i64>,
-        /// wire name `data`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub data: ::std::option::Option<::std::string::String>,
-        /// wire name `nu`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub nu: ::std::option::Option<::std::string::String>,
-        /// wire name `name`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub name: ::std::option::Option<::std::string::String>,
-        /// wire name `id`, type `long`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub id: ::std::option::Option<i64>,
-        /// wire name `state`, type `int`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub state: ::std::option::Option<i64>,
-        /// wire name `message`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub message: ::std::option::Option<::std::string::String>,
-        /// wire name `status`, type `string`
-        #[serde(default, deserialize_with = "::opengate::__private::de::opt")]
-        pub status: ::std::option::Option<::std::string::String>,
+        /// wire name `com`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub com: Option<String>,
+        /// wire name `created_time`, type `date`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub created_time: Option<::opengate::DateTime>,
+        /// wire name `express_id`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub express_id: Option<i64>,
+        /// wire name `data`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub data: Option<String>,
+        /// wire name `nu`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub nu: Option<String>,
+        /// wire name `name`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub name: Option<String>,
+        /// wire name `id`, type `long`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub id: Option<i64>,
+        /// wire name `state`, type `int`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub state: Option<i64>,
+        /// wire name `message`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub message: Option<String>,
+        /// wire name `status`, type `string`.
+        #[serde(deserialize_with = "::opengate::__private::de::opt")]
+        pub status: Option<String>,
     }
     impl ::opengate::__private::Lenient for ResponseData {}
 }
