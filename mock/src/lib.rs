@@ -186,6 +186,14 @@ impl MockGateway {
         let table: toml::Table = config_toml
             .parse()
             .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
+        // `[[mock.faults]]`: faults armed from the start, e.g. `{api = "taobao.trade.fullinfo.get", kind = "reset", times = 2}`.
+        let faults: Vec<Fault> = match table.get("mock").and_then(|m| m.get("faults")) {
+            Some(f) => f
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| format!("[[mock.faults]]: {}", e.message()))?,
+            None => Vec::new(),
+        };
         let mut cfg = BTreeMap::new();
         for (name, v) in table {
             if let toml::Value::Table(t) = v {
@@ -202,16 +210,24 @@ impl MockGateway {
                 cfg.insert(name, kv);
             }
         }
-        let ttl = cfg
+        let ttl = match cfg
             .get("mock")
             .and_then(|m: &BTreeMap<String, String>| m.get("token_ttl_secs"))
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(7200);
+        {
+            Some(s) => s.parse::<u64>().map_err(|_| {
+                format!("[mock] token_ttl_secs must be a whole number of seconds, got `{s}`")
+            })?,
+            None => 7200,
+        };
+        let live = Live {
+            faults,
+            ..Live::default()
+        };
         Ok(MockGateway {
             apis,
             cfg,
             token_ttl: Duration::from_secs(ttl),
-            live: Mutex::new(Live::default()),
+            live: Mutex::new(live),
         })
     }
 
@@ -1013,4 +1029,53 @@ fn doudian_timestamp_ok(ts: &str) -> bool {
             .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
     };
     secs.is_some_and(|s| s.abs_diff(now_secs()) <= 300)
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    fn specs() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    }
+
+    #[test]
+    fn faults_can_be_set_in_the_config_file() {
+        let cfg = "[mock]\ntoken_ttl_secs = 60\n[[mock.faults]]\napi = \"taobao.trade.fullinfo.get\"\nkind = \"status\"\nstatus = 503\ntimes = 2\n[[mock.faults]]\nkind = \"reset\"\n";
+        let gw = MockGateway::new(&specs(), cfg).unwrap();
+        assert_eq!(gw.token_ttl, Duration::from_secs(60));
+        let faults = gw.lock().faults.clone();
+        assert_eq!(
+            faults[0],
+            Fault {
+                api: Some("taobao.trade.fullinfo.get".into()),
+                kind: FaultKind::Status { status: 503 },
+                times: 2
+            }
+        );
+        assert_eq!(
+            faults[1],
+            Fault {
+                api: None,
+                kind: FaultKind::Reset,
+                times: 1
+            }
+        );
+        assert_eq!(
+            gw.take_fault("other.api"),
+            Some(FaultKind::Reset),
+            "an API-less fault matches any API"
+        );
+    }
+
+    #[test]
+    fn bad_mock_config_is_a_clear_error() {
+        let e = MockGateway::new(&specs(), "[[mock.faults]]\nkind = \"explode\"\n").unwrap_err();
+        assert!(
+            e.contains("[[mock.faults]]") && e.contains("explode"),
+            "{e}"
+        );
+        let e = MockGateway::new(&specs(), "[mock]\ntoken_ttl_secs = \"soon\"\n").unwrap_err();
+        assert!(e.contains("token_ttl_secs"), "{e}");
+    }
 }
