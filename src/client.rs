@@ -1,13 +1,12 @@
 //! The client and its one call path.
 
+use crate::de::{FromJson, ToJson};
 use crate::desc::{ApiDesc, AuthKind};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
 use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
 use crate::wire::{ReqwestTransport, Transport, TransportError};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
@@ -16,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
 /// A generated request type: its API descriptor and response type.
-pub trait ApiRequest: Serialize {
-    type Response: DeserializeOwned;
+pub trait ApiRequest: ToJson {
+    type Response: FromJson + Default;
     fn api() -> &'static ApiDesc;
     /// Upload params (multipart), not part of the serialized params.
     fn files(&self) -> Vec<(&'static str, File)> {
@@ -548,16 +547,12 @@ fn status_error(api: &ApiDesc, resp: &crate::wire::WireResponse) -> Error {
     }
 }
 
-/// Serializes a request into params, tagging each with its location.
-pub fn to_params<R: Serialize>(api: &ApiDesc, request: &R) -> Result<Vec<Param>> {
-    let value = serde_json::to_value(request).map_err(|e| Error::Build {
-        api: id_of(api),
-        message: e.to_string(),
-    })?;
-    let Value::Object(map) = value else {
+/// A request's params, each tagged with its location.
+pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<Param>> {
+    let Value::Object(map) = request.to_json() else {
         return Err(Error::Build {
             api: id_of(api),
-            message: "a request must serialize to an object".into(),
+            message: "a request must be a JSON object".into(),
         });
     };
     Ok(map
@@ -574,16 +569,18 @@ pub fn to_params<R: Serialize>(api: &ApiDesc, request: &R) -> Result<Vec<Param>>
         .collect())
 }
 
-/// Decodes the data part of an answer into the spec's response type.
-pub fn decode<T: DeserializeOwned>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
-    let data = serde_path_to_error::deserialize::<_, T>(raw.data()).map_err(|e| {
-        Error::Decode(Box::new(DecodeError {
-            api: id_of(api),
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-            excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
-        }))
-    })?;
+/// Decodes the data part of an answer into the spec's response type (absent data is the default).
+pub fn decode<T: FromJson + Default>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
+    let data = T::from_json(raw.data())
+        .map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                api: id_of(api),
+                path: e.path(),
+                message: e.message.clone(),
+                excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
+            }))
+        })?
+        .unwrap_or_default();
     Ok(Reply {
         data,
         raw: Arc::new(raw),

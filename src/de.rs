@@ -1,307 +1,236 @@
-//! Lenient decoding of what these platforms really send: numbers as strings
-//! and the reverse, `""` or `null` for absent values, epoch ms or Beijing
-//! wall times, unknown fields (ignored by the generated structs).
+//! Conversions between generated types and JSON, done by the runtime so that
+//! generated code needs no serde derives (those dominate compile time when a
+//! crate has thousands of types).
+//!
+//! Reading is lenient about what these platforms really send: numbers as
+//! strings and the reverse, `""` or `null` for absent values, epoch s/ms or
+//! Beijing wall times, objects and lists sent as JSON text, unknown fields.
 
 use crate::types::{DateTime, Decimal};
-use serde::de::{
-    self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-};
-use serde::Deserialize;
+use crate::Secret;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 use std::str::FromStr;
 
-/// A type that can be read leniently: `Ok(None)` for `null`, `""` and (for
-/// non-strings) unparsable-but-empty values. Generated structs use the default
-/// method, which treats `null` and `""` as absent and otherwise reads the value.
-pub trait Lenient: DeserializeOwned {
-    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        d.deserialize_any(Forward::<Self>(PhantomData))
-    }
+/// Why a value could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// Path segments from the innermost outwards (reversed when displayed).
+    segments: Vec<Segment>,
+    pub message: String,
 }
 
-/// Deserializes `Option<T>` leniently (serde `deserialize_with`).
-pub fn opt<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<Option<T>, D::Error> {
-    T::lenient(d)
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Field(String),
+    Index(usize),
 }
 
-/// Deserializes `Vec<T>` leniently: `null` and `""` are empty; absent items are dropped.
-pub fn vec<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<Vec<T>, D::Error> {
-    Ok(<Vec<T> as Lenient>::lenient(d)?.unwrap_or_default())
-}
-
-struct Forward<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for Forward<T> {
-    type Value = Option<T>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if v.trim().is_empty() {
-            return Ok(None);
+impl JsonError {
+    fn new(message: impl Into<String>) -> Self {
+        JsonError {
+            segments: Vec::new(),
+            message: message.into(),
         }
-        // Some platforms send nested objects as JSON text.
-        serde_json::from_str::<T>(v)
-            .map(Some)
-            .map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
-    }
-}
 
-impl<T: Lenient> Lenient for Vec<T> {
-    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Lenient> Visitor<'de> for V<T> {
-            type Value = Option<Vec<T>>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                if v.trim().is_empty() {
-                    return Ok(None);
-                }
-                // A list sent as JSON text.
-                let value: serde_json::Value = serde_json::from_str(v)
-                    .map_err(|_| E::invalid_type(de::Unexpected::Str(v), &self))?;
-                <Vec<T> as Lenient>::lenient(value).map_err(E::custom)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Item<T>>()? {
-                    if let Some(v) = item.0 {
-                        out.push(v);
+    fn at(mut self, s: Segment) -> Self {
+        self.segments.push(s);
+        self
+    }
+
+    /// `data.orders[3].price`.
+    pub fn path(&self) -> String {
+        let mut out = String::new();
+        for s in self.segments.iter().rev() {
+            match s {
+                Segment::Field(f) => {
+                    if !out.is_empty() {
+                        out.push('.');
                     }
+                    out.push_str(f);
                 }
-                Ok(Some(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                // Taobao wraps lists in an object: `{"order": [...]}`. Take the single list inside.
-                let obj = serde_json::Map::<String, serde_json::Value>::deserialize(
-                    de::value::MapAccessDeserializer::new(map),
-                )?;
-                let mut lists = obj.into_iter().filter(|(_, v)| v.is_array());
-                match (lists.next(), lists.next()) {
-                    (Some((_, v)), None) => {
-                        <Vec<T> as Lenient>::lenient(v).map_err(de::Error::custom)
-                    }
-                    _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
-                }
+                Segment::Index(i) => out.push_str(&format!("[{i}]")),
             }
         }
-        d.deserialize_any(V::<T>(PhantomData))
+        out
     }
 }
 
-struct Item<T>(Option<T>);
-
-impl<'de, T: Lenient> Deserialize<'de> for Item<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::lenient(d).map(Item)
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path(), self.message)
     }
 }
 
-macro_rules! scalar_visitor {
-    ($t:ty, $what:literal, |$s:ident| $from_str:expr, $($extra:tt)*) => {
-        impl Lenient for $t {
-            fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-                struct V;
-                impl<'de> Visitor<'de> for V {
-                    type Value = Option<$t>;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($what)
-                    }
-                    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok(None) }
-                    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> { Ok(None) }
-                    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                        d.deserialize_any(self)
-                    }
-                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                        let $s = v.trim();
-                        if $s.is_empty() { return Ok(None); }
-                        match $from_str {
-                            Some(x) => Ok(Some(x)),
-                            None => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-                        }
-                    }
-                    $($extra)*
-                }
-                d.deserialize_any(V)
-            }
-        }
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn unexpected(expected: &str, v: &Value) -> JsonError {
+    let shown = match v {
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Number(n) => format!("the number {n}"),
+        other => kind(other).to_owned(),
     };
+    JsonError::new(format!("expected {expected}, found {shown}"))
 }
 
-#[rustfmt::skip]
-scalar_visitor!(
-    i64,
-    "an integer (or an integer in a string)",
-    |s| s.parse::<i64>().ok().or_else(|| s
-        .parse::<f64>()
-        .ok()
-        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
-        .map(|f| f as i64)),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v))
+/// A type read from JSON. `Ok(None)` means absent: `null`, `""`, or no value.
+pub trait FromJson: Sized {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError>;
+}
+
+/// A type written as JSON (request params).
+pub trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+/// Reads member `name` of an object.
+pub fn field<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<Option<T>, JsonError> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(v) => T::from_json(v).map_err(|e| e.at(Segment::Field(name.to_owned()))),
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        i64::try_from(v)
-            .map(Some)
-            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+}
+
+/// Reads list member `name` of an object; absent is empty.
+pub fn list<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<Vec<T>, JsonError> {
+    Ok(field::<Vec<T>>(obj, name)?.unwrap_or_default())
+}
+
+/// The object a struct is read from: `None` for `null`/`""`; an object sent as JSON text is parsed.
+pub fn object(v: &Value) -> Result<Option<Cow<'_, Map<String, Value>>>, JsonError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(m) => Ok(Some(Cow::Borrowed(m))),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(m)) => Ok(Some(Cow::Owned(m))),
+            _ => Err(unexpected("an object", v)),
+        },
+        other => Err(unexpected("an object", other)),
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if v.fract() == 0.0 && v.abs() < 9.0e18 {
-            Ok(Some(v as i64))
-        } else {
-            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+}
+
+/// Adds member `name` unless it is `None` (request structs).
+pub fn put<T: ToJson + ?Sized>(obj: &mut Map<String, Value>, name: &str, value: &T) {
+    obj.insert(name.to_owned(), value.to_json());
+}
+
+/// Adds member `name` if set.
+pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, name: &str, value: &Option<T>) {
+    if let Some(v) = value {
+        put(obj, name, v);
+    }
+}
+
+fn text_or_none(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim()),
+        _ => None,
+    }
+}
+
+impl FromJson for String {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        Ok(match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            // An object where text was documented: keep its JSON text rather than fail.
+            other => Some(other.to_string()),
+        })
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().and_then(integral))
+                .map(Some)
+                .ok_or_else(|| unexpected("an integer", v)),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .or_else(|| s.trim().parse::<f64>().ok().and_then(integral))
+                .map(Some)
+                .ok_or_else(|| unexpected("an integer", v)),
+            Value::Bool(b) => Ok(Some(i64::from(*b))),
+            other => Err(unexpected("an integer", other)),
         }
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(i64::from(v)))
-    }
-);
+}
 
-#[rustfmt::skip]
-scalar_visitor!(
-    f64,
-    "a number (or a number in a string)",
-    |s| s.parse::<f64>().ok(),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v as f64))
+impl FromJson for f64 {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Value::Number(n) => Ok(n.as_f64()),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| unexpected("a number", v)),
+            other => Err(unexpected("a number", other)),
+        }
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v as f64))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v))
-    }
-);
+}
 
-#[rustfmt::skip]
-scalar_visitor!(
-    bool,
-    "a boolean (true/false, 1/0, \"true\"/\"false\")",
-    |s| match s.to_ascii_lowercase().as_str() {
-        "true" | "1" | "y" | "yes" => Some(true),
-        "false" | "0" | "n" | "no" => Some(false),
-        _ => None,
-    },
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v))
+impl FromJson for bool {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        match v {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::Number(n) => Ok(Some(n.as_f64() != Some(0.0))),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "true" | "1" | "y" | "yes" => Ok(Some(true)),
+                "false" | "0" | "n" | "no" => Ok(Some(false)),
+                _ => Err(unexpected("a boolean", v)),
+            },
+            other => Err(unexpected("a boolean", other)),
+        }
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v != 0))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v != 0))
-    }
-);
+}
 
-#[rustfmt::skip]
-scalar_visitor!(
-    String,
-    "a string",
-    |s| Some(s.to_owned()),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+impl FromJson for Decimal {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        let parse = |s: &str| {
+            Decimal::from_str(s)
+                .or_else(|_| Decimal::from_scientific(s))
+                .ok()
+        };
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            // A JSON number's text is what the platform wrote: parse the text, never an f64.
+            Value::Number(n) => parse(&n.to_string())
+                .map(Some)
+                .ok_or_else(|| unexpected("a decimal", v)),
+            Value::String(s) => parse(s.trim())
+                .map(Some)
+                .ok_or_else(|| unexpected("a decimal", v)),
+            other => Err(unexpected("a decimal", other)),
+        }
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        // An object where text was documented: keep it as its JSON text rather than fail.
-        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Some(v.to_string()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Some(v.to_string()))
-    }
-);
-
-#[rustfmt::skip]
-scalar_visitor!(
-    Decimal,
-    "a decimal (number or string)",
-    |s| Decimal::from_str(s)
-        .ok()
-        .or_else(|| Decimal::from_scientific(s).ok()),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Decimal::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Decimal::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // JSON numbers arrive as f64; their shortest round-trip text is what the platform wrote
-        // (for up to 15 significant digits), so parse that text rather than the binary value.
-        Decimal::from_str(&v.to_string())
-            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
-            .map(Some)
-            .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
-    }
-);
-
-#[rustfmt::skip]
-scalar_visitor!(
-    DateTime,
-    "a time (epoch ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)",
-    |s| s
-        .parse::<i64>()
-        .ok()
-        .map(epoch_guess)
-        .or_else(|| DateTime::parse_beijing(s)),
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(epoch_guess(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(epoch_guess(i64::try_from(v).unwrap_or(i64::MAX))))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(epoch_guess(v as i64)))
-    }
-);
+}
 
 /// Epoch seconds (Douyin, Doudian) or milliseconds (Youzan, 1688): values below
 /// 10^11 are seconds (10^11 s is the year 5138; 10^11 ms is 1973).
@@ -313,23 +242,126 @@ fn epoch_guess(v: i64) -> DateTime {
     }
 }
 
-impl Lenient for serde_json::Value {
-    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(if v.is_null() { None } else { Some(v) })
+impl FromJson for DateTime {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        let expected = "a time (epoch s/ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)";
+        match v {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().map(|f| f as i64))
+                .map(|i| Some(epoch_guess(i)))
+                .ok_or_else(|| unexpected(expected, v)),
+            Value::String(_) => match text_or_none(v) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<i64>()
+                    .ok()
+                    .map(epoch_guess)
+                    .or_else(|| DateTime::parse_beijing(s))
+                    .map(Some)
+                    .ok_or_else(|| unexpected(expected, v)),
+            },
+            other => Err(unexpected(expected, other)),
+        }
     }
 }
 
-impl<'de> Deserialize<'de> for DateTime {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <DateTime as Lenient>::lenient(d)?
-            .ok_or_else(|| de::Error::custom("expected a time, found an empty value"))
+impl FromJson for Value {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        Ok((!v.is_null()).then(|| v.clone()))
     }
 }
 
-impl Lenient for crate::Secret {
-    fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        Ok(String::lenient(d)?.map(crate::Secret::new))
+impl FromJson for Secret {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        Ok(String::from_json(v)?.map(Secret::new))
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+        match v {
+            Value::Null => Ok(None),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(x) = T::from_json(item).map_err(|e| e.at(Segment::Index(i)))? {
+                        out.push(x);
+                    }
+                }
+                Ok(Some(out))
+            }
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            // A list sent as JSON text.
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(inner @ Value::Array(_)) => Self::from_json(&inner),
+                _ => Err(unexpected("a list", v)),
+            },
+            // Taobao wraps lists in an object: `{"order": [...]}`. Take the single list inside.
+            Value::Object(m) => {
+                let mut lists = m.iter().filter(|(_, v)| v.is_array());
+                match (lists.next(), lists.next()) {
+                    (Some((k, inner)), None) => {
+                        Self::from_json(inner).map_err(|e| e.at(Segment::Field(k.clone())))
+                    }
+                    _ => Err(unexpected("a list", v)),
+                }
+            }
+            other => Err(unexpected("a list", other)),
+        }
+    }
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl ToJson for str {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+impl ToJson for i64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+impl ToJson for bool {
+    fn to_json(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+impl ToJson for f64 {
+    fn to_json(&self) -> Value {
+        serde_json::Number::from_f64(*self).map_or(Value::Null, Value::Number)
+    }
+}
+impl ToJson for Decimal {
+    /// Money travels as text: exact on every platform.
+    fn to_json(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+impl ToJson for DateTime {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_beijing_string())
+    }
+}
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+impl ToJson for Secret {
+    fn to_json(&self) -> Value {
+        Value::String(self.expose().to_owned())
+    }
+}
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(ToJson::to_json).collect())
     }
 }
 
@@ -338,8 +370,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn read<T: Lenient>(v: serde_json::Value) -> Option<T> {
-        T::lenient(v).unwrap()
+    fn read<T: FromJson>(v: Value) -> Option<T> {
+        T::from_json(&v).unwrap()
     }
 
     #[test]
@@ -351,7 +383,7 @@ mod tests {
         assert_eq!(read::<String>(json!(42)), Some("42".into()));
         assert_eq!(read::<bool>(json!("true")), Some(true));
         assert_eq!(read::<bool>(json!(0)), Some(false));
-        assert!(i64::lenient(json!("abc")).is_err());
+        assert!(i64::from_json(&json!("abc")).is_err());
     }
 
     #[test]
@@ -377,5 +409,22 @@ mod tests {
         assert_eq!(read::<Vec<i64>>(json!(["1", 2, null])), Some(vec![1, 2]));
         assert_eq!(read::<Vec<i64>>(json!("")), None);
         assert_eq!(read::<Vec<i64>>(json!({"order": [1]})), Some(vec![1]));
+        assert_eq!(read::<Vec<i64>>(json!("[3]")), Some(vec![3]));
+    }
+
+    #[test]
+    fn errors_carry_the_path() {
+        let obj = json!({"orders": {"order": [{"price": "1"}, {"price": "x"}]}});
+        #[derive(Debug)]
+        struct Order(#[allow(dead_code)] Option<Decimal>);
+        impl FromJson for Order {
+            fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+                let Some(o) = object(v)? else { return Ok(None) };
+                Ok(Some(Order(field(&o, "price")?)))
+            }
+        }
+        let e = list::<Order>(obj.as_object().unwrap(), "orders").unwrap_err();
+        assert_eq!(e.path(), "orders.order[1].price");
+        assert!(e.message.contains("\"x\""), "{}", e.message);
     }
 }

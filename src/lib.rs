@@ -8,8 +8,7 @@
 
 mod client;
 pub mod config;
-#[doc(hidden)]
-pub mod de;
+mod de;
 mod desc;
 mod error;
 pub mod protocol;
@@ -23,6 +22,7 @@ pub use client::{
     RetryPolicy,
 };
 pub use config::Config;
+pub use de::{FromJson, JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
 pub use error::{ApiError, ApiId, DecodeError, Error, Result};
 pub use protocol::Protocol;
@@ -32,8 +32,7 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 /// Used by generated code only; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::de::{self, Lenient};
+    pub use crate::de::{field, list, object, put, put_opt, FromJson, JsonError, ToJson};
     pub use crate::desc::{api, param};
-    pub use serde;
-    pub use serde_json;
+    pub use serde_json::{self, Map, Value};
 }

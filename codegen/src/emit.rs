@@ -274,6 +274,7 @@ fn api_module(api: &Api) -> TokenStream {
     quote! {
         #d
         pub mod #m {
+            use ::opengate::__private as __rt;
             // A static, not a promoted temporary: `ParamSpec` holds a `Cow`.
             static PARAMS: [::opengate::ParamSpec; #n_locs] = [#(#locs),*];
             #[doc = #api_doc]
@@ -344,7 +345,7 @@ fn req_ty(t: &TyIr) -> TokenStream {
         TyIr::F64 => quote!(f64),
         TyIr::Decimal => quote!(::opengate::Decimal),
         TyIr::DateTime => quote!(::opengate::DateTime),
-        TyIr::Json => quote!(::opengate::__private::serde_json::Value),
+        TyIr::Json => quote!(::opengate::__private::Value),
         TyIr::File => quote!(::opengate::File),
         TyIr::Secret => quote!(::opengate::Secret),
         TyIr::Vec(inner) => {
@@ -364,50 +365,41 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
     let mut args = Vec::new();
     let mut inits = Vec::new();
     let mut setters = TokenStream::new();
+    let mut puts = TokenStream::new();
     for f in &s.fields {
         let i = ident(&f.ident);
         let w = &f.wire;
         let d = field_doc(f, true);
         let t = req_ty(&f.ty);
-        let rename = if f.ident.trim_start_matches("r#") == w {
-            quote!()
-        } else {
-            quote!(#[serde(rename = #w)])
+        let (arg_ty, conv) = match f.ty {
+            TyIr::String => (quote!(impl Into<String>), quote!(#i.into())),
+            TyIr::Secret => (quote!(impl Into<::opengate::Secret>), quote!(#i.into())),
+            _ => (t.clone(), quote!(#i)),
         };
-        let skip = if f.ty == TyIr::File {
-            quote!(#[serde(skip)])
-        } else {
-            quote!()
-        };
-        let (arg_ty, conv) = if f.ty == TyIr::String {
-            (quote!(impl Into<String>), quote!(#i.into()))
-        } else if f.ty == TyIr::Secret {
-            (quote!(impl Into<::opengate::Secret>), quote!(#i.into()))
-        } else {
-            (t.clone(), quote!(#i))
-        };
+        // Files travel as multipart parts (`ApiRequest::files`), not as params.
+        let is_file = f.ty == TyIr::File;
         if f.required {
-            fields.extend(quote! { #d #rename #skip pub #i: #t, });
+            fields.extend(quote! { #d pub #i: #t, });
             args.push(quote!(#i: #arg_ty));
-            let is_conversion = matches!(f.ty, TyIr::String | TyIr::Secret);
-            inits.push(if is_conversion {
+            inits.push(if matches!(f.ty, TyIr::String | TyIr::Secret) {
                 quote!(#i: #conv)
             } else {
                 quote!(#i)
             });
+            if !is_file {
+                puts.extend(quote!(__rt::put(&mut m, #w, &self.#i);));
+            }
         } else {
-            let skip_none = if f.ty == TyIr::File {
-                quote!()
-            } else {
-                quote!(#[serde(skip_serializing_if = "Option::is_none")])
-            };
-            fields.extend(quote! { #d #rename #skip #skip_none pub #i: Option<#t>, });
+            fields.extend(quote! { #d pub #i: Option<#t>, });
             inits.push(quote!(#i: None));
             let sd = format!(" Sets `{w}` (optional).");
             setters.extend(quote! {
                 #[doc = #sd]
                 pub fn #i(mut self, #i: #arg_ty) -> Self { self.#i = Some(#conv); self }
             });
+            if !is_file {
+                puts.extend(quote!(__rt::put_opt(&mut m, #w, &self.#i);));
+            }
         }
     }
     let sdoc = if is_root {
@@ -420,10 +412,14 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
     } else {
         " A request with its required params; set optional ones with the setters.".to_owned()
     };
+    let m = if puts.is_empty() {
+        quote!(m)
+    } else {
+        quote!(mut m)
+    };
     quote! {
         #[doc = #sdoc]
-        #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-        #[serde(crate = "::opengate::__private::serde")]
+        #[derive(Debug, Clone)]
         #[non_exhaustive]
         pub struct #name { #fields }
         impl #name {
@@ -431,6 +427,13 @@ fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
             #[allow(clippy::new_without_default, clippy::too_many_arguments)]
             pub fn new(#(#args),*) -> Self { Self { #(#inits),* } }
             #setters
+        }
+        impl __rt::ToJson for #name {
+            fn to_json(&self) -> __rt::Value {
+                let #m = __rt::Map::new();
+                #puts
+                __rt::Value::Object(m)
+            }
         }
     }
 }
@@ -448,35 +451,41 @@ fn resp_ty(t: &TyIr) -> TokenStream {
 
 fn response_struct(s: &StructIr) -> TokenStream {
     let name = ident(&s.ident);
-    let fields = s.fields.iter().map(|f| {
+    let mut fields = TokenStream::new();
+    let mut reads = TokenStream::new();
+    for f in &s.fields {
         let i = ident(&f.ident);
         let w = &f.wire;
         let d = field_doc(f, false);
         let t = resp_ty(&f.ty);
-        let rename = if f.ident.trim_start_matches("r#") == w {
-            quote!()
+        fields.extend(quote! { #d pub #i: #t, });
+        reads.extend(if matches!(f.ty, TyIr::Vec(_)) {
+            quote!(#i: __rt::list(&o, #w)?,)
         } else {
-            quote!(rename = #w,)
-        };
-        let with = if matches!(f.ty, TyIr::Vec(_)) {
-            "::opengate::__private::de::vec"
-        } else {
-            "::opengate::__private::de::opt"
-        };
-        quote! { #d #[serde(#rename deserialize_with = #with)] pub #i: #t, }
-    });
+            quote!(#i: __rt::field(&o, #w)?,)
+        });
+    }
     let sdoc = if s.ident == "Response" {
         " The response data. Absent, `null` and `\"\"` values read as `None`; numbers sent as strings (and the reverse) are accepted.".to_owned()
     } else {
         format!(" Part of the response: `{}`.", s.ident)
     };
+    let o = if s.fields.is_empty() {
+        quote!(_o)
+    } else {
+        quote!(o)
+    };
     quote! {
         #[doc = #sdoc]
-        #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-        #[serde(crate = "::opengate::__private::serde", default)]
+        #[derive(Debug, Clone, Default)]
         #[non_exhaustive]
-        pub struct #name { #(#fields)* }
-        impl ::opengate::__private::Lenient for #name {}
+        pub struct #name { #fields }
+        impl __rt::FromJson for #name {
+            fn from_json(v: &__rt::Value) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+                let Some(#o) = __rt::object(v)? else { return Ok(None) };
+                Ok(Some(Self { #reads }))
+            }
+        }
     }
 }
 

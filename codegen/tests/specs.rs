@@ -140,7 +140,7 @@ apis:
         "pub mod type_get_v1",
         "pub mod type_get_v2",
         "pub mod type_get_v1_2",
-        "rename = \"中文\"",
+        "__rt::put_opt(&mut m, \"中文\", &self.field)",
     ] {
         assert!(code.contains(needle), "missing `{needle}` in:\n{code}");
     }

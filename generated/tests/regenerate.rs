@@ -66,7 +66,7 @@ fn editing_adding_and_deleting_specs_regenerates() {
     std::fs::write(&spec, text).unwrap();
     let edited = check(&ws, &target);
     assert!(
-        edited.contains("pub courier_hint: ::std::option::Option<::std::string::String>"),
+        edited.contains("pub courier_hint: Option<String>"),
         "edit regenerated"
     );
 

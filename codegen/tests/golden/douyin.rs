@@ -6,6 +6,7 @@
 /// - HTTP: `POST` `https://open.douyinec.com` `/alliance/store/add/`
 /// - Retried on transient failure: no
 pub mod alliance_store_add_v1 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 1] = [
         ::opengate::__private::param("open_id", ::opengate::ParamLocation::Query),
     ];
@@ -23,8 +24,7 @@ pub mod alliance_store_add_v1 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `open_id`, type `string`, required, in query.
@@ -32,7 +32,6 @@ pub mod alliance_store_add_v1 {
         /// wire name `products`, type `object[]`, required.
         pub products: Vec<RequestProductsItem>,
         /// wire name `need_hide`, type `boolean`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub need_hide: Option<bool>,
     }
     impl Request {
@@ -54,6 +53,15 @@ pub mod alliance_store_add_v1 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "open_id", &self.open_id);
+            __rt::put(&mut m, "products", &self.products);
+            __rt::put_opt(&mut m, "need_hide", &self.need_hide);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -61,14 +69,12 @@ pub mod alliance_store_add_v1 {
         }
     }
     /// Part of the request: `RequestProductsItem`.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct RequestProductsItem {
         /// wire name `product_id`, type `string`, required.
         pub product_id: String,
         /// wire name `type`, type `int`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub r#type: Option<i64>,
     }
     impl RequestProductsItem {
@@ -86,35 +92,61 @@ pub mod alliance_store_add_v1 {
             self
         }
     }
+    impl __rt::ToJson for RequestProductsItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "product_id", &self.product_id);
+            __rt::put_opt(&mut m, "type", &self.r#type);
+            __rt::Value::Object(m)
+        }
+    }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `error_code`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub error_code: Option<i64>,
         /// wire name `results`, type `object[]`.
-        #[serde(deserialize_with = "::opengate::__private::de::vec")]
         pub results: Vec<ResponseResultsItem>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    error_code: __rt::field(&o, "error_code")?,
+                    results: __rt::list(&o, "results")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseResultsItem`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseResultsItem {
         /// wire name `product_id`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub product_id: Option<String>,
         /// wire name `status`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<i64>,
         /// wire name `msg`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub msg: Option<String>,
     }
-    impl ::opengate::__private::Lenient for ResponseResultsItem {}
+    impl __rt::FromJson for ResponseResultsItem {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    product_id: __rt::field(&o, "product_id")?,
+                    status: __rt::field(&o, "status")?,
+                    msg: __rt::field(&o, "msg")?,
+                }),
+            )
+        }
+    }
 }
 /// ecom.captain.task.detail
 ///
@@ -123,6 +155,7 @@ pub mod alliance_store_add_v1 {
 /// - HTTP: `GET` `https://lianmengapi.snssdk.com` `/ecom/captain/mobile/task/detail`
 /// - Retried on transient failure: yes (idempotent)
 pub mod ecom_captain_task_detail_v1 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `ecom.captain.task.detail` 1, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -138,15 +171,12 @@ pub mod ecom_captain_task_detail_v1 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `task_id`, type `string`, required.
         pub task_id: String,
         /// wire name `self`, type `int`, optional, one of `0`, `1`.
-        #[serde(rename = "self")]
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub self_: Option<i64>,
     }
     impl Request {
@@ -164,6 +194,14 @@ pub mod ecom_captain_task_detail_v1 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "task_id", &self.task_id);
+            __rt::put_opt(&mut m, "self", &self.self_);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -171,24 +209,33 @@ pub mod ecom_captain_task_detail_v1 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `task_id`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub task_id: Option<String>,
         /// wire name `start_time`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub start_time: Option<::opengate::DateTime>,
         /// wire name `award`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub award: Option<::opengate::Decimal>,
         /// wire name `raw`, type `json`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
-        pub raw: Option<::opengate::__private::serde_json::Value>,
+        pub raw: Option<::opengate::__private::Value>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    task_id: __rt::field(&o, "task_id")?,
+                    start_time: __rt::field(&o, "start_time")?,
+                    award: __rt::field(&o, "award")?,
+                    raw: __rt::field(&o, "raw")?,
+                }),
+            )
+        }
+    }
 }
 /// The 抖音 Douyin (open platform and 精选联盟) APIs, borrowed from an [`opengate::Client`](::opengate::Client).
 ///

@@ -7,6 +7,7 @@
 /// - Retried on transient failure: yes (idempotent)
 /// - Platform docs: <https://open.taobao.com/api.htm?docId=54&docType=2>
 pub mod trade_fullinfo_get_v2_0 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trade.fullinfo.get` 2.0, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -22,8 +23,7 @@ pub mod trade_fullinfo_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// 需要返回的字段列表
@@ -37,7 +37,6 @@ pub mod trade_fullinfo_get_v2_0 {
         /// 是否返回 oaid
         ///
         /// wire name `include_oaid`, type `string`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub include_oaid: Option<String>,
     }
     impl Request {
@@ -56,6 +55,15 @@ pub mod trade_fullinfo_get_v2_0 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "fields", &self.fields);
+            __rt::put(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "include_oaid", &self.include_oaid);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -63,90 +71,126 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `trade`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub trade: Option<ResponseTrade>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    trade: __rt::field(&o, "trade")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTrade`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTrade {
         /// wire name `tid`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub tid: Option<i64>,
         /// wire name `type`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub r#type: Option<String>,
         /// wire name `status`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<String>,
         /// wire name `payment`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub payment: Option<::opengate::Decimal>,
         /// wire name `total_fee`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub total_fee: Option<::opengate::Decimal>,
         /// wire name `post_fee`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub post_fee: Option<::opengate::Decimal>,
         /// wire name `created`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub created: Option<::opengate::DateTime>,
         /// wire name `pay_time`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub pay_time: Option<::opengate::DateTime>,
         /// wire name `buyer_nick`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub buyer_nick: Option<String>,
         /// wire name `receiver_state`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub receiver_state: Option<String>,
         /// wire name `orders`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub orders: Option<ResponseTradeOrders>,
     }
-    impl ::opengate::__private::Lenient for ResponseTrade {}
+    impl __rt::FromJson for ResponseTrade {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    tid: __rt::field(&o, "tid")?,
+                    r#type: __rt::field(&o, "type")?,
+                    status: __rt::field(&o, "status")?,
+                    payment: __rt::field(&o, "payment")?,
+                    total_fee: __rt::field(&o, "total_fee")?,
+                    post_fee: __rt::field(&o, "post_fee")?,
+                    created: __rt::field(&o, "created")?,
+                    pay_time: __rt::field(&o, "pay_time")?,
+                    buyer_nick: __rt::field(&o, "buyer_nick")?,
+                    receiver_state: __rt::field(&o, "receiver_state")?,
+                    orders: __rt::field(&o, "orders")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTradeOrders`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTradeOrders {
         /// wire name `order`, type `object[]`.
-        #[serde(deserialize_with = "::opengate::__private::de::vec")]
         pub order: Vec<ResponseTradeOrdersOrderItem>,
     }
-    impl ::opengate::__private::Lenient for ResponseTradeOrders {}
+    impl __rt::FromJson for ResponseTradeOrders {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    order: __rt::list(&o, "order")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTradeOrdersOrderItem`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTradeOrdersOrderItem {
         /// wire name `oid`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub oid: Option<i64>,
         /// wire name `title`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub title: Option<String>,
         /// wire name `num`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub num: Option<i64>,
         /// wire name `price`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub price: Option<::opengate::Decimal>,
         /// wire name `payment`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub payment: Option<::opengate::Decimal>,
         /// wire name `status`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<String>,
     }
-    impl ::opengate::__private::Lenient for ResponseTradeOrdersOrderItem {}
+    impl __rt::FromJson for ResponseTradeOrdersOrderItem {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    oid: __rt::field(&o, "oid")?,
+                    title: __rt::field(&o, "title")?,
+                    num: __rt::field(&o, "num")?,
+                    price: __rt::field(&o, "price")?,
+                    payment: __rt::field(&o, "payment")?,
+                    status: __rt::field(&o, "status")?,
+                }),
+            )
+        }
+    }
 }
 /// 查询卖家已卖出的交易数据 (根据创建时间)
 ///
@@ -155,6 +199,7 @@ pub mod trade_fullinfo_get_v2_0 {
 /// - HTTP: `POST` `https://gw.api.taobao.com` (protocol default)
 /// - Retried on transient failure: yes (idempotent)
 pub mod trades_sold_get_v2_0 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trades.sold.get` 2.0, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -170,8 +215,7 @@ pub mod trades_sold_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required, example `tid,type,status,payment,orders`.
@@ -179,26 +223,20 @@ pub mod trades_sold_get_v2_0 {
         /// 查询三个月内交易创建时间开始
         ///
         /// wire name `start_created`, type `datetime`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub start_created: Option<::opengate::DateTime>,
         /// 查询交易创建时间结束
         ///
         /// wire name `end_created`, type `datetime`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub end_created: Option<::opengate::DateTime>,
         /// 交易状态
         ///
         /// wire name `status`, type `string`, optional, one of `WAIT_BUYER_PAY`, `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`, `TRADE_FINISHED`, `TRADE_CLOSED`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub status: Option<String>,
         /// wire name `page_no`, type `long`, optional, default `1`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub page_no: Option<i64>,
         /// wire name `page_size`, type `long`, optional, default `40`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub page_size: Option<i64>,
         /// wire name `use_has_next`, type `boolean`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub use_has_next: Option<bool>,
     }
     impl Request {
@@ -246,6 +284,19 @@ pub mod trades_sold_get_v2_0 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "fields", &self.fields);
+            __rt::put_opt(&mut m, "start_created", &self.start_created);
+            __rt::put_opt(&mut m, "end_created", &self.end_created);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "page_no", &self.page_no);
+            __rt::put_opt(&mut m, "page_size", &self.page_size);
+            __rt::put_opt(&mut m, "use_has_next", &self.use_has_next);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -253,53 +304,80 @@ pub mod trades_sold_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub total_results: Option<i64>,
         /// wire name `has_next`, type `boolean`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub has_next: Option<bool>,
         /// wire name `trades`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub trades: Option<ResponseTrades>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    total_results: __rt::field(&o, "total_results")?,
+                    has_next: __rt::field(&o, "has_next")?,
+                    trades: __rt::field(&o, "trades")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTrades`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
-        #[serde(deserialize_with = "::opengate::__private::de::vec")]
         pub trade: Vec<ResponseTradesTradeItem>,
     }
-    impl ::opengate::__private::Lenient for ResponseTrades {}
+    impl __rt::FromJson for ResponseTrades {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    trade: __rt::list(&o, "trade")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTradesTradeItem`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub tid: Option<i64>,
         /// wire name `status`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<String>,
         /// wire name `payment`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub payment: Option<::opengate::Decimal>,
         /// wire name `created`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub created: Option<::opengate::DateTime>,
         /// wire name `buyer_nick`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub buyer_nick: Option<String>,
     }
-    impl ::opengate::__private::Lenient for ResponseTradesTradeItem {}
+    impl __rt::FromJson for ResponseTradesTradeItem {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    tid: __rt::field(&o, "tid")?,
+                    status: __rt::field(&o, "status")?,
+                    payment: __rt::field(&o, "payment")?,
+                    created: __rt::field(&o, "created")?,
+                    buyer_nick: __rt::field(&o, "buyer_nick")?,
+                }),
+            )
+        }
+    }
 }
 /// 查询卖家已卖出的增量交易数据 (根据修改时间)
 ///
@@ -308,6 +386,7 @@ pub mod trades_sold_get_v2_0 {
 /// - HTTP: `POST` `https://gw.api.taobao.com` (protocol default)
 /// - Retried on transient failure: yes (idempotent)
 pub mod trades_sold_increment_get_v2_0 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trades.sold.increment.get` 2.0, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -323,8 +402,7 @@ pub mod trades_sold_increment_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required.
@@ -338,16 +416,12 @@ pub mod trades_sold_increment_get_v2_0 {
         /// wire name `end_modified`, type `datetime`, required.
         pub end_modified: ::opengate::DateTime,
         /// wire name `status`, type `string`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub status: Option<String>,
         /// wire name `page_no`, type `long`, optional, default `1`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub page_no: Option<i64>,
         /// wire name `page_size`, type `long`, optional, default `40`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub page_size: Option<i64>,
         /// wire name `use_has_next`, type `boolean`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub use_has_next: Option<bool>,
     }
     impl Request {
@@ -389,6 +463,19 @@ pub mod trades_sold_increment_get_v2_0 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "fields", &self.fields);
+            __rt::put(&mut m, "start_modified", &self.start_modified);
+            __rt::put(&mut m, "end_modified", &self.end_modified);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "page_no", &self.page_no);
+            __rt::put_opt(&mut m, "page_size", &self.page_size);
+            __rt::put_opt(&mut m, "use_has_next", &self.use_has_next);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -396,50 +483,77 @@ pub mod trades_sold_increment_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub total_results: Option<i64>,
         /// wire name `has_next`, type `boolean`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub has_next: Option<bool>,
         /// wire name `trades`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub trades: Option<ResponseTrades>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    total_results: __rt::field(&o, "total_results")?,
+                    has_next: __rt::field(&o, "has_next")?,
+                    trades: __rt::field(&o, "trades")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTrades`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
-        #[serde(deserialize_with = "::opengate::__private::de::vec")]
         pub trade: Vec<ResponseTradesTradeItem>,
     }
-    impl ::opengate::__private::Lenient for ResponseTrades {}
+    impl __rt::FromJson for ResponseTrades {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    trade: __rt::list(&o, "trade")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseTradesTradeItem`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub tid: Option<i64>,
         /// wire name `status`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<String>,
         /// wire name `modified`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub modified: Option<::opengate::DateTime>,
         /// wire name `payment`, type `decimal`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub payment: Option<::opengate::Decimal>,
     }
-    impl ::opengate::__private::Lenient for ResponseTradesTradeItem {}
+    impl __rt::FromJson for ResponseTradesTradeItem {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    tid: __rt::field(&o, "tid")?,
+                    status: __rt::field(&o, "status")?,
+                    modified: __rt::field(&o, "modified")?,
+                    payment: __rt::field(&o, "payment")?,
+                }),
+            )
+        }
+    }
 }
 /// The 淘宝 Taobao TOP APIs, borrowed from an [`opengate::Client`](::opengate::Client).
 ///

@@ -10,6 +10,7 @@
 /// - HTTP: `POST` `https://open.youzanyun.com` `/auth/token`
 /// - Retried on transient failure: no
 pub mod auth_token_v1_0 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `youzan.auth.token` 1.0, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -25,8 +26,7 @@ pub mod auth_token_v1_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// app id issued to the developer
@@ -44,27 +44,22 @@ pub mod auth_token_v1_0 {
         /// shop id (kdt_id); for payment merchants the mchId
         ///
         /// wire name `grant_id`, type `string`, optional, example `123456`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub grant_id: Option<String>,
         /// whether to also issue a refresh_token
         ///
         /// wire name `refresh`, type `boolean`, optional, default `false`.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub refresh: Option<bool>,
         /// authorization code (tool apps)
         ///
         /// wire name `code`, type `string`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub code: Option<String>,
         /// redirect URI (tool apps)
         ///
         /// wire name `redirect_uri`, type `string`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub redirect_uri: Option<String>,
         /// refresh token (authorize_type refresh_token)
         ///
         /// wire name `refresh_token`, type `string`, optional.
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub refresh_token: Option<::opengate::Secret>,
     }
     impl Request {
@@ -115,6 +110,20 @@ pub mod auth_token_v1_0 {
             self
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "client_id", &self.client_id);
+            __rt::put(&mut m, "client_secret", &self.client_secret);
+            __rt::put(&mut m, "authorize_type", &self.authorize_type);
+            __rt::put_opt(&mut m, "grant_id", &self.grant_id);
+            __rt::put_opt(&mut m, "refresh", &self.refresh);
+            __rt::put_opt(&mut m, "code", &self.code);
+            __rt::put_opt(&mut m, "redirect_uri", &self.redirect_uri);
+            __rt::put_opt(&mut m, "refresh_token", &self.refresh_token);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -122,56 +131,74 @@ pub mod auth_token_v1_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `success`, type `boolean`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub success: Option<bool>,
         /// wire name `code`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub code: Option<i64>,
         /// wire name `message`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub message: Option<String>,
         /// wire name `data`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub data: Option<ResponseData>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    success: __rt::field(&o, "success")?,
+                    code: __rt::field(&o, "code")?,
+                    message: __rt::field(&o, "message")?,
+                    data: __rt::field(&o, "data")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseData`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseData {
         /// valid 7 days
         ///
         /// wire name `access_token`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub access_token: Option<::opengate::Secret>,
         /// expiry (epoch ms)
         ///
         /// wire name `expires`, type `datetime`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub expires: Option<::opengate::DateTime>,
         /// space-separated scopes
         ///
         /// wire name `scope`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub scope: Option<String>,
         /// the shop id
         ///
         /// wire name `authority_id`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub authority_id: Option<String>,
         /// valid 28 days; a new one retires the old at once
         ///
         /// wire name `refresh_token`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub refresh_token: Option<::opengate::Secret>,
     }
-    impl ::opengate::__private::Lenient for ResponseData {}
+    impl __rt::FromJson for ResponseData {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    access_token: __rt::field(&o, "access_token")?,
+                    expires: __rt::field(&o, "expires")?,
+                    scope: __rt::field(&o, "scope")?,
+                    authority_id: __rt::field(&o, "authority_id")?,
+                    refresh_token: __rt::field(&o, "refresh_token")?,
+                }),
+            )
+        }
+    }
 }
 /// 根据订单号查询物流信息
 ///
@@ -180,6 +207,7 @@ pub mod auth_token_v1_0 {
 /// - HTTP: `POST` `https://open.youzanyun.com` (protocol default)
 /// - Retried on transient failure: yes (idempotent)
 pub mod logistics_expressbyorderno_get_v3_0_0 {
+    use ::opengate::__private as __rt;
     static PARAMS: [::opengate::ParamSpec; 0] = [];
     /// Descriptor of `youzan.logistics.expressbyorderno.get` 3.0.0, handed to the runtime's call path.
     pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
@@ -195,8 +223,7 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone, ::opengate::__private::serde::Serialize)]
-    #[serde(crate = "::opengate::__private::serde")]
+    #[derive(Debug, Clone)]
     #[non_exhaustive]
     pub struct Request {
         /// 有赞订单号
@@ -211,6 +238,13 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
             Self { tid: tid.into() }
         }
     }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "tid", &self.tid);
+            __rt::Value::Object(m)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -218,61 +252,79 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `code`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub code: Option<i64>,
         /// wire name `data`, type `object`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub data: Option<ResponseData>,
         /// wire name `success`, type `boolean`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub success: Option<bool>,
         /// wire name `message`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub message: Option<String>,
     }
-    impl ::opengate::__private::Lenient for Response {}
+    impl __rt::FromJson for Response {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    code: __rt::field(&o, "code")?,
+                    data: __rt::field(&o, "data")?,
+                    success: __rt::field(&o, "success")?,
+                    message: __rt::field(&o, "message")?,
+                }),
+            )
+        }
+    }
     /// Part of the response: `ResponseData`.
-    #[derive(Debug, Clone, Default, ::opengate::__private::serde::Deserialize)]
-    #[serde(crate = "::opengate::__private::serde", default)]
+    #[derive(Debug, Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseData {
         /// wire name `com`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub com: Option<String>,
         /// wire name `created_time`, type `date`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub created_time: Option<::opengate::DateTime>,
         /// wire name `express_id`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub express_id: Option<i64>,
         /// wire name `data`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub data: Option<String>,
         /// wire name `nu`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub nu: Option<String>,
         /// wire name `name`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub name: Option<String>,
         /// wire name `id`, type `long`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub id: Option<i64>,
         /// wire name `state`, type `int`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub state: Option<i64>,
         /// wire name `message`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub message: Option<String>,
         /// wire name `status`, type `string`.
-        #[serde(deserialize_with = "::opengate::__private::de::opt")]
         pub status: Option<String>,
     }
-    impl ::opengate::__private::Lenient for ResponseData {}
+    impl __rt::FromJson for ResponseData {
+        fn from_json(
+            v: &__rt::Value,
+        ) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
+            let Some(o) = __rt::object(v)? else { return Ok(None) };
+            Ok(
+                Some(Self {
+                    com: __rt::field(&o, "com")?,
+                    created_time: __rt::field(&o, "created_time")?,
+                    express_id: __rt::field(&o, "express_id")?,
+                    data: __rt::field(&o, "data")?,
+                    nu: __rt::field(&o, "nu")?,
+                    name: __rt::field(&o, "name")?,
+                    id: __rt::field(&o, "id")?,
+                    state: __rt::field(&o, "state")?,
+                    message: __rt::field(&o, "message")?,
+                    status: __rt::field(&o, "status")?,
+                }),
+            )
+        }
+    }
 }
 /// The 有赞 Youzan APIs, borrowed from an [`opengate::Client`](::opengate::Client).
 ///
