@@ -41,7 +41,7 @@ version = "0.1.0"
 edition = "2021"
 [dependencies]
 progenitor-client = "0.15"
-reqwest = { version = "0.12", default-features = false, features = ["json", "stream", "rustls-tls"] }
+reqwest = { version = "0.13", default-features = false, features = ["json", "stream", "query", "form"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 futures-core = "0.3"

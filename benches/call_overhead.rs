@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SECRET: &str = "bench-secret";
+/// Orders in the answer: 12 make it about 2 KB.
+const ORDERS: usize = 12;
 
 /// A 2 KB Taobao answer.
 fn answer() -> String {
-    let orders: Vec<String> = (0..9)
+    let orders: Vec<String> = (0..ORDERS)
         .map(|i| format!(r#"{{"oid":{},"title":"商品标题 product title number {i}","num":{},"price":"{}.50","payment":"{}.00","status":"WAIT_SELLER_SEND_GOODS"}}"#, 1000 + i, i + 1, 10 + i, 20 + i))
         .collect();
     let body = format!(
@@ -214,11 +216,11 @@ fn main() {
                 .unwrap()
                 .order
                 .len(),
-            9
+            ORDERS
         );
     };
     let theirs = || async {
-        assert_eq!(baseline_call(&http, &base).await.orders.order.len(), 9);
+        assert_eq!(baseline_call(&http, &base).await.orders.order.len(), ORDERS);
     };
 
     // Warm up both (connections, allocator).

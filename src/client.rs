@@ -329,7 +329,7 @@ impl Client {
     }
 
     /// Obtains (or returns the cached) token of a platform, e.g. to show it was issued.
-    pub async fn token(&self, platform: &str, kind: AuthKind) -> Result<Token> {
+    pub async fn token(&self, platform: &str, kind: AuthKind) -> Result<Arc<Token>> {
         let p = self.platform(platform)?;
         let m = self
             .manager(p, platform, kind)?

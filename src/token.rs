@@ -542,7 +542,10 @@ pub(crate) struct TokenManager {
     key: String,
     provider: Arc<dyn TokenProvider>,
     store: Arc<dyn TokenStore>,
-    cached: tokio::sync::Mutex<Option<Token>>,
+    /// The current token: read without waiting on every call.
+    current: std::sync::RwLock<Option<Arc<Token>>>,
+    /// Held while fetching, so N callers on an expired token cause one fetch.
+    fetching: tokio::sync::Mutex<()>,
     margin: Duration,
     fetches: AtomicU64,
 }
@@ -558,39 +561,66 @@ impl TokenManager {
             key,
             provider,
             store,
-            cached: tokio::sync::Mutex::new(None),
+            current: std::sync::RwLock::new(None),
+            fetching: tokio::sync::Mutex::new(()),
             margin,
             fetches: AtomicU64::new(0),
         }
     }
 
+    fn current(&self) -> Option<Arc<Token>> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, t: Arc<Token>) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(t);
+    }
+
+    fn usable(&self, t: &Option<Arc<Token>>) -> Option<Arc<Token>> {
+        t.as_ref()
+            .filter(|t| !t.expires_within(self.margin))
+            .cloned()
+    }
+
     /// A valid token: cached, stored, or freshly fetched (one fetch however many callers wait).
-    pub(crate) async fn get(&self, cx: TokenContext<'_>) -> Result<Token> {
-        let mut slot = self.cached.lock().await;
-        if slot.is_none() {
-            *slot = self.store.load(&self.key)?;
+    pub(crate) async fn get(&self, cx: TokenContext<'_>) -> Result<Arc<Token>> {
+        if let Some(t) = self.usable(&self.current()) {
+            return Ok(t); // the hot path: no lock held across an await
         }
-        match &*slot {
-            Some(t) if !t.expires_within(self.margin) => Ok(t.clone()),
-            stale => {
-                let stale = stale.clone();
-                let fresh = self.fetch(cx, stale.as_ref()).await?;
-                *slot = Some(fresh.clone());
-                Ok(fresh)
-            }
+        let _one_fetcher = self.fetching.lock().await;
+        let mut now = self.current();
+        if now.is_none() {
+            now = self.store.load(&self.key)?.map(Arc::new);
         }
+        if let Some(t) = self.usable(&now) {
+            self.set(t.clone());
+            return Ok(t);
+        }
+        let fresh = Arc::new(self.fetch(cx, now.as_deref()).await?);
+        self.set(fresh.clone());
+        Ok(fresh)
     }
 
     /// The platform rejected `rejected`: refresh unless another caller already did.
-    pub(crate) async fn refresh(&self, cx: TokenContext<'_>, rejected: &Token) -> Result<Token> {
-        let mut slot = self.cached.lock().await;
-        if let Some(t) = &*slot {
-            if t.access_token != rejected.access_token && !t.expires_within(self.margin) {
-                return Ok(t.clone());
+    pub(crate) async fn refresh(
+        &self,
+        cx: TokenContext<'_>,
+        rejected: &Token,
+    ) -> Result<Arc<Token>> {
+        let _one_fetcher = self.fetching.lock().await;
+        if let Some(t) = self.usable(&self.current()) {
+            if t.access_token != rejected.access_token {
+                return Ok(t);
             }
         }
-        let fresh = self.fetch(cx, Some(rejected)).await?;
-        *slot = Some(fresh.clone());
+        let fresh = Arc::new(self.fetch(cx, Some(rejected)).await?);
+        self.set(fresh.clone());
         Ok(fresh)
     }
 

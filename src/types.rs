@@ -59,8 +59,21 @@ impl DateTime {
 
     /// `yyyy-MM-dd HH:mm:ss` in Beijing time (UTC+8).
     pub fn to_beijing_string(self) -> String {
+        use chrono::{Datelike, Timelike};
+        // Written field by field: this runs on every Taobao call, and a `format` string is parsed each time.
         match chrono::DateTime::from_timestamp_millis(self.epoch_ms) {
-            Some(utc) => utc.with_timezone(&beijing()).format(FORMAT).to_string(),
+            Some(utc) => {
+                let t = utc.with_timezone(&beijing());
+                format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                    t.year(),
+                    t.month(),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            }
             None => self.epoch_ms.to_string(),
         }
     }

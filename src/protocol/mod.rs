@@ -110,11 +110,23 @@ pub fn is_blank(s: &str) -> bool {
 
 /// Java `String.compareTo` order: by UTF-16 code units.
 pub fn java_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    a.encode_utf16().cmp(b.encode_utf16())
+    // UTF-8 byte order equals UTF-16 order except for astral characters against U+E000..U+FFFF;
+    // for ASCII (nearly every param name) the cheap comparison is exact.
+    if a.is_ascii() && b.is_ascii() {
+        a.cmp(b)
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
 }
 
 pub(crate) fn upper_hex(bytes: &[u8]) -> String {
-    hex::encode_upper(bytes)
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
