@@ -166,6 +166,8 @@ async fn baseline_call(http: &reqwest::Client, base: &str) -> BaseTrade {
             "application/x-www-form-urlencoded;charset=UTF-8",
         )
         .body(body)
+        // A production client sets a timeout; opengate always does (30 s by default).
+        .timeout(Duration::from_secs(30))
         .send()
         .await
         .unwrap();
