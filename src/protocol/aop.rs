@@ -97,19 +97,11 @@ impl Protocol for Aop {
                 body: Body::Empty,
             }
         } else if !call.files.is_empty() {
-            let files = call
-                .files
-                .iter()
-                .map(|(k, f)| ((*k).to_owned(), f.clone()))
-                .collect();
             WireRequest {
                 method: api.method,
                 url,
                 headers,
-                body: Body::Multipart {
-                    fields: params,
-                    files,
-                },
+                body: super::multipart(params, call),
             }
         } else {
             let bytes = super::form_body(&params);

@@ -2,7 +2,7 @@
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
 use super::{
-    fill_path, headers_of, is_zero, json_object, text_of, text_pairs, with_query, Call, DataAt,
+    fill_path, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call, DataAt,
     Failure, FailureKind, Protocol,
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
@@ -47,18 +47,7 @@ impl Protocol for Douyin {
         let body = if is_get {
             Body::Empty
         } else {
-            let obj = json_object(call.params, |l| {
-                matches!(
-                    l,
-                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
-                )
-            });
-            Body::Bytes {
-                content_type: "application/json".into(),
-                bytes: serde_json::to_vec(&obj)
-                    .unwrap_or_else(|_| b"{}".to_vec())
-                    .into(),
-            }
+            json_body(call.params)
         };
         Ok(WireRequest {
             method: api.method,

@@ -20,7 +20,7 @@ pub use youzan::Youzan;
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
 use crate::types::File;
-use crate::wire::WireRequest;
+use crate::wire::{Body, WireRequest};
 use serde_json::Value;
 use std::fmt;
 use std::time::SystemTime;
@@ -223,6 +223,34 @@ pub(crate) fn text_pairs(
         .filter(|p| take(p.location))
         .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v)))
         .collect()
+}
+
+/// A JSON body of the params that travel in the body (`{}` when there are none).
+pub(crate) fn json_body(params: &[Param]) -> Body {
+    let obj = json_object(params, |l| {
+        matches!(
+            l,
+            ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+        )
+    });
+    Body::Bytes {
+        content_type: "application/json".into(),
+        bytes: serde_json::to_vec(&obj)
+            .unwrap_or_else(|_| b"{}".to_vec())
+            .into(),
+    }
+}
+
+/// A multipart body: text fields plus the call's files (never signed).
+pub(crate) fn multipart(fields: Vec<(String, String)>, call: &Call<'_>) -> Body {
+    Body::Multipart {
+        fields,
+        files: call
+            .files
+            .iter()
+            .map(|(k, f)| ((*k).to_owned(), f.clone()))
+            .collect(),
+    }
 }
 
 pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {

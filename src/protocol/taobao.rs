@@ -144,14 +144,7 @@ impl Protocol for Taobao {
         };
         let url = with_query(&format!("{}{path}", call.base_url), &query);
         let body = if !call.files.is_empty() {
-            Body::Multipart {
-                fields: form,
-                files: call
-                    .files
-                    .iter()
-                    .map(|(k, f)| ((*k).to_owned(), f.clone()))
-                    .collect(),
-            }
+            super::multipart(form, call)
         } else if api.method == HttpMethod::Get {
             Body::Empty
         } else {

@@ -1,8 +1,8 @@
 //! Youzan: no signature; `access_token` in the URL query, JSON body (`{}` when empty).
 
 use super::{
-    fill_path, headers_of, json_object, text_of, text_pairs, with_query, Call, DataAt, Failure,
-    FailureKind, Protocol,
+    fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
+    Failure, FailureKind, Protocol,
 };
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
@@ -46,27 +46,9 @@ impl Protocol for Youzan {
                     ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
                 )
             });
-            Body::Multipart {
-                fields,
-                files: call
-                    .files
-                    .iter()
-                    .map(|(k, f)| ((*k).to_owned(), f.clone()))
-                    .collect(),
-            }
+            multipart(fields, call)
         } else {
-            let obj = json_object(call.params, |l| {
-                matches!(
-                    l,
-                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
-                )
-            });
-            Body::Bytes {
-                content_type: "application/json".into(),
-                bytes: serde_json::to_vec(&obj)
-                    .unwrap_or_else(|_| b"{}".to_vec())
-                    .into(),
-            }
+            json_body(call.params)
         };
         Ok(WireRequest {
             method: api.method,
