@@ -279,8 +279,6 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<&String> = self.inner.platforms.keys().collect();
-        names.sort();
         f.debug_struct("Client")
             .field("platforms", &self.inner.platforms)
             .field("timeout", &self.inner.timeout)

@@ -121,7 +121,7 @@ pub fn object(v: &Value) -> Result<Option<Cow<'_, Map<String, Value>>>, JsonErro
     }
 }
 
-/// Adds member `name` unless it is `None` (request structs).
+/// Adds member `name` (a required request field).
 pub fn put<T: ToJson + ?Sized>(obj: &mut Map<String, Value>, name: &str, value: &T) {
     obj.insert(name.to_owned(), value.to_json());
 }

@@ -34,5 +34,5 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 pub mod __private {
     pub use crate::de::{field, list, object, put, put_opt, FromJson, JsonError, ToJson};
     pub use crate::desc::{api, param};
-    pub use serde_json::{self, Map, Value};
+    pub use serde_json::{Map, Value};
 }

@@ -1008,14 +1008,20 @@ fn query_json(req: &http::Request) -> Value {
     )
 }
 
+/// `yyyy-MM-dd HH:mm:ss` read as Beijing time (UTC+8), in Unix seconds.
+fn beijing_wall_secs(ts: &str) -> Option<u64> {
+    chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64)
+}
+
 /// `yyyy-MM-dd HH:mm:ss` in UTC+8 (or epoch ms), within 10 minutes.
 fn taobao_timestamp_ok(ts: &str) -> bool {
-    let secs = match ts.parse::<u64>() {
-        Ok(ms) => Some(ms / 1000),
-        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
-            .ok()
-            .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
-    };
+    let secs = ts
+        .parse::<u64>()
+        .map(|ms| ms / 1000)
+        .ok()
+        .or_else(|| beijing_wall_secs(ts));
     secs.is_some_and(|s| s.abs_diff(now_secs()) <= 600)
 }
 
@@ -1024,9 +1030,7 @@ fn doudian_timestamp_ok(ts: &str) -> bool {
     let secs = match ts.parse::<u64>() {
         Ok(v) if v > 100_000_000_000 => Some(v / 1000),
         Ok(v) => Some(v),
-        Err(_) => chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
-            .ok()
-            .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64),
+        Err(_) => beijing_wall_secs(ts),
     };
     secs.is_some_and(|s| s.abs_diff(now_secs()) <= 300)
 }
