@@ -84,9 +84,12 @@ fn unexpected(expected: &str, v: &Value) -> JsonError {
     JsonError::new(format!("expected {expected}, found {shown}"))
 }
 
+/// What reading a [`FromJson`] type gives: `Ok(None)` means absent.
+pub type Decoded<T> = Result<Option<T>, JsonError>;
+
 /// A type read from JSON. `Ok(None)` means absent: `null`, `""`, or no value.
 pub trait FromJson: Sized {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError>;
+    fn from_json(v: &Value) -> Decoded<Self>;
 }
 
 /// A type written as JSON (request params).

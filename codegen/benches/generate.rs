@@ -63,26 +63,6 @@ fn main() {
         total.push(t.elapsed());
         bytes = files.iter().map(|f| f.text.len()).sum::<usize>();
     }
-    // Where the time goes: emit (tokens -> syn) vs format (prettyplease).
-    let (_, ir) = opengate_codegen::load(&specs, "specs").expect("valid");
-    let t = Instant::now();
-    let files: Vec<syn::File> = ir
-        .platforms
-        .iter()
-        .map(opengate_codegen::emit::platform)
-        .collect();
-    let emit = t.elapsed();
-    let t = Instant::now();
-    let text: usize = files
-        .iter()
-        .map(|f| opengate_codegen::render(f).len())
-        .sum();
-    let format = t.elapsed();
-    eprintln!(
-        "emit {:.0} ms, format {:.0} ms ({text} bytes)",
-        emit.as_secs_f64() * 1e3,
-        format.as_secs_f64() * 1e3
-    );
     let (l, g) = (median(load), median(total));
     println!(
         "| APIs | load + validate | load + validate + emit + format | generated code | peak RSS |"

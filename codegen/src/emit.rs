@@ -1,31 +1,162 @@
-//! IR -> Rust tokens. Infallible: everything that could go wrong was rejected by `ir::lower`.
+//! IR -> Rust source text, laid out exactly as prettyplease lays it out. Infallible: everything
+//! that could go wrong was rejected by `ir::lower`.
+//!
+//! Why text rather than `quote!` tokens: the generated code has a handful of fixed shapes, and
+//! going through tokens -> `syn::File` -> prettyplease spent 7 s on 5,000 APIs, almost all of it
+//! parsing tokens we had just built. Writing the text directly takes a small fraction of that
+//! (docs/decisions.md, docs/PERFORMANCE.md).
+//!
+//! The layout follows prettyplease 0.2 (margin 89 columns, indent 4): a list (call arguments,
+//! fn parameters, array elements) stays on one line when the line fits, else each item goes on
+//! its own line with a trailing comma; a struct literal wider than 34 columns always breaks. A
+//! line that would still overflow after that is where prettyplease has choices this module does
+//! not model, so such a unit (an API module, a client method, the crate root) is handed to
+//! prettyplease itself. `tests/format.rs` checks that prettyplease leaves every output unchanged.
 //!
 //! Generated items use the prelude names `Option`, `Some`, `None`, `String`, `Vec` and `Into`
 //! unqualified: every type generated inside an API module is named `Request*`/`Response*`, so
-//! nothing generated can shadow them, and shorter paths mean fewer tokens for rustc to chew.
+//! nothing generated can shadow them.
 //!
 //! Generated code is deliberately thin: request/response types, a static API
 //! descriptor and one-line client methods that hand both to the runtime's
 //! single call path (`opengate::Client::send`).
 
 use crate::ir::{Api, Auth, Corpus, FieldIr, Location, Platform, StructIr, TyIr};
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
 
-fn ident(s: &str) -> Ident {
-    match s.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(s, Span::call_site()),
+/// prettyplease's line width.
+const MARGIN: usize = 89;
+const INDENT: usize = 4;
+/// prettyplease breaks a struct literal wider than this whatever the room left on the line.
+const STRUCT_LITERAL_MAX: usize = 34;
+
+/// Source text under construction, plus whether any line left the layouts modelled here.
+struct Writer {
+    out: String,
+    unmodelled: bool,
+}
+
+impl Writer {
+    fn new() -> Self {
+        Writer {
+            out: String::new(),
+            unmodelled: false,
+        }
+    }
+
+    /// A line prettyplease never breaks (comments, item heads, atoms).
+    fn line(&mut self, indent: usize, text: &str) {
+        self.out.extend(std::iter::repeat_n(' ', indent));
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// A line prettyplease would break if it did not fit.
+    fn breakable(&mut self, indent: usize, text: &str) {
+        if indent + text.len() > MARGIN {
+            self.unmodelled = true;
+        }
+        self.line(indent, text);
+    }
+
+    /// Doc comments, one `///` line per line of text.
+    fn docs(&mut self, indent: usize, lines: &[String]) {
+        for line in lines {
+            for part in line.split('\n') {
+                // As prettyplease prints `#[doc = " text"]`: trailing spaces trimmed.
+                let text = format!("/// {}", part.replace('\r', ""));
+                self.line(indent, text.trim_end_matches(' '));
+            }
+        }
+    }
+
+    /// `head` + items + `tail`: one line if it fits, else one item per line with a trailing
+    /// comma. `atoms` says the items themselves cannot break (literals, paths).
+    fn list(&mut self, indent: usize, head: &str, items: &[String], tail: &str, atoms: bool) {
+        if items.is_empty() {
+            return self.line(indent, &format!("{head}{tail}"));
+        }
+        let flat_len = indent
+            + head.len()
+            + items.iter().map(String::len).sum::<usize>()
+            + 2 * (items.len() - 1)
+            + tail.len();
+        if flat_len <= MARGIN {
+            return self.line(indent, &format!("{head}{}{tail}", items.join(", ")));
+        }
+        self.line(indent, head);
+        for item in items {
+            let text = format!("{item},");
+            if atoms {
+                self.line(indent + INDENT, &text);
+            } else {
+                self.breakable(indent + INDENT, &text);
+            }
+        }
+        self.breakable(indent, tail);
+    }
+
+    /// `prefix Self { fields }suffix`, broken one field per line when wider than prettyplease allows.
+    fn struct_literal(&mut self, indent: usize, prefix: &str, fields: &[String], suffix: &str) {
+        if fields.is_empty() {
+            return self.line(indent, &format!("{prefix}Self {{}}{suffix}"));
+        }
+        let width = "Self { ".len()
+            + fields.iter().map(String::len).sum::<usize>()
+            + 2 * (fields.len() - 1)
+            + 1;
+        if width <= STRUCT_LITERAL_MAX {
+            return self.breakable(
+                indent,
+                &format!("{prefix}Self {{ {} }}{suffix}", fields.join(", ")),
+            );
+        }
+        self.line(indent, &format!("{prefix}Self {{"));
+        for f in fields {
+            self.breakable(indent + INDENT, &format!("{f},"));
+        }
+        self.line(indent, &format!("}}{suffix}"));
+    }
+
+    /// The text, reformatted by prettyplease when a line left the modelled layouts.
+    /// `wrap` gives the enclosing item's head and tail when the text is not whole items.
+    fn finish(self, wrap: Option<(&str, &str)>) -> String {
+        if !self.unmodelled {
+            return self.out;
+        }
+        match wrap {
+            None => format_items(&self.out),
+            Some((head, tail)) => {
+                let formatted = format_items(&format!("{head}\n{}{tail}\n", self.out));
+                // Strip the wrapper's first and last lines again.
+                let inner = formatted
+                    .split_once('\n')
+                    .map_or("", |(_, rest)| rest)
+                    .trim_end_matches('\n');
+                match inner.rsplit_once('\n') {
+                    Some((body, _)) => format!("{body}\n"),
+                    None => String::new(),
+                }
+            }
+        }
     }
 }
 
-fn doc(lines: &[String]) -> TokenStream {
-    let mut out = TokenStream::new();
-    for line in lines {
-        let text = format!(" {}", line.replace("\r", ""));
-        out.extend(quote!(#[doc = #text]));
+/// prettyplease over text this module wrote. The text is valid Rust by construction; were it
+/// ever not, the generated crate fails to compile with the parser's message rather than the
+/// build script panicking.
+fn format_items(text: &str) -> String {
+    match syn::parse_file(text) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => format!(
+            "compile_error!({});\n",
+            lit(&format!("opengate-codegen produced invalid Rust: {e}"))
+        ),
     }
-    out
+}
+
+/// A Rust string literal.
+fn lit(s: &str) -> String {
+    proc_macro2::Literal::string(s).to_string()
 }
 
 fn code(s: &str) -> String {
@@ -33,88 +164,57 @@ fn code(s: &str) -> String {
 }
 
 /// The text of one platform's module (no inner attributes, so the file can be `include!`d),
-/// emitted and formatted on up to `threads` threads. The text does not depend on `threads`:
-/// chunks of whole API modules are formatted separately and concatenated in order.
+/// emitted on up to `threads` threads. The text does not depend on `threads`: chunks of whole
+/// API modules are written separately and concatenated in order.
 pub fn platform_text(p: &Platform, threads: usize) -> String {
     let threads = threads.clamp(1, 16);
     let chunk = p.apis.len().div_ceil(threads).max(1);
-    let mut parts: Vec<String> = std::thread::scope(|scope| {
+    let mut parts = vec![String::from("use ::opengate::{Reply, Result};\n")];
+    std::thread::scope(|scope| {
         let handles: Vec<_> = p
             .apis
             .chunks(chunk)
-            .map(|apis| {
-                scope.spawn(move || prettyplease::unparse(&items_file(apis.iter().map(api_module))))
-            })
+            .map(|apis| scope.spawn(move || apis.iter().map(api_module).collect::<String>()))
             .collect();
-        // A panicking formatter thread would be a bug; keep going with an empty part rather than panic.
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
+        // A panicking emitter thread would be a bug; keep going with an empty part rather than panic.
+        parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
     });
-    parts.push(prettyplease::unparse(&items_file(std::iter::once(
-        accessor(p),
-    ))));
+    parts.push(accessor(p));
     parts.concat()
 }
 
-/// The items of one platform's module as a `syn::File` (single-threaded; see [`platform_text`]).
-pub fn platform(p: &Platform) -> syn::File {
-    items_file(
-        p.apis
-            .iter()
-            .map(api_module)
-            .chain(std::iter::once(accessor(p))),
-    )
-}
-
-/// Parses each token stream on its own: many small parses beat one huge stream.
-fn items_file(streams: impl Iterator<Item = TokenStream>) -> syn::File {
-    let mut file = syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items: Vec::new(),
-    };
-    for tokens in streams {
-        match syn::parse2::<syn::File>(tokens) {
-            Ok(f) => file.items.extend(f.items),
-            Err(e) => return unreachable_file(&e),
-        }
-    }
-    file
-}
-
-fn accessor(p: &Platform) -> TokenStream {
-    let accessor = ident(&p.accessor);
-    let methods = p.apis.iter().map(client_method);
+fn accessor(p: &Platform) -> String {
     let title = p.title.clone().unwrap_or_else(|| p.name.clone());
-    let acc_doc = doc(&[
-        format!("The {title} APIs, borrowed from an [`opengate::Client`](::opengate::Client)."),
-        String::new(),
-        format!(
-            "Obtained with `client.{}()` (see [`crate::ClientExt`]).",
-            p.name
-        ),
-    ]);
-    quote! {
-        #acc_doc
-        #[derive(Debug, Clone, Copy)]
-        pub struct #accessor<'a>(pub &'a ::opengate::Client);
-
-        impl #accessor<'_> {
-            #(#methods)*
-        }
+    let mut w = Writer::new();
+    w.docs(
+        0,
+        &[
+            format!("The {title} APIs, borrowed from an [`opengate::Client`](::opengate::Client)."),
+            String::new(),
+            format!(
+                "Obtained with `client.{}()` (see [`crate::ClientExt`]).",
+                p.name
+            ),
+        ],
+    );
+    w.line(0, "#[derive(Debug, Clone, Copy)]");
+    w.breakable(
+        0,
+        &format!("pub struct {}<'a>(pub &'a ::opengate::Client);", p.accessor),
+    );
+    let head = format!("impl {}<'_> {{", p.accessor);
+    w.line(0, &head);
+    for api in &p.apis {
+        w.out.push_str(&client_method(api, &head));
     }
+    w.line(0, "}");
+    w.finish(None)
 }
 
 /// The crate root: one module per platform plus the `ClientExt` accessor trait.
-pub fn root(c: &Corpus, include_prefix: &str) -> syn::File {
-    let mut mods = TokenStream::new();
-    let mut trait_fns = TokenStream::new();
-    let mut impl_fns = TokenStream::new();
+pub fn root(c: &Corpus, include_prefix: &str) -> String {
+    let mut w = Writer::new();
     for p in &c.platforms {
-        let m = ident(&p.module);
-        let file = format!("{include_prefix}{}.rs", p.name);
         let title = p.title.clone().unwrap_or_else(|| p.name.clone());
         let mut lines = vec![format!(
             "{title}: {} APIs, protocol `{}`.",
@@ -130,35 +230,40 @@ pub fn root(c: &Corpus, include_prefix: &str) -> syn::File {
         for (k, v) in &p.hosts {
             lines.push(format!("- {}: <{v}>", code(k)));
         }
-        let d = doc(&lines);
-        mods.extend(quote! {
-            #d
-            pub mod #m { include!(concat!(env!("OUT_DIR"), #file)); }
-        });
-        let acc = ident(&p.accessor);
-        let f = format_ident!("{}", p.name);
-        let fdoc = format!(" The {title} APIs.");
-        trait_fns.extend(quote! { #[doc = #fdoc] fn #f(&self) -> #m::#acc<'_>; });
-        impl_fns.extend(quote! { fn #f(&self) -> #m::#acc<'_> { #m::#acc(self) } });
+        w.docs(0, &lines);
+        w.line(0, &format!("pub mod {} {{", p.module));
+        let file = lit(&format!("{include_prefix}{}.rs", p.name));
+        w.breakable(
+            INDENT,
+            &format!("include!(concat!(env!(\"OUT_DIR\"), {file}));"),
+        );
+        w.line(0, "}");
     }
-    let tokens = quote! {
-        #mods
-        /// Per-platform accessors on [`opengate::Client`](::opengate::Client): `client.youzan().trade_get_v4_0_0(req)`.
-        pub trait ClientExt {
-            #trait_fns
-        }
-        impl ClientExt for ::opengate::Client {
-            #impl_fns
-        }
-    };
-    syn::parse2(tokens).unwrap_or_else(|e| unreachable_file(&e))
-}
-
-/// `syn::parse2` of tokens built by `quote!` from validated identifiers cannot fail;
-/// if it ever does, emit a file that fails loudly at compile time rather than panic.
-fn unreachable_file(e: &syn::Error) -> syn::File {
-    let msg = format!("opengate-codegen produced invalid tokens: {e}");
-    syn::parse_quote!(compile_error!(#msg);)
+    w.docs(0, &["Per-platform accessors on [`opengate::Client`](::opengate::Client): `client.youzan().trade_get_v4_0_0(req)`.".into()]);
+    w.line(0, "pub trait ClientExt {");
+    for p in &c.platforms {
+        let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+        w.docs(INDENT, &[format!("The {title} APIs.")]);
+        w.breakable(
+            INDENT,
+            &format!("fn {}(&self) -> {}::{}<'_>;", p.name, p.module, p.accessor),
+        );
+    }
+    w.line(0, "}");
+    w.line(0, "impl ClientExt for ::opengate::Client {");
+    for p in &c.platforms {
+        w.breakable(
+            INDENT,
+            &format!(
+                "fn {}(&self) -> {}::{}<'_> {{",
+                p.name, p.module, p.accessor
+            ),
+        );
+        w.breakable(2 * INDENT, &format!("{}::{}(self)", p.module, p.accessor));
+        w.line(INDENT, "}");
+    }
+    w.line(0, "}");
+    w.finish(None)
 }
 
 fn api_doc_lines(api: &Api) -> Vec<String> {
@@ -199,103 +304,126 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
     lines
 }
 
-fn api_module(api: &Api) -> TokenStream {
-    let m = ident(&api.module);
-    let d = doc(&api_doc_lines(api));
-    let (platform, name, version, base, path, ns) = (
-        &api.platform,
-        &api.name,
-        &api.version,
-        &api.base_url,
-        &api.path,
-        &api.namespace,
-    );
-    let auth = format_ident!(
-        "{}",
-        match api.auth {
-            Auth::None => "None",
-            Auth::App => "App",
-            Auth::User => "User",
-            Auth::Client => "Client",
-        }
-    );
-    let http = format_ident!("{}", {
-        let mut s = api.method.to_ascii_lowercase();
-        s[..1].make_ascii_uppercase();
-        s
-    });
-    let idem = api.idempotent;
-    let locs: Vec<TokenStream> = api
+/// `Post` from `POST`, `Query` from `query`.
+fn variant(s: &str) -> String {
+    let mut v = s.to_ascii_lowercase();
+    if let Some(first) = v.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    v
+}
+
+fn api_module(api: &Api) -> String {
+    let mut w = Writer::new();
+    w.docs(0, &api_doc_lines(api));
+    w.line(0, &format!("pub mod {} {{", api.module));
+    w.line(INDENT, "use ::opengate::__private as __rt;");
+    let locations: Vec<String> = api
         .params
         .iter()
         .filter(|f| f.location != Location::Default)
         .map(|f| {
-            let w = &f.wire;
-            let l = format_ident!("{}", {
-                let mut s = f.location.as_str().to_owned();
-                s[..1].make_ascii_uppercase();
-                s
-            });
-            quote!(::opengate::__private::param(#w, ::opengate::ParamLocation::#l))
+            format!(
+                "__rt::param({}, __rt::ParamLocation::{})",
+                lit(&f.wire),
+                variant(f.location.as_str())
+            )
         })
         .collect();
-    let n_locs = proc_macro2::Literal::usize_unsuffixed(locs.len());
-    let request = request_struct(
+    w.list(
+        INDENT,
+        &format!("static PARAMS: [__rt::ParamSpec; {}] = [", locations.len()),
+        &locations,
+        "];",
+        false,
+    );
+    w.docs(
+        INDENT,
+        &[format!(
+            "Descriptor of `{}` {}, handed to the runtime's call path.",
+            api.name, api.version
+        )],
+    );
+    let auth = match api.auth {
+        Auth::None => "None",
+        Auth::App => "App",
+        Auth::User => "User",
+        Auth::Client => "Client",
+    };
+    w.list(
+        INDENT,
+        "pub static API: __rt::ApiDesc = __rt::api(",
+        &[
+            lit(&api.platform),
+            lit(&api.name),
+            lit(&api.version),
+            format!("__rt::HttpMethod::{}", variant(&api.method)),
+            lit(&api.base_url),
+            lit(&api.path),
+            lit(&api.namespace),
+            format!("__rt::AuthKind::{auth}"),
+            api.idempotent.to_string(),
+            "&PARAMS".into(),
+        ],
+        ");",
+        true,
+    );
+    request_struct(
+        &mut w,
         &StructIr {
             ident: "Request".into(),
             fields: api.params.clone(),
         },
         true,
     );
-    let req_nested = api.request_types.iter().map(|s| request_struct(s, false));
-    let response = response_struct(&api.response);
-    let resp_nested = api.response_types.iter().map(response_struct);
-    let files: Vec<&FieldIr> = api.params.iter().filter(|f| f.ty == TyIr::File).collect();
-    let files_fn = if files.is_empty() {
-        quote!()
-    } else {
-        let pushes = files.iter().map(|f| {
-            let (i, w) = (ident(&f.ident), &f.wire);
-            if f.required {
-                quote!(files.push((#w, self.#i.clone()));)
-            } else {
-                quote!(if let Some(f) = &self.#i { files.push((#w, f.clone())); })
-            }
-        });
-        quote! {
-            fn files(&self) -> Vec<(&'static str, ::opengate::File)> {
-                let mut files = Vec::new();
-                #(#pushes)*
-                files
-            }
-        }
-    };
-    let api_doc = format!(" Descriptor of `{name}` {version}, handed to the runtime's call path.");
-    quote! {
-        #d
-        pub mod #m {
-            use ::opengate::__private as __rt;
-            // A static, not a promoted temporary: `ParamSpec` holds a `Cow`.
-            static PARAMS: [::opengate::ParamSpec; #n_locs] = [#(#locs),*];
-            #[doc = #api_doc]
-            pub static API: ::opengate::ApiDesc = ::opengate::__private::api(
-                #platform, #name, #version, ::opengate::HttpMethod::#http, #base, #path, #ns,
-                ::opengate::AuthKind::#auth, #idem, &PARAMS,
-            );
-            #request
-            impl ::opengate::ApiRequest for Request {
-                type Response = Response;
-                fn api() -> &'static ::opengate::ApiDesc { &API }
-                #files_fn
-            }
-            #(#req_nested)*
-            #response
-            #(#resp_nested)*
-        }
+    w.line(INDENT, "impl ::opengate::ApiRequest for Request {");
+    w.line(2 * INDENT, "type Response = Response;");
+    w.line(2 * INDENT, "fn api() -> &'static ::opengate::ApiDesc {");
+    w.line(3 * INDENT, "&API");
+    w.line(2 * INDENT, "}");
+    files_fn(&mut w, api);
+    w.line(INDENT, "}");
+    for s in &api.request_types {
+        request_struct(&mut w, s, false);
     }
+    response_struct(&mut w, &api.response);
+    for s in &api.response_types {
+        response_struct(&mut w, s);
+    }
+    w.line(0, "}");
+    w.finish(None)
 }
 
-fn field_doc(f: &FieldIr, is_param: bool) -> TokenStream {
+/// Files travel as multipart parts (`ApiRequest::files`), not as params.
+fn files_fn(w: &mut Writer, api: &Api) {
+    let files: Vec<&FieldIr> = api.params.iter().filter(|f| f.ty == TyIr::File).collect();
+    if files.is_empty() {
+        return;
+    }
+    let (i2, i3, i4) = (2 * INDENT, 3 * INDENT, 4 * INDENT);
+    w.breakable(
+        i2,
+        "fn files(&self) -> Vec<(&'static str, ::opengate::File)> {",
+    );
+    w.line(i3, "let mut files = Vec::new();");
+    for f in files {
+        let wire = lit(&f.wire);
+        if f.required {
+            w.breakable(
+                i3,
+                &format!("files.push(({wire}, self.{}.clone()));", f.ident),
+            );
+        } else {
+            w.breakable(i3, &format!("if let Some(f) = &self.{} {{", f.ident));
+            w.breakable(i4, &format!("files.push(({wire}, f.clone()));"));
+            w.line(i3, "}");
+        }
+    }
+    w.line(i3, "files");
+    w.line(i2, "}");
+}
+
+fn field_doc(f: &FieldIr, is_param: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(d) = &f.description {
         lines.extend(d.lines().map(str::to_owned));
@@ -326,7 +454,7 @@ fn field_doc(f: &FieldIr, is_param: bool) -> TokenStream {
         facts.push(format!("one of {}", vals.join(", ")));
     }
     lines.push(format!("{}.", facts.join(", ")));
-    doc(&lines)
+    lines
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -337,171 +465,201 @@ fn json_text(v: &serde_json::Value) -> String {
 }
 
 /// The Rust type of a request field's value.
-fn req_ty(t: &TyIr) -> TokenStream {
+fn req_ty(t: &TyIr) -> String {
     match t {
-        TyIr::String => quote!(String),
-        TyIr::I64 => quote!(i64),
-        TyIr::Bool => quote!(bool),
-        TyIr::F64 => quote!(f64),
-        TyIr::Decimal => quote!(::opengate::Decimal),
-        TyIr::DateTime => quote!(::opengate::DateTime),
-        TyIr::Json => quote!(::opengate::__private::Value),
-        TyIr::File => quote!(::opengate::File),
-        TyIr::Secret => quote!(::opengate::Secret),
-        TyIr::Vec(inner) => {
-            let i = req_ty(inner);
-            quote!(Vec<#i>)
-        }
-        TyIr::Struct(s) => {
-            let i = ident(s);
-            quote!(#i)
-        }
+        TyIr::String => "String".into(),
+        TyIr::I64 => "i64".into(),
+        TyIr::Bool => "bool".into(),
+        TyIr::F64 => "f64".into(),
+        TyIr::Decimal => "::opengate::Decimal".into(),
+        TyIr::DateTime => "::opengate::DateTime".into(),
+        TyIr::Json => "__rt::Value".into(),
+        TyIr::File => "::opengate::File".into(),
+        TyIr::Secret => "::opengate::Secret".into(),
+        TyIr::Vec(inner) => format!("Vec<{}>", req_ty(inner)),
+        TyIr::Struct(s) => s.clone(),
     }
 }
 
-fn request_struct(s: &StructIr, is_root: bool) -> TokenStream {
-    let name = ident(&s.ident);
-    let mut fields = TokenStream::new();
+fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    let sdoc = if is_root {
+        "The request. Required params are the arguments of [`Request::new`]; optional ones have setters.".to_owned()
+    } else {
+        format!("Part of the request: `{}`.", s.ident)
+    };
+    w.docs(i1, &[sdoc]);
+    w.line(i1, "#[derive(Debug, Clone)]");
+    w.line(i1, "#[non_exhaustive]");
     let mut args = Vec::new();
     let mut inits = Vec::new();
-    let mut setters = TokenStream::new();
-    let mut puts = TokenStream::new();
-    for f in &s.fields {
-        let i = ident(&f.ident);
-        let w = &f.wire;
-        let d = field_doc(f, true);
-        let t = req_ty(&f.ty);
-        let (arg_ty, conv) = match f.ty {
-            TyIr::String => (quote!(impl Into<String>), quote!(#i.into())),
-            TyIr::Secret => (quote!(impl Into<::opengate::Secret>), quote!(#i.into())),
-            _ => (t.clone(), quote!(#i)),
-        };
-        // Files travel as multipart parts (`ApiRequest::files`), not as params.
-        let is_file = f.ty == TyIr::File;
-        if f.required {
-            fields.extend(quote! { #d pub #i: #t, });
-            args.push(quote!(#i: #arg_ty));
-            inits.push(if matches!(f.ty, TyIr::String | TyIr::Secret) {
-                quote!(#i: #conv)
+    let mut puts = Vec::new();
+    if s.fields.is_empty() {
+        w.line(i1, &format!("pub struct {} {{}}", s.ident));
+    } else {
+        w.line(i1, &format!("pub struct {} {{", s.ident));
+        for f in &s.fields {
+            w.docs(i2, &field_doc(f, true));
+            let t = req_ty(&f.ty);
+            if f.required {
+                w.breakable(i2, &format!("pub {}: {t},", f.ident));
             } else {
-                quote!(#i)
-            });
-            if !is_file {
-                puts.extend(quote!(__rt::put(&mut m, #w, &self.#i);));
+                w.breakable(i2, &format!("pub {}: Option<{t}>,", f.ident));
             }
+        }
+        w.line(i1, "}");
+    }
+    w.line(i1, &format!("impl {} {{", s.ident));
+    for f in &s.fields {
+        let i = &f.ident;
+        let into = matches!(f.ty, TyIr::String | TyIr::Secret);
+        if f.required {
+            args.push(format!("{i}: {}", arg_ty(&f.ty)));
+            inits.push(if into {
+                format!("{i}: {i}.into()")
+            } else {
+                i.clone()
+            });
         } else {
-            fields.extend(quote! { #d pub #i: Option<#t>, });
-            inits.push(quote!(#i: None));
-            let sd = format!(" Sets `{w}` (optional).");
-            setters.extend(quote! {
-                #[doc = #sd]
-                pub fn #i(mut self, #i: #arg_ty) -> Self { self.#i = Some(#conv); self }
-            });
-            if !is_file {
-                puts.extend(quote!(__rt::put_opt(&mut m, #w, &self.#i);));
-            }
+            inits.push(format!("{i}: None"));
+        }
+        // Files travel as multipart parts (`ApiRequest::files`), not as params.
+        if f.ty != TyIr::File {
+            let put = if f.required { "put" } else { "put_opt" };
+            puts.push((put, lit(&f.wire), format!("&self.{i}")));
         }
     }
-    let sdoc = if is_root {
-        " The request. Required params are the arguments of [`Request::new`]; optional ones have setters.".to_owned()
-    } else {
-        format!(" Part of the request: `{}`.", s.ident)
-    };
-    let new_doc = if args.is_empty() {
-        " A request with no params set.".to_owned()
-    } else {
-        " A request with its required params; set optional ones with the setters.".to_owned()
-    };
-    let m = if puts.is_empty() {
-        quote!(m)
-    } else {
-        quote!(mut m)
-    };
-    quote! {
-        #[doc = #sdoc]
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct #name { #fields }
-        impl #name {
-            #[doc = #new_doc]
-            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-            pub fn new(#(#args),*) -> Self { Self { #(#inits),* } }
-            #setters
-        }
-        impl __rt::ToJson for #name {
-            fn to_json(&self) -> __rt::Value {
-                let #m = __rt::Map::new();
-                #puts
-                __rt::Value::Object(m)
-            }
-        }
+    w.docs(
+        i2,
+        &[if args.is_empty() {
+            "A request with no params set.".to_owned()
+        } else {
+            "A request with its required params; set optional ones with the setters.".to_owned()
+        }],
+    );
+    w.line(
+        i2,
+        "#[allow(clippy::new_without_default, clippy::too_many_arguments)]",
+    );
+    w.list(i2, "pub fn new(", &args, ") -> Self {", false);
+    w.struct_literal(i3, "", &inits, "");
+    w.line(i2, "}");
+    for f in s.fields.iter().filter(|f| !f.required) {
+        let i = &f.ident;
+        w.docs(i2, &[format!("Sets `{}` (optional).", f.wire)]);
+        w.list(
+            i2,
+            &format!("pub fn {i}("),
+            &["mut self".into(), format!("{i}: {}", arg_ty(&f.ty))],
+            ") -> Self {",
+            false,
+        );
+        let value = if matches!(f.ty, TyIr::String | TyIr::Secret) {
+            format!("{i}.into()")
+        } else {
+            i.clone()
+        };
+        w.breakable(i3, &format!("self.{i} = Some({value});"));
+        w.line(i3, "self");
+        w.line(i2, "}");
+    }
+    w.line(i1, "}");
+    w.line(i1, &format!("impl __rt::ToJson for {} {{", s.ident));
+    w.line(i2, "fn to_json(&self) -> __rt::Value {");
+    let m = if puts.is_empty() { "m" } else { "mut m" };
+    w.line(i3, &format!("let {m} = __rt::Map::new();"));
+    for (put, wire, value) in puts {
+        w.list(
+            i3,
+            &format!("__rt::{put}("),
+            &["&mut m".into(), wire, value],
+            ");",
+            false,
+        );
+    }
+    w.line(i3, "__rt::Value::Object(m)");
+    w.line(i2, "}");
+    w.line(i1, "}");
+}
+
+/// The type a constructor or setter takes for a field.
+fn arg_ty(t: &TyIr) -> String {
+    match t {
+        TyIr::String => "impl Into<String>".into(),
+        TyIr::Secret => "impl Into<::opengate::Secret>".into(),
+        other => req_ty(other),
     }
 }
 
 /// The Rust type of a response field: scalars and objects are `Option`, arrays are `Vec`.
-fn resp_ty(t: &TyIr) -> TokenStream {
+fn resp_ty(t: &TyIr) -> String {
     match t {
         TyIr::Vec(_) => req_ty(t),
-        other => {
-            let i = req_ty(other);
-            quote!(Option<#i>)
-        }
+        other => format!("Option<{}>", req_ty(other)),
     }
 }
 
-fn response_struct(s: &StructIr) -> TokenStream {
-    let name = ident(&s.ident);
-    let mut fields = TokenStream::new();
-    let mut reads = TokenStream::new();
-    for f in &s.fields {
-        let i = ident(&f.ident);
-        let w = &f.wire;
-        let d = field_doc(f, false);
-        let t = resp_ty(&f.ty);
-        fields.extend(quote! { #d pub #i: #t, });
-        reads.extend(if matches!(f.ty, TyIr::Vec(_)) {
-            quote!(#i: __rt::list(&o, #w)?,)
+fn response_struct(w: &mut Writer, s: &StructIr) {
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    w.docs(
+        i1,
+        &[if s.ident == "Response" {
+            "The response data. Absent, `null` and `\"\"` values read as `None`; numbers sent as strings (and the reverse) are accepted.".to_owned()
         } else {
-            quote!(#i: __rt::field(&o, #w)?,)
-        });
-    }
-    let sdoc = if s.ident == "Response" {
-        " The response data. Absent, `null` and `\"\"` values read as `None`; numbers sent as strings (and the reverse) are accepted.".to_owned()
+            format!("Part of the response: `{}`.", s.ident)
+        }],
+    );
+    w.line(i1, "#[derive(Debug, Clone, Default)]");
+    w.line(i1, "#[non_exhaustive]");
+    let mut reads = Vec::new();
+    if s.fields.is_empty() {
+        w.line(i1, &format!("pub struct {} {{}}", s.ident));
     } else {
-        format!(" Part of the response: `{}`.", s.ident)
-    };
-    let o = if s.fields.is_empty() {
-        quote!(_o)
-    } else {
-        quote!(o)
-    };
-    quote! {
-        #[doc = #sdoc]
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct #name { #fields }
-        impl __rt::FromJson for #name {
-            fn from_json(v: &__rt::Value) -> ::std::result::Result<Option<Self>, __rt::JsonError> {
-                let Some(#o) = __rt::object(v)? else { return Ok(None) };
-                Ok(Some(Self { #reads }))
-            }
+        w.line(i1, &format!("pub struct {} {{", s.ident));
+        for f in &s.fields {
+            w.docs(i2, &field_doc(f, false));
+            w.breakable(i2, &format!("pub {}: {},", f.ident, resp_ty(&f.ty)));
+            let read = if matches!(f.ty, TyIr::Vec(_)) {
+                "list"
+            } else {
+                "field"
+            };
+            reads.push(format!("{}: __rt::{read}(&o, {})?", f.ident, lit(&f.wire)));
         }
+        w.line(i1, "}");
     }
+    w.line(i1, &format!("impl __rt::FromJson for {} {{", s.ident));
+    w.line(i2, "fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {");
+    let o = if s.fields.is_empty() { "_o" } else { "o" };
+    w.line(
+        i3,
+        &format!("let Some({o}) = __rt::object(v)? else {{ return Ok(None) }};"),
+    );
+    w.struct_literal(i3, "let value = ", &reads, ";");
+    w.line(i3, "Ok(Some(value))");
+    w.line(i2, "}");
+    w.line(i1, "}");
 }
 
-fn client_method(api: &Api) -> TokenStream {
-    let m = ident(&api.module);
+/// One method of the platform accessor; `impl_head` opens the impl it sits in.
+fn client_method(api: &Api, impl_head: &str) -> String {
+    let m = &api.module;
+    let mut w = Writer::new();
     let mut lines = api_doc_lines(api);
     lines.push(String::new());
     lines.push(format!(
         "Request: [`{0}::Request`]; response: [`{0}::Response`].",
-        api.module.trim_start_matches("r#")
+        m.trim_start_matches("r#")
     ));
-    let d = doc(&lines);
-    quote! {
-        #d
-        pub async fn #m(self, request: #m::Request) -> ::opengate::Result<::opengate::Reply<#m::Response>> {
-            self.0.send(&request).await
-        }
-    }
+    w.docs(INDENT, &lines);
+    w.list(
+        INDENT,
+        &format!("pub async fn {m}("),
+        &["self".into(), format!("request: {m}::Request")],
+        &format!(") -> Result<Reply<{m}::Response>> {{"),
+        false,
+    );
+    w.line(2 * INDENT, "self.0.send(&request).await");
+    w.line(INDENT, "}");
+    w.finish(Some((impl_head, "}")))
 }

@@ -10,8 +10,8 @@
 //! ```
 //!
 //! The pipeline is `spec` (what the YAML says, with positions) -> `ir`
-//! (validated, every name resolved) -> `emit` (tokens, infallible) ->
-//! prettyplease. Every problem in the corpus is reported at once as
+//! (validated, every name resolved) -> `emit` (Rust source in prettyplease's
+//! layout, infallible). Every problem in the corpus is reported at once as
 //! `path:line:col: message`.
 
 pub mod diag;
@@ -108,7 +108,7 @@ impl Config {
         }
         let mut files = vec![GeneratedFile {
             name: "opengate_apis.rs".into(),
-            text: render(&emit::root(&ir, "/")),
+            text: format!("{HEADER}{}", emit::root(&ir, "/")),
         }];
         for p in &ir.platforms {
             files.push(GeneratedFile {
@@ -145,9 +145,4 @@ impl Config {
         }
         Ok(inputs)
     }
-}
-
-/// Formats a file with prettyplease and adds the `@generated` header.
-pub fn render(file: &syn::File) -> String {
-    format!("{HEADER}{}", prettyplease::unparse(file))
 }

@@ -156,7 +156,11 @@ proptest! {
         let dir = corpus_with("x.yaml", &src);
         if let Ok((files, _)) = Config::new().generate(dir.path()) {
             for f in files {
-                prop_assert!(syn::parse_file(&f.text).is_ok(), "{}", f.text);
+                let parsed = syn::parse_file(&f.text);
+                prop_assert!(parsed.is_ok(), "{}", f.text);
+                // Laid out as prettyplease would (the emitter writes text directly).
+                let text = f.text.strip_prefix(opengate_codegen::HEADER).unwrap_or_default();
+                prop_assert_eq!(prettyplease::unparse(&parsed.unwrap()), text);
             }
         }
     }

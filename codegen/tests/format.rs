@@ -1,0 +1,120 @@
+//! The emitter writes Rust text in prettyplease's layout without running prettyplease (see
+//! `src/emit.rs`). These tests hold it to that: prettyplease must leave every generated file
+//! unchanged, for the project's specs, the goldens, and a corpus that sweeps every name length
+//! across the points where prettyplease's layout changes (89 columns, 34-column struct literals).
+
+use std::fmt::Write;
+use std::path::Path;
+
+fn assert_prettyplease_fixed_point(specs: &Path) {
+    let (files, _) = opengate_codegen::Config::new()
+        .generate(specs)
+        .unwrap_or_else(|d| panic!("{d}"));
+    for f in files {
+        let text = f
+            .text
+            .strip_prefix(opengate_codegen::HEADER)
+            .expect("header");
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        let formatted = prettyplease::unparse(&file);
+        if formatted != text {
+            let line = formatted
+                .lines()
+                .zip(text.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let show = |s: &str| {
+                s.lines()
+                    .skip(line.saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            panic!(
+                "{}: differs from prettyplease at line {}\n--- emitted:\n{}\n--- prettyplease:\n{}",
+                f.name,
+                line + 1,
+                show(text),
+                show(&formatted)
+            );
+        }
+    }
+}
+
+#[test]
+fn project_specs_are_emitted_in_prettyplease_layout() {
+    assert_prettyplease_fixed_point(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs"));
+}
+
+#[test]
+fn golden_specs_are_emitted_in_prettyplease_layout() {
+    assert_prettyplease_fixed_point(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/specs"),
+    );
+}
+
+/// A wire name of exactly `len` bytes: letters with an underscore now and then.
+fn name(prefix: &str, len: usize) -> String {
+    let mut s: String = prefix.chars().take(len).collect();
+    while s.len() < len {
+        let last = s.len() + 1 == len;
+        s.push(if s.len() % 7 == 6 && !last { '_' } else { 'x' });
+    }
+    s
+}
+
+#[test]
+fn every_name_length_is_emitted_in_prettyplease_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sweep");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("platform.yaml"),
+        "platform: sweep\nprotocol: youzan\nhosts:\n  default: https://example.com\n",
+    )
+    .unwrap();
+    let types = [
+        "string",
+        "int",
+        "boolean",
+        "price",
+        "datetime",
+        "json",
+        "file",
+        "{type: array, items: long}",
+    ];
+    let mut yaml = String::from("apis:\n");
+    for len in 1..=72 {
+        let t = types[len % types.len()];
+        let (a, b, c) = (name("a", len), name("b", len), name("c", len));
+        let api = name("api", len + 3);
+        let _ = write!(
+            yaml,
+            "  - name: sweep.{api}.get\n    version: \"1.0\"\n    method: POST\n    auth: user\n    params:\n\
+             \x20     - {{name: {a}, type: {t}, required: true}}\n\
+             \x20     - {{name: {b}, type: string, required: {}, in: query}}\n\
+             \x20     - {{name: {c}, type: {t}}}\n",
+            len % 2 == 0
+        );
+        if len % 3 == 0 {
+            let _ = writeln!(
+                yaml,
+                "      - {{name: {}, type: {{type: object, fields: [{{name: {a}, type: int, required: true}}]}}, required: true}}",
+                name("o", len)
+            );
+        }
+        let _ = writeln!(
+            yaml,
+            "    response: {{\"{a}\": \"int\", \"{}\": [{{\"{b}\": string}}]}}",
+            name("l", len)
+        );
+        // A response of one short field: the struct literal's 34-column limit.
+        let _ = write!(
+            yaml,
+            "  - name: sweep.{api}.one\n    version: \"2\"\n    method: GET\n    auth: none\n    response: {{\"{}\": int}}\n",
+            name("r", len.min(8))
+        );
+    }
+    std::fs::write(root.join("apis.yaml"), &yaml).unwrap();
+    assert_prettyplease_fixed_point(dir.path());
+}
