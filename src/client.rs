@@ -1,8 +1,9 @@
 //! The client and its one call path.
 
-use crate::de::{FromJson, ToJson};
+use crate::de::{FromJson, JsonError, ToJson};
 use crate::desc::{ApiDesc, AuthKind};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
+use crate::json::Json;
 use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
@@ -10,13 +11,13 @@ use crate::wire::{ReqwestTransport, Transport, TransportError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
 /// A generated request type: its API descriptor and response type.
 pub trait ApiRequest: ToJson {
-    type Response: FromJson + Default;
+    type Response: FromJson + Default + Send;
     fn api() -> &'static ApiDesc;
     /// Upload params (multipart), not part of the serialized params.
     fn files(&self) -> Vec<(&'static str, File)> {
@@ -38,9 +39,13 @@ impl<T> Reply<T> {
     pub fn into_data(self) -> T {
         self.data
     }
-    /// The whole response body as JSON.
+    /// The whole response body as JSON (parsed from the kept bytes on first use).
     pub fn raw(&self) -> &Value {
-        &self.raw.body
+        self.raw.body()
+    }
+    /// The response body exactly as received.
+    pub fn raw_bytes(&self) -> &[u8] {
+        self.raw.bytes()
     }
     pub fn http_status(&self) -> u16 {
         self.raw.status
@@ -54,23 +59,77 @@ impl<T> std::ops::Deref for Reply<T> {
     }
 }
 
-/// A successful answer before typed decoding.
-#[derive(Debug, Clone)]
+/// A successful answer before typed decoding: the body as received and where its data sits.
+#[derive(Clone)]
 pub struct RawReply {
-    pub status: u16,
-    pub body: Value,
-    pub data_at: DataAt,
+    status: u16,
+    bytes: bytes::Bytes,
+    data_at: DataAt,
+    /// The body as a `Value`, made only when someone asks for it.
+    body: OnceLock<Value>,
 }
 
 impl RawReply {
-    /// The part of the body the spec's response describes.
-    pub fn data(&self) -> &Value {
-        match &self.data_at {
-            DataAt::Whole => &self.body,
-            DataAt::Member(k) => self.body.get(k).unwrap_or(&Value::Null),
+    /// An answer whose body is `bytes` (JSON) with its data at `data_at`.
+    pub fn new(status: u16, bytes: impl Into<bytes::Bytes>, data_at: DataAt) -> Self {
+        RawReply {
+            status,
+            bytes: bytes.into(),
+            data_at,
+            body: OnceLock::new(),
         }
     }
+
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body exactly as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn data_at(&self) -> &DataAt {
+        &self.data_at
+    }
+
+    /// The whole body as JSON, parsed on first use (`Null` if it is not JSON).
+    pub fn body(&self) -> &Value {
+        self.body
+            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
+    }
+
+    /// The part of the body the spec's response describes.
+    pub fn data(&self) -> &Value {
+        data_of(self.body(), &self.data_at, |v, k| v.get(k)).unwrap_or(&Value::Null)
+    }
 }
+
+/// Bodies can carry tokens (a token endpoint called as a typed API): show their size only.
+impl fmt::Debug for RawReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawReply")
+            .field("status", &self.status)
+            .field("data_at", &self.data_at)
+            .field("body_bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// The data member of a body, `Value` or `Json`.
+fn data_of<'v, J>(
+    body: &'v J,
+    at: &DataAt,
+    get: impl Fn(&'v J, &str) -> Option<&'v J>,
+) -> Option<&'v J> {
+    match at {
+        DataAt::Whole => Some(body),
+        DataAt::Member(k) => get(body, k),
+    }
+}
+
+/// Reads the data part of a successful answer (the typed decoding of `Client::send`).
+type ReadData<'a> = dyn FnMut(&Json<'_>) -> std::result::Result<(), JsonError> + Send + 'a;
 
 /// Retry policy: bounded exponential backoff with full jitter.
 #[derive(Debug, Clone)]
@@ -311,8 +370,17 @@ impl Client {
         let api = R::api();
         let params = to_params(api, request)?;
         let files = request.files();
-        let raw = self.execute(api, &params, &files).await?;
-        decode(api, raw)
+        let mut data = None;
+        let raw = self
+            .call(api, &params, &files, &mut |json| {
+                data = R::Response::from_json(json)?;
+                Ok(())
+            })
+            .await?;
+        Ok(Reply {
+            data: data.unwrap_or_default(),
+            raw: Arc::new(raw),
+        })
     }
 
     /// How many times a platform's token of `kind` was fetched (for tests and metrics).
@@ -364,24 +432,38 @@ impl Client {
         }
     }
 
-    /// The one call path: build, sign, send, retry, read the envelope. Not generic.
+    /// Sends params (for APIs without generated types, e.g. `opengate call`): build, sign, send,
+    /// retry, read the envelope. The data is left in the [`RawReply`].
     pub async fn execute(
         &self,
         api: &ApiDesc,
         params: &[Param],
         files: &[(&'static str, File)],
     ) -> Result<RawReply> {
-        let span = tracing::info_span!("opengate.call", platform = %api.platform, api = %api.name, version = %api.version);
-        self.execute_inner(api, params, files)
-            .instrument(span)
-            .await
+        self.call(api, params, files, &mut |_| Ok(())).await
     }
 
-    async fn execute_inner(
+    /// The one call path, not generic: `read_data` gets the data part of a successful answer
+    /// while the body is parsed (once), and its error becomes a decode error naming the API.
+    async fn call(
         &self,
         api: &ApiDesc,
         params: &[Param],
         files: &[(&'static str, File)],
+        read_data: &mut ReadData<'_>,
+    ) -> Result<RawReply> {
+        let span = tracing::info_span!("opengate.call", platform = %api.platform, api = %api.name, version = %api.version);
+        self.call_inner(api, params, files, read_data)
+            .instrument(span)
+            .await
+    }
+
+    async fn call_inner(
+        &self,
+        api: &ApiDesc,
+        params: &[Param],
+        files: &[(&'static str, File)],
+        read_data: &mut ReadData<'_>,
     ) -> Result<RawReply> {
         let p = self.platform(&api.platform)?;
         let manager = self.manager(p, &api.platform, api.auth)?;
@@ -417,7 +499,7 @@ impl Client {
                 }
                 Ok(resp) => {
                     tracing::info!(attempt, status = resp.status, latency_ms, "answered");
-                    match serde_json::from_slice::<Value>(&resp.body) {
+                    match Json::parse(&resp.body) {
                         Err(_) if resp.status >= 500 && may_resend => {
                             Next::Retry(status_error(api, &resp))
                         }
@@ -432,11 +514,14 @@ impl Client {
                         })))),
                         Ok(body) => match p.protocol.interpret(api, resp.status, &body) {
                             Ok(data_at) if (200..300).contains(&resp.status) => {
-                                Next::Done(Ok(RawReply {
-                                    status: resp.status,
-                                    body,
-                                    data_at,
-                                }))
+                                let data = data_of(&body, &data_at, Json::get);
+                                Next::Done(
+                                    read_data(data.unwrap_or(&Json::Null))
+                                        .map_err(|e| decode_error(api, &e, &resp.body))
+                                        .map(|()| {
+                                            RawReply::new(resp.status, resp.body.clone(), data_at)
+                                        }),
+                                )
                             }
                             Ok(_) if resp.status >= 500 && may_resend => {
                                 Next::Retry(status_error(api, &resp))
@@ -567,20 +652,32 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
         .collect())
 }
 
-/// Decodes the data part of an answer into the spec's response type (absent data is the default).
+/// Decodes the data part of an answer into the spec's response type (absent data is the default),
+/// e.g. after [`Client::execute`].
 pub fn decode<T: FromJson + Default>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
-    let data = T::from_json(raw.data())
-        .map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                api: id_of(api),
-                path: e.path(),
-                message: e.message.clone(),
-                excerpt: excerpt(raw.body.to_string().as_bytes(), 200),
-            }))
-        })?
+    let body = Json::parse(&raw.bytes).map_err(|e| {
+        Error::Decode(Box::new(DecodeError {
+            api: id_of(api),
+            path: String::new(),
+            message: format!("the body is not valid JSON: {e}"),
+            excerpt: excerpt(&raw.bytes, 200),
+        }))
+    })?;
+    let data = data_of(&body, &raw.data_at, Json::get).unwrap_or(&Json::Null);
+    let data = T::from_json(data)
+        .map_err(|e| decode_error(api, &e, &raw.bytes))?
         .unwrap_or_default();
     Ok(Reply {
         data,
         raw: Arc::new(raw),
     })
+}
+
+fn decode_error(api: &ApiDesc, e: &JsonError, body: &[u8]) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        api: id_of(api),
+        path: e.path(),
+        message: e.message.clone(),
+        excerpt: excerpt(body, 200),
+    }))
 }

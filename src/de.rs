@@ -6,6 +6,7 @@
 //! strings and the reverse, `""` or `null` for absent values, epoch s/ms or
 //! Beijing wall times, objects and lists sent as JSON text, unknown fields.
 
+use crate::json::{Json, Members};
 use crate::types::{DateTime, Decimal};
 use crate::Secret;
 use serde_json::{Map, Value};
@@ -64,21 +65,21 @@ impl fmt::Display for JsonError {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Json<'_>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
     }
 }
 
-fn unexpected(expected: &str, v: &Value) -> JsonError {
+fn unexpected(expected: &str, v: &Json<'_>) -> JsonError {
     let shown = match v {
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Number(n) => format!("the number {n}"),
+        Json::String(s) => format!("the string {s:?}"),
+        Json::Number(n) => format!("the number {n}"),
         other => kind(other).to_owned(),
     };
     JsonError::new(format!("expected {expected}, found {shown}"))
@@ -89,7 +90,7 @@ pub type Decoded<T> = Result<Option<T>, JsonError>;
 
 /// A type read from JSON. `Ok(None)` means absent: `null`, `""`, or no value.
 pub trait FromJson: Sized {
-    fn from_json(v: &Value) -> Decoded<Self>;
+    fn from_json(v: &Json<'_>) -> Decoded<Self>;
 }
 
 /// A type written as JSON (request params).
@@ -97,27 +98,27 @@ pub trait ToJson {
     fn to_json(&self) -> Value;
 }
 
-/// Reads member `name` of an object.
-pub fn field<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<Option<T>, JsonError> {
-    match obj.get(name) {
+/// Reads member `name` of an object (the last one, should a key be sent twice).
+pub fn field<T: FromJson>(obj: &Members<'_>, name: &str) -> Decoded<T> {
+    match obj.iter().rev().find(|(k, _)| k == name) {
         None => Ok(None),
-        Some(v) => T::from_json(v).map_err(|e| e.at(Segment::Field(name.to_owned()))),
+        Some((_, v)) => T::from_json(v).map_err(|e| e.at(Segment::Field(name.to_owned()))),
     }
 }
 
 /// Reads list member `name` of an object; absent is empty.
-pub fn list<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<Vec<T>, JsonError> {
+pub fn list<T: FromJson>(obj: &Members<'_>, name: &str) -> Result<Vec<T>, JsonError> {
     Ok(field::<Vec<T>>(obj, name)?.unwrap_or_default())
 }
 
 /// The object a struct is read from: `None` for `null`/`""`; an object sent as JSON text is parsed.
-pub fn object(v: &Value) -> Result<Option<Cow<'_, Map<String, Value>>>, JsonError> {
+pub fn object<'v>(v: &'v Json<'_>) -> Result<Option<Cow<'v, Members<'v>>>, JsonError> {
     match v {
-        Value::Null => Ok(None),
-        Value::Object(m) => Ok(Some(Cow::Borrowed(m))),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(Value::Object(m)) => Ok(Some(Cow::Owned(m))),
+        Json::Null => Ok(None),
+        Json::Object(m) => Ok(Some(Cow::Borrowed(m.as_slice()))),
+        Json::String(s) if s.trim().is_empty() => Ok(None),
+        Json::String(s) => match Json::parse(s.as_bytes()) {
+            Ok(Json::Object(m)) => Ok(Some(Cow::Owned(m))),
             _ => Err(unexpected("an object", v)),
         },
         other => Err(unexpected("an object", other)),
@@ -136,20 +137,20 @@ pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, name: &str, value: &Opti
     }
 }
 
-fn text_or_none(v: &Value) -> Option<&str> {
+fn text_or_none<'v>(v: &'v Json<'_>) -> Option<&'v str> {
     match v {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim()),
+        Json::String(s) if !s.trim().is_empty() => Some(s.trim()),
         _ => None,
     }
 }
 
 impl FromJson for String {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         Ok(match v {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+            Json::Null => None,
+            Json::String(s) => Some(s.to_string()),
+            Json::Number(n) => Some(n.to_string()),
+            Json::Bool(b) => Some(b.to_string()),
             // An object where text was documented: keep its JSON text rather than fail.
             other => Some(other.to_string()),
         })
@@ -157,36 +158,36 @@ impl FromJson for String {
 }
 
 impl FromJson for i64 {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
         match v {
-            Value::Null => Ok(None),
-            Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::Number(n) => n
+            Json::Null => Ok(None),
+            Json::String(s) if s.trim().is_empty() => Ok(None),
+            Json::Number(n) => n
                 .as_i64()
                 .or_else(|| n.as_f64().and_then(integral))
                 .map(Some)
                 .ok_or_else(|| unexpected("an integer", v)),
-            Value::String(s) => s
+            Json::String(s) => s
                 .trim()
                 .parse::<i64>()
                 .ok()
                 .or_else(|| s.trim().parse::<f64>().ok().and_then(integral))
                 .map(Some)
                 .ok_or_else(|| unexpected("an integer", v)),
-            Value::Bool(b) => Ok(Some(i64::from(*b))),
+            Json::Bool(b) => Ok(Some(i64::from(*b))),
             other => Err(unexpected("an integer", other)),
         }
     }
 }
 
 impl FromJson for f64 {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         match v {
-            Value::Null => Ok(None),
-            Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::Number(n) => Ok(n.as_f64()),
-            Value::String(s) => s
+            Json::Null => Ok(None),
+            Json::String(s) if s.trim().is_empty() => Ok(None),
+            Json::Number(n) => Ok(n.as_f64()),
+            Json::String(s) => s
                 .trim()
                 .parse::<f64>()
                 .map(Some)
@@ -197,12 +198,12 @@ impl FromJson for f64 {
 }
 
 impl FromJson for bool {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         match v {
-            Value::Null => Ok(None),
-            Value::Bool(b) => Ok(Some(*b)),
-            Value::Number(n) => Ok(Some(n.as_f64() != Some(0.0))),
-            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            Json::Null => Ok(None),
+            Json::Bool(b) => Ok(Some(*b)),
+            Json::Number(n) => Ok(Some(n.as_f64() != Some(0.0))),
+            Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "" => Ok(None),
                 "true" | "1" | "y" | "yes" => Ok(Some(true)),
                 "false" | "0" | "n" | "no" => Ok(Some(false)),
@@ -214,20 +215,20 @@ impl FromJson for bool {
 }
 
 impl FromJson for Decimal {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         let parse = |s: &str| {
             Decimal::from_str(s)
                 .or_else(|_| Decimal::from_scientific(s))
                 .ok()
         };
         match v {
-            Value::Null => Ok(None),
-            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Json::Null => Ok(None),
+            Json::String(s) if s.trim().is_empty() => Ok(None),
             // A JSON number's text is what the platform wrote: parse the text, never an f64.
-            Value::Number(n) => parse(&n.to_string())
+            Json::Number(n) => parse(&n.to_string())
                 .map(Some)
                 .ok_or_else(|| unexpected("a decimal", v)),
-            Value::String(s) => parse(s.trim())
+            Json::String(s) => parse(s.trim())
                 .map(Some)
                 .ok_or_else(|| unexpected("a decimal", v)),
             other => Err(unexpected("a decimal", other)),
@@ -246,16 +247,16 @@ fn epoch_guess(v: i64) -> DateTime {
 }
 
 impl FromJson for DateTime {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         let expected = "a time (epoch s/ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)";
         match v {
-            Value::Null => Ok(None),
-            Value::Number(n) => n
+            Json::Null => Ok(None),
+            Json::Number(n) => n
                 .as_i64()
                 .or_else(|| n.as_f64().map(|f| f as i64))
                 .map(|i| Some(epoch_guess(i)))
                 .ok_or_else(|| unexpected(expected, v)),
-            Value::String(_) => match text_or_none(v) {
+            Json::String(_) => match text_or_none(v) {
                 None => Ok(None),
                 Some(s) => s
                     .parse::<i64>()
@@ -271,22 +272,22 @@ impl FromJson for DateTime {
 }
 
 impl FromJson for Value {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
-        Ok((!v.is_null()).then(|| v.clone()))
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
+        Ok((!v.is_null()).then(|| v.to_value()))
     }
 }
 
 impl FromJson for Secret {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         Ok(String::from_json(v)?.map(Secret::new))
     }
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
-    fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+    fn from_json(v: &Json<'_>) -> Decoded<Self> {
         match v {
-            Value::Null => Ok(None),
-            Value::Array(items) => {
+            Json::Null => Ok(None),
+            Json::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     if let Some(x) = T::from_json(item).map_err(|e| e.at(Segment::Index(i)))? {
@@ -295,18 +296,18 @@ impl<T: FromJson> FromJson for Vec<T> {
                 }
                 Ok(Some(out))
             }
-            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Json::String(s) if s.trim().is_empty() => Ok(None),
             // A list sent as JSON text.
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(inner @ Value::Array(_)) => Self::from_json(&inner),
+            Json::String(s) => match Json::parse(s.as_bytes()) {
+                Ok(inner @ Json::Array(_)) => Self::from_json(&inner),
                 _ => Err(unexpected("a list", v)),
             },
             // Taobao wraps lists in an object: `{"order": [...]}`. Take the single list inside.
-            Value::Object(m) => {
+            Json::Object(m) => {
                 let mut lists = m.iter().filter(|(_, v)| v.is_array());
                 match (lists.next(), lists.next()) {
                     (Some((k, inner)), None) => {
-                        Self::from_json(inner).map_err(|e| e.at(Segment::Field(k.clone())))
+                        Self::from_json(inner).map_err(|e| e.at(Segment::Field(k.to_string())))
                     }
                     _ => Err(unexpected("a list", v)),
                 }
@@ -374,7 +375,11 @@ mod tests {
     use serde_json::json;
 
     fn read<T: FromJson>(v: Value) -> Option<T> {
-        T::from_json(&v).unwrap()
+        T::from_json(&json_of(&v)).unwrap()
+    }
+
+    fn json_of(v: &Value) -> Json<'static> {
+        Json::parse(v.to_string().leak().as_bytes()).unwrap()
     }
 
     #[test]
@@ -386,7 +391,7 @@ mod tests {
         assert_eq!(read::<String>(json!(42)), Some("42".into()));
         assert_eq!(read::<bool>(json!("true")), Some(true));
         assert_eq!(read::<bool>(json!(0)), Some(false));
-        assert!(i64::from_json(&json!("abc")).is_err());
+        assert!(i64::from_json(&json_of(&json!("abc"))).is_err());
     }
 
     #[test]
@@ -421,12 +426,12 @@ mod tests {
         #[derive(Debug)]
         struct Order(#[allow(dead_code)] Option<Decimal>);
         impl FromJson for Order {
-            fn from_json(v: &Value) -> Result<Option<Self>, JsonError> {
+            fn from_json(v: &Json<'_>) -> Decoded<Self> {
                 let Some(o) = object(v)? else { return Ok(None) };
                 Ok(Some(Order(field(&o, "price")?)))
             }
         }
-        let e = list::<Order>(obj.as_object().unwrap(), "orders").unwrap_err();
+        let e = list::<Order>(json_of(&obj).as_object().unwrap(), "orders").unwrap_err();
         assert_eq!(e.path(), "orders.order[1].price");
         assert!(e.message.contains("\"x\""), "{}", e.message);
     }

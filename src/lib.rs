@@ -11,6 +11,7 @@ pub mod config;
 mod de;
 mod desc;
 mod error;
+mod json;
 pub mod protocol;
 mod secret;
 pub mod token;
@@ -25,6 +26,7 @@ pub use config::Config;
 pub use de::{FromJson, JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
 pub use error::{ApiError, ApiId, DecodeError, Error, Result};
+pub use json::{Json, Members};
 pub use protocol::Protocol;
 pub use secret::{redact_url, Secret};
 pub use types::{beijing_timestamp, DateTime, Decimal, File};
@@ -34,5 +36,6 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 pub mod __private {
     pub use crate::de::{field, list, object, put, put_opt, Decoded, FromJson, JsonError, ToJson};
     pub use crate::desc::{api, param, ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+    pub use crate::json::Json;
     pub use serde_json::{Map, Value};
 }

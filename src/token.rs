@@ -2,6 +2,7 @@
 //! refreshes them before expiry with single-flight (N waiting calls, 1 refresh).
 
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, BoxFuture, Transport, WireRequest};
 use crate::HttpMethod;
@@ -89,7 +90,7 @@ impl TokenContext<'_> {
         url: String,
         content_type: &str,
         body: Vec<u8>,
-    ) -> Result<Value> {
+    ) -> Result<Json<'static>> {
         let req = WireRequest {
             method: HttpMethod::Post,
             url,
@@ -108,7 +109,7 @@ impl TokenContext<'_> {
             .send(req, self.timeout)
             .await
             .map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
-        serde_json::from_slice(&resp.body).map_err(|_| {
+        Json::parse(&resp.body).map(Json::into_owned).map_err(|_| {
             auth(format!(
                 "token endpoint answered HTTP {} with a body that is not JSON: {}",
                 resp.status,
@@ -172,7 +173,7 @@ pub struct YouzanToken {
     pub grant_id: String,
 }
 
-fn auth_err(platform: &str, body: &Value) -> Error {
+fn auth_err(platform: &str, body: &Json<'_>) -> Error {
     let code = crate::protocol::text_of(body.get("code"))
         .or_else(|| crate::protocol::text_of(body.pointer("/data/error_code")))
         .unwrap_or_default();
@@ -210,7 +211,7 @@ impl TokenProvider for YouzanToken {
                     body.to_string().into_bytes(),
                 )
                 .await?;
-            if v.get("success") != Some(&Value::Bool(true)) {
+            if !matches!(v.get("success"), Some(Json::Bool(true))) {
                 return Err(auth_err("youzan", &v));
             }
             let data = v.get("data").cloned().unwrap_or_default();
@@ -219,7 +220,7 @@ impl TokenProvider for YouzanToken {
             Ok(Token {
                 access_token: access.into(),
                 refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
-                expires_at_ms: data.get("expires").and_then(Value::as_i64),
+                expires_at_ms: data.get("expires").and_then(Json::as_i64),
             })
         })
     }
@@ -257,7 +258,7 @@ impl TokenProvider for DouyinClientToken {
                 .ok_or_else(|| auth_err("douyin", &v))?;
             let ttl = data
                 .get("expires_in")
-                .and_then(Value::as_i64)
+                .and_then(Json::as_i64)
                 .unwrap_or(7200);
             Ok(Token {
                 access_token: access.into(),
@@ -315,7 +316,7 @@ impl TokenProvider for DouyinUserToken {
             }
             let access = crate::protocol::text_of(data.get("access_token"))
                 .ok_or_else(|| auth_err("douyin", &v))?;
-            let ttl = data.get("expires_in").and_then(Value::as_i64);
+            let ttl = data.get("expires_in").and_then(Json::as_i64);
             Ok(Token {
                 access_token: access.into(),
                 refresh_token: Some(
@@ -398,7 +399,7 @@ impl TokenProvider for DoudianToken {
                     platform: "doudian".into(),
                     message: format!("token endpoint unreachable: {e:?}"),
                 })?;
-            let v: Value = serde_json::from_slice(&resp.body).map_err(|_| Error::Auth {
+            let v = Json::parse(&resp.body).map_err(|_| Error::Auth {
                 platform: "doudian".into(),
                 message: "token endpoint answered with a body that is not JSON".into(),
             })?;
@@ -408,7 +409,7 @@ impl TokenProvider for DoudianToken {
             let data = v.get("data").cloned().unwrap_or_default();
             let access = crate::protocol::text_of(data.get("access_token"))
                 .ok_or_else(|| auth_err("doudian", &v))?;
-            let ttl = data.get("expires_in").and_then(Value::as_i64);
+            let ttl = data.get("expires_in").and_then(Json::as_i64);
             Ok(Token {
                 access_token: access.into(),
                 refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),

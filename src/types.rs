@@ -38,7 +38,9 @@ impl DateTime {
     /// Parses `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) as Beijing time.
     pub fn parse_beijing(s: &str) -> Option<Self> {
         let s = s.trim();
-        let naive = NaiveDateTime::parse_from_str(s, FORMAT)
+        let naive = parse_plain(s)
+            .ok_or(())
+            .or_else(|()| NaiveDateTime::parse_from_str(s, FORMAT))
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
             .or_else(|_| {
@@ -131,6 +133,28 @@ impl fmt::Debug for File {
     }
 }
 
+/// `yyyy-MM-dd HH:mm:ss` read by position: what nearly every answer sends, without running
+/// chrono's format parser on each field. Anything else goes to the parser.
+fn parse_plain(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |at: usize, len: usize| {
+        b[at..at + len].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 2)?, num(8, 2)?)?
+        .and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)
+}
+
 /// The current time formatted as a Taobao timestamp: Beijing wall time whatever `TZ` says.
 pub fn beijing_timestamp(now: std::time::SystemTime) -> String {
     let ms = now
@@ -142,6 +166,31 @@ pub fn beijing_timestamp(now: std::time::SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_positional_reader_agrees_with_chrono() {
+        for s in [
+            "2016-01-01 12:00:00",
+            "2024-02-29 23:59:59",
+            "1999-12-31 00:00:00",
+        ] {
+            assert_eq!(
+                parse_plain(s),
+                NaiveDateTime::parse_from_str(s, FORMAT).ok(),
+                "{s}"
+            );
+        }
+        for bad in [
+            "2023-02-29 12:00:00",
+            "2016-13-01 12:00:00",
+            "2016-01-01 24:00:00",
+            "2016-01-01T12:00:00",
+            "2016-01-0a 12:00:00",
+            "２０１６-01-01 12:00",
+        ] {
+            assert_eq!(parse_plain(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn beijing_round_trip() {

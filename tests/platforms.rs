@@ -488,11 +488,11 @@ async fn client_side_rate_limit_spaces_calls() {
 fn decode_errors_name_the_api_and_the_field_path() {
     let api = &taobao::trade_fullinfo_get_v2_0::API;
     let body = serde_json::json!({"trade_fullinfo_get_response": {"trade": {"tid": 1, "orders": {"order": [{"oid": 1, "price": "12.x"}]}}}});
-    let raw = opengate::RawReply {
-        status: 200,
-        body,
-        data_at: opengate::protocol::DataAt::Member("trade_fullinfo_get_response".into()),
-    };
+    let raw = opengate::RawReply::new(
+        200,
+        body.to_string(),
+        opengate::protocol::DataAt::Member("trade_fullinfo_get_response".into()),
+    );
     match opengate::decode::<taobao::trade_fullinfo_get_v2_0::Response>(api, raw) {
         Err(Error::Decode(d)) => {
             assert_eq!(d.api.name, "taobao.trade.fullinfo.get");

@@ -629,7 +629,10 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         w.line(i1, "}");
     }
     w.line(i1, &format!("impl __rt::FromJson for {} {{", s.ident));
-    w.line(i2, "fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {");
+    w.line(
+        i2,
+        "fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {",
+    );
     let o = if s.fields.is_empty() { "_o" } else { "o" };
     w.line(
         i3,

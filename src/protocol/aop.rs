@@ -8,9 +8,9 @@ use super::{
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
-use serde_json::Value;
 use std::time::UNIX_EPOCH;
 
 /// The AOP protocol for one app.
@@ -37,7 +37,7 @@ impl Aop {
         for p in parts {
             msg.push_str(&p);
         }
-        upper_hex(&hmac_sha1(secret.as_bytes(), msg.as_bytes()))
+        upper_hex(&hmac_sha1(secret.as_bytes(), &[msg.as_bytes()]))
     }
 
     fn url_path(&self, api: &ApiDesc) -> String {
@@ -121,7 +121,7 @@ impl Protocol for Aop {
         &self,
         _api: &ApiDesc,
         status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("error_code"))
             .or_else(|| text_of(body.get("errorCode")))

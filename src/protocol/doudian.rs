@@ -8,6 +8,7 @@ use super::{
 };
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
@@ -70,9 +71,9 @@ impl Doudian {
     ) -> String {
         let pattern = format!("{secret}app_key{app_key}method{api}param_json{param_json}timestamp{timestamp}v2{secret}");
         match method {
-            DoudianSignMethod::Md5 => hex::encode(md5(pattern.as_bytes())),
+            DoudianSignMethod::Md5 => hex::encode(md5(&[pattern.as_bytes()])),
             DoudianSignMethod::HmacSha256 => {
-                hex::encode(hmac_sha256(secret.as_bytes(), pattern.as_bytes()))
+                hex::encode(hmac_sha256(secret.as_bytes(), &[pattern.as_bytes()]))
             }
         }
     }
@@ -234,7 +235,7 @@ impl Protocol for Doudian {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("code")).unwrap_or_default();
         if code == "10000"

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
+use crate::json::Json;
 use crate::wire::{Body, WireRequest};
-use serde_json::Value;
 
 /// The Douyin protocol.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +61,7 @@ impl Protocol for Douyin {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure> {
         let fail =
             |code: String, sub: Option<String>, msg: Option<String>, id: Option<String>| Failure {
@@ -114,7 +114,7 @@ impl Protocol for Douyin {
             }
         }
         // The public task pages: `{"code": 0, "msg": "...", "data": {...}}`.
-        if body.get("code").is_some_and(Value::is_number) && !is_zero(body.get("code")) {
+        if body.get("code").is_some_and(Json::is_number) && !is_zero(body.get("code")) {
             return Err(fail(
                 text_of(body.get("code")).unwrap_or_default(),
                 None,

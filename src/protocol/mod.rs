@@ -19,6 +19,7 @@ pub use youzan::Youzan;
 
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
+use crate::json::Json;
 use crate::types::File;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
@@ -85,7 +86,7 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         &self,
         api: &ApiDesc,
         status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure>;
 }
 
@@ -129,19 +130,27 @@ pub(crate) fn upper_hex(bytes: &[u8]) -> String {
     out
 }
 
-pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
+/// The digest of the concatenation of `parts` (fed piece by piece: no joined copy).
+pub(crate) fn md5(parts: &[&[u8]]) -> [u8; 16] {
     use md5::{Digest, Md5};
-    Md5::digest(data).into()
+    let mut h = Md5::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
 }
 
 macro_rules! hmac_fn {
     ($name:ident, $digest:ty) => {
-        pub(crate) fn $name(key: &[u8], data: &[u8]) -> Vec<u8> {
+        /// The HMAC of the concatenation of `parts`.
+        pub(crate) fn $name(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
             use hmac::Mac;
             // HMAC takes keys of any length: `new_from_slice` cannot fail here.
             let mut mac =
                 hmac::Hmac::<$digest>::new_from_slice(key).expect("HMAC accepts any key length");
-            mac.update(data);
+            for p in parts {
+                mac.update(p);
+            }
             mac.finalize().into_bytes().to_vec()
         }
     };
@@ -258,21 +267,21 @@ pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {
 }
 
 /// Reads a member as text whether it is a string or a number.
-pub(crate) fn text_of(v: Option<&Value>) -> Option<String> {
+pub(crate) fn text_of(v: Option<&Json<'_>>) -> Option<String> {
     match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Json::String(s) => Some(s.to_string()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
 /// True when a code member is absent, `0`, `"0"` or `""`.
-pub(crate) fn is_zero(v: Option<&Value>) -> bool {
+pub(crate) fn is_zero(v: Option<&Json<'_>>) -> bool {
     match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
-        Some(Value::String(s)) => s.is_empty() || s == "0",
+        None | Some(Json::Null) => true,
+        Some(Json::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Json::String(s)) => s.is_empty() || s == "0",
         Some(_) => false,
     }
 }

@@ -7,9 +7,9 @@ use super::{
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
-use serde_json::Value;
 
 /// TOP `sign_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,18 +75,26 @@ impl Taobao {
             .filter(|(k, v)| !is_blank(k) && !is_blank(v))
             .collect();
         sorted.sort_by(|a, b| java_cmp(&a.0, &b.0));
-        let mut s = String::new();
+        // The signed string is `k1v1k2v2...[body]`, fed to the digest piece by piece.
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * sorted.len() + 3);
+        let wrap = method == TaobaoSignMethod::Md5;
+        if wrap {
+            parts.push(secret.as_bytes());
+        }
         for (k, v) in sorted {
-            s.push_str(k);
-            s.push_str(v);
+            parts.push(k.as_bytes());
+            parts.push(v.as_bytes());
         }
         if let Some(b) = body {
-            s.push_str(b);
+            parts.push(b.as_bytes());
+        }
+        if wrap {
+            parts.push(secret.as_bytes());
         }
         let digest = match method {
-            TaobaoSignMethod::Md5 => md5(format!("{secret}{s}{secret}").as_bytes()).to_vec(),
-            TaobaoSignMethod::Hmac => hmac_md5(secret.as_bytes(), s.as_bytes()),
-            TaobaoSignMethod::HmacSha256 => hmac_sha256(secret.as_bytes(), s.as_bytes()),
+            TaobaoSignMethod::Md5 => md5(&parts).to_vec(),
+            TaobaoSignMethod::Hmac => hmac_md5(secret.as_bytes(), &parts),
+            TaobaoSignMethod::HmacSha256 => hmac_sha256(secret.as_bytes(), &parts),
         };
         upper_hex(&digest)
     }
@@ -168,7 +176,7 @@ impl Protocol for Taobao {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure> {
         if let Some(err) = body.get("error_response") {
             let code = text_of(err.get("code")).unwrap_or_default();
@@ -201,7 +209,7 @@ impl Protocol for Taobao {
             o.iter()
                 .find(|(k, v)| k.ends_with("_response") && v.is_object())
         }) {
-            Some((k, _)) => Ok(DataAt::Member(k.clone())),
+            Some((k, _)) => Ok(DataAt::Member(k.to_string())),
             None => Ok(DataAt::Whole),
         }
     }

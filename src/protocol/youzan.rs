@@ -6,8 +6,8 @@ use super::{
 };
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
+use crate::json::Json;
 use crate::wire::{Body, WireRequest};
-use serde_json::Value;
 
 /// The Youzan protocol.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ impl Protocol for Youzan {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Value,
+        body: &Json<'_>,
     ) -> std::result::Result<DataAt, Failure> {
         // The Go SDK's order: gw_err_resp, error_response, response, success.
         if let Some(gw) = body.get("gw_err_resp") {
@@ -91,10 +91,10 @@ impl Protocol for Youzan {
                 kind: FailureKind::Other,
             });
         }
-        if body.get("response").is_some_and(Value::is_object) {
+        if body.get("response").is_some_and(Json::is_object) {
             return Ok(DataAt::Member("response".into()));
         }
-        if body.get("success") == Some(&Value::Bool(false)) {
+        if matches!(body.get("success"), Some(Json::Bool(false))) {
             return Err(Failure {
                 code: text_of(body.get("code")).unwrap_or_default(),
                 sub_code: None,

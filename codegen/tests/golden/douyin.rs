@@ -111,7 +111,7 @@ pub mod alliance_store_add_v1 {
         pub results: Vec<ResponseResultsItem>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 error_code: __rt::field(&o, "error_code")?,
@@ -132,7 +132,7 @@ pub mod alliance_store_add_v1 {
         pub msg: Option<String>,
     }
     impl __rt::FromJson for ResponseResultsItem {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 product_id: __rt::field(&o, "product_id")?,
@@ -217,7 +217,7 @@ pub mod ecom_captain_task_detail_v1 {
         pub raw: Option<__rt::Value>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 task_id: __rt::field(&o, "task_id")?,

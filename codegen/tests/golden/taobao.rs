@@ -79,7 +79,7 @@ pub mod trade_fullinfo_get_v2_0 {
         pub trade: Option<ResponseTrade>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 trade: __rt::field(&o, "trade")?,
@@ -115,7 +115,7 @@ pub mod trade_fullinfo_get_v2_0 {
         pub orders: Option<ResponseTradeOrders>,
     }
     impl __rt::FromJson for ResponseTrade {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 tid: __rt::field(&o, "tid")?,
@@ -141,7 +141,7 @@ pub mod trade_fullinfo_get_v2_0 {
         pub order: Vec<ResponseTradeOrdersOrderItem>,
     }
     impl __rt::FromJson for ResponseTradeOrders {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 order: __rt::list(&o, "order")?,
@@ -167,7 +167,7 @@ pub mod trade_fullinfo_get_v2_0 {
         pub status: Option<String>,
     }
     impl __rt::FromJson for ResponseTradeOrdersOrderItem {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 oid: __rt::field(&o, "oid")?,
@@ -304,7 +304,7 @@ pub mod trades_sold_get_v2_0 {
         pub trades: Option<ResponseTrades>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 total_results: __rt::field(&o, "total_results")?,
@@ -322,7 +322,7 @@ pub mod trades_sold_get_v2_0 {
         pub trade: Vec<ResponseTradesTradeItem>,
     }
     impl __rt::FromJson for ResponseTrades {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 trade: __rt::list(&o, "trade")?,
@@ -346,7 +346,7 @@ pub mod trades_sold_get_v2_0 {
         pub buyer_nick: Option<String>,
     }
     impl __rt::FromJson for ResponseTradesTradeItem {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 tid: __rt::field(&o, "tid")?,
@@ -474,7 +474,7 @@ pub mod trades_sold_increment_get_v2_0 {
         pub trades: Option<ResponseTrades>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 total_results: __rt::field(&o, "total_results")?,
@@ -492,7 +492,7 @@ pub mod trades_sold_increment_get_v2_0 {
         pub trade: Vec<ResponseTradesTradeItem>,
     }
     impl __rt::FromJson for ResponseTrades {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 trade: __rt::list(&o, "trade")?,
@@ -514,7 +514,7 @@ pub mod trades_sold_increment_get_v2_0 {
         pub payment: Option<::opengate::Decimal>,
     }
     impl __rt::FromJson for ResponseTradesTradeItem {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 tid: __rt::field(&o, "tid")?,

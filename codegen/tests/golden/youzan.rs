@@ -145,7 +145,7 @@ pub mod auth_token_v1_0 {
         pub data: Option<ResponseData>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 success: __rt::field(&o, "success")?,
@@ -182,7 +182,7 @@ pub mod auth_token_v1_0 {
         pub refresh_token: Option<::opengate::Secret>,
     }
     impl __rt::FromJson for ResponseData {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 access_token: __rt::field(&o, "access_token")?,
@@ -260,7 +260,7 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         pub message: Option<String>,
     }
     impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 code: __rt::field(&o, "code")?,
@@ -297,7 +297,7 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         pub status: Option<String>,
     }
     impl __rt::FromJson for ResponseData {
-        fn from_json(v: &__rt::Value) -> __rt::Decoded<Self> {
+        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
             let Some(o) = __rt::object(v)? else { return Ok(None) };
             let value = Self {
                 com: __rt::field(&o, "com")?,
