@@ -11,6 +11,7 @@ use crate::types::{DateTime, Decimal};
 use crate::Secret;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -98,31 +99,60 @@ pub trait ToJson {
     fn to_json(&self) -> Value;
 }
 
-/// Reads member `name` of an object (the last one, should a key be sent twice).
-pub fn field<T: FromJson>(obj: &Members<'_>, name: &str) -> Decoded<T> {
-    match obj.iter().rev().find(|(k, _)| k == name) {
+/// The members of the object a struct is read from, with a cursor: generated code reads fields
+/// in spec order, which is nearly always the order the platform sends them in, so each lookup
+/// usually finds its member where the previous one ended.
+#[derive(Debug)]
+pub struct Fields<'v> {
+    members: Cow<'v, Members<'v>>,
+    next: Cell<usize>,
+}
+
+impl<'v> Fields<'v> {
+    /// The first member named `name` (as [`Json::get`]).
+    fn get(&self, name: &str) -> Option<&Json<'v>> {
+        let members: &Members<'v> = &self.members;
+        let at = self.next.get();
+        let i = match members.get(at) {
+            Some((k, _)) if k.as_ref() == name => at,
+            _ => members.iter().position(|(k, _)| k.as_ref() == name)?,
+        };
+        self.next.set(i + 1);
+        members.get(i).map(|(_, v)| v)
+    }
+}
+
+/// Reads member `name` of an object.
+pub fn field<T: FromJson>(obj: &Fields<'_>, name: &str) -> Decoded<T> {
+    match obj.get(name) {
         None => Ok(None),
-        Some((_, v)) => T::from_json(v).map_err(|e| e.at(Segment::Field(name.to_owned()))),
+        Some(v) => T::from_json(v).map_err(|e| e.at(Segment::Field(name.to_owned()))),
     }
 }
 
 /// Reads list member `name` of an object; absent is empty.
-pub fn list<T: FromJson>(obj: &Members<'_>, name: &str) -> Result<Vec<T>, JsonError> {
+pub fn list<T: FromJson>(obj: &Fields<'_>, name: &str) -> Result<Vec<T>, JsonError> {
     Ok(field::<Vec<T>>(obj, name)?.unwrap_or_default())
 }
 
 /// The object a struct is read from: `None` for `null`/`""`; an object sent as JSON text is parsed.
-pub fn object<'v>(v: &'v Json<'_>) -> Result<Option<Cow<'v, Members<'v>>>, JsonError> {
-    match v {
-        Json::Null => Ok(None),
-        Json::Object(m) => Ok(Some(Cow::Borrowed(m.as_slice()))),
-        Json::String(s) if s.trim().is_empty() => Ok(None),
-        Json::String(s) => match Json::parse(s.as_bytes()) {
-            Ok(Json::Object(m)) => Ok(Some(Cow::Owned(m))),
-            _ => Err(unexpected("an object", v)),
+pub fn object<'v>(v: &'v Json<'_>) -> Result<Option<Fields<'v>>, JsonError> {
+    let members = match v {
+        Json::Null => return Ok(None),
+        Json::Object(m) => Cow::Borrowed(m.as_slice()),
+        Json::String(s) => match nonblank(s) {
+            None => return Ok(None),
+            Some(text) => match Json::parse(text.as_bytes()) {
+                Ok(Json::Object(m)) => Cow::Owned(m),
+                _ => return Err(unexpected("an object", v)),
+            },
         },
-        other => Err(unexpected("an object", other)),
-    }
+        other => return Err(unexpected("an object", other)),
+    };
+    Ok(Some(Fields {
+        members,
+        next: Cell::new(0),
+    }))
 }
 
 /// Adds member `name` (a required request field).
@@ -137,11 +167,15 @@ pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, name: &str, value: &Opti
     }
 }
 
-fn text_or_none<'v>(v: &'v Json<'_>) -> Option<&'v str> {
-    match v {
-        Json::String(s) if !s.trim().is_empty() => Some(s.trim()),
-        _ => None,
+/// The text without surrounding whitespace, `None` when nothing is left.
+fn nonblank(s: &str) -> Option<&str> {
+    // Most values have nothing to trim: check the ends before the Unicode-aware trim.
+    let solid = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if solid(s.as_bytes().first()) && solid(s.as_bytes().last()) {
+        return Some(s);
     }
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
 }
 
 impl FromJson for String {
@@ -162,19 +196,20 @@ impl FromJson for i64 {
         let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
         match v {
             Json::Null => Ok(None),
-            Json::String(s) if s.trim().is_empty() => Ok(None),
             Json::Number(n) => n
                 .as_i64()
                 .or_else(|| n.as_f64().and_then(integral))
                 .map(Some)
                 .ok_or_else(|| unexpected("an integer", v)),
-            Json::String(s) => s
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .or_else(|| s.trim().parse::<f64>().ok().and_then(integral))
-                .map(Some)
-                .ok_or_else(|| unexpected("an integer", v)),
+            Json::String(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => t
+                    .parse::<i64>()
+                    .ok()
+                    .or_else(|| t.parse::<f64>().ok().and_then(integral))
+                    .map(Some)
+                    .ok_or_else(|| unexpected("an integer", v)),
+            },
             Json::Bool(b) => Ok(Some(i64::from(*b))),
             other => Err(unexpected("an integer", other)),
         }
@@ -185,13 +220,14 @@ impl FromJson for f64 {
     fn from_json(v: &Json<'_>) -> Decoded<Self> {
         match v {
             Json::Null => Ok(None),
-            Json::String(s) if s.trim().is_empty() => Ok(None),
             Json::Number(n) => Ok(n.as_f64()),
-            Json::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .map(Some)
-                .map_err(|_| unexpected("a number", v)),
+            Json::String(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => t
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| unexpected("a number", v)),
+            },
             other => Err(unexpected("a number", other)),
         }
     }
@@ -223,14 +259,14 @@ impl FromJson for Decimal {
         };
         match v {
             Json::Null => Ok(None),
-            Json::String(s) if s.trim().is_empty() => Ok(None),
             // A JSON number's text is what the platform wrote: parse the text, never an f64.
             Json::Number(n) => parse(&n.to_string())
                 .map(Some)
                 .ok_or_else(|| unexpected("a decimal", v)),
-            Json::String(s) => parse(s.trim())
-                .map(Some)
-                .ok_or_else(|| unexpected("a decimal", v)),
+            Json::String(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => parse(t).map(Some).ok_or_else(|| unexpected("a decimal", v)),
+            },
             other => Err(unexpected("a decimal", other)),
         }
     }
@@ -256,7 +292,7 @@ impl FromJson for DateTime {
                 .or_else(|| n.as_f64().map(|f| f as i64))
                 .map(|i| Some(epoch_guess(i)))
                 .ok_or_else(|| unexpected(expected, v)),
-            Json::String(_) => match text_or_none(v) {
+            Json::String(s) => match nonblank(s) {
                 None => Ok(None),
                 Some(s) => s
                     .parse::<i64>()
@@ -296,11 +332,13 @@ impl<T: FromJson> FromJson for Vec<T> {
                 }
                 Ok(Some(out))
             }
-            Json::String(s) if s.trim().is_empty() => Ok(None),
             // A list sent as JSON text.
-            Json::String(s) => match Json::parse(s.as_bytes()) {
-                Ok(inner @ Json::Array(_)) => Self::from_json(&inner),
-                _ => Err(unexpected("a list", v)),
+            Json::String(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(text) => match Json::parse(text.as_bytes()) {
+                    Ok(inner @ Json::Array(_)) => Self::from_json(&inner),
+                    _ => Err(unexpected("a list", v)),
+                },
             },
             // Taobao wraps lists in an object: `{"order": [...]}`. Take the single list inside.
             Json::Object(m) => {
@@ -431,7 +469,9 @@ mod tests {
                 Ok(Some(Order(field(&o, "price")?)))
             }
         }
-        let e = list::<Order>(json_of(&obj).as_object().unwrap(), "orders").unwrap_err();
+        let json = json_of(&obj);
+        let fields = object(&json).unwrap().unwrap();
+        let e = list::<Order>(&fields, "orders").unwrap_err();
         assert_eq!(e.path(), "orders.order[1].price");
         assert!(e.message.contains("\"x\""), "{}", e.message);
     }

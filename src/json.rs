@@ -6,7 +6,7 @@
 //! cost more than the typed decoding itself (docs/PERFORMANCE.md). `Json` borrows strings
 //! without escapes from the body and keeps object members in a `Vec`, in the order sent.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -31,14 +31,22 @@ impl<'a> Json<'a> {
     /// Parses a whole document (serde_json's parser and its nesting limit: no input can
     /// overflow the stack).
     pub fn parse(bytes: &'a [u8]) -> serde_json::Result<Json<'a>> {
-        serde_json::from_slice(bytes)
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // Room for typical answers up front: growing the stacks costs more than the unused space.
+        let mut scratch = Scratch {
+            members: Vec::with_capacity(64),
+            items: Vec::with_capacity(32),
+        };
+        let json = Seed(&mut scratch).deserialize(&mut de)?;
+        de.end()?;
+        Ok(json)
     }
 
-    /// Member `key` of an object. With duplicate keys the last one counts, as in `serde_json::Value`.
+    /// Member `key` of an object: the first one, should a key be sent twice (JSON leaves that
+    /// case open; `serde_json::Value`, and so `Reply::raw`, keeps the last).
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.as_object()?
             .iter()
-            .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
     }
@@ -156,15 +164,25 @@ impl fmt::Display for Json<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+/// Members and items of the objects and arrays still open while parsing. Each finished
+/// object or array moves its part out into one allocation of the exact size, instead of
+/// growing a `Vec` of its own (several allocations and copies per object).
+struct Scratch<'a> {
+    members: Vec<(Cow<'a, str>, Json<'a>)>,
+    items: Vec<Json<'a>>,
+}
+
+/// Parses one value, using the shared scratch stacks.
+struct Seed<'s, 'a>(&'s mut Scratch<'a>);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_, 'de> {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de> Visitor<'de> for Seed<'_, 'de> {
     type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,19 +227,20 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        let start = self.0.items.len();
+        while let Some(item) = seq.next_element_seed(Seed(self.0))? {
+            self.0.items.push(item);
         }
-        Ok(Json::Array(items))
+        Ok(Json::Array(self.0.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let start = self.0.members.len();
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            members.push((key.0, map.next_value()?));
+            let value = map.next_value_seed(Seed(self.0))?;
+            self.0.members.push((key.0, value));
         }
-        Ok(Json::Object(members))
+        Ok(Json::Object(self.0.members.drain(start..).collect()))
     }
 }
 
@@ -271,9 +290,9 @@ mod tests {
     }
 
     #[test]
-    fn last_duplicate_wins_like_value() {
+    fn the_first_of_duplicate_keys_counts() {
         let j = Json::parse(br#"{"k": 1, "k": 2}"#).unwrap();
-        assert_eq!(j.get("k").map(ToString::to_string).as_deref(), Some("2"));
+        assert_eq!(j.get("k").map(ToString::to_string).as_deref(), Some("1"));
     }
 
     #[test]

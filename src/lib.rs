@@ -34,7 +34,9 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 /// Used by generated code only; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::de::{field, list, object, put, put_opt, Decoded, FromJson, JsonError, ToJson};
+    pub use crate::de::{
+        field, list, object, put, put_opt, Decoded, Fields, FromJson, JsonError, ToJson,
+    };
     pub use crate::desc::{api, param, ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
     pub use crate::json::Json;
     pub use serde_json::{Map, Value};

@@ -91,18 +91,19 @@ impl TokenContext<'_> {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<Json<'static>> {
+        let auth = |message: String| Error::Auth {
+            platform: platform.to_owned(),
+            message,
+        };
         let req = WireRequest {
             method: HttpMethod::Post,
-            url,
+            url: url::Url::parse(&url)
+                .map_err(|e| auth(format!("invalid token endpoint URL `{url}`: {e}")))?,
             headers: Vec::new(),
             body: Body::Bytes {
                 content_type: content_type.into(),
                 bytes: body.into(),
             },
-        };
-        let auth = |message: String| Error::Auth {
-            platform: platform.to_owned(),
-            message,
         };
         let resp = self
             .transport

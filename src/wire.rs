@@ -49,7 +49,7 @@ impl fmt::Debug for Body {
 #[derive(Clone)]
 pub struct WireRequest {
     pub method: HttpMethod,
-    pub url: String,
+    pub url: url::Url,
     pub headers: Vec<(String, String)>,
     pub body: Body,
 }
@@ -60,7 +60,7 @@ impl fmt::Debug for WireRequest {
         let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("WireRequest")
             .field("method", &self.method)
-            .field("url", &redact_url(&self.url))
+            .field("url", &redact_url(self.url.as_str()))
             .field("headers", &names)
             .finish_non_exhaustive()
     }
@@ -142,7 +142,7 @@ impl Transport for ReqwestTransport {
         Box::pin(async move {
             let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
                 .unwrap_or(reqwest::Method::POST);
-            let mut rb = self.client.request(method, &request.url).timeout(timeout);
+            let mut rb = self.client.request(method, request.url).timeout(timeout);
             for (k, v) in &request.headers {
                 rb = rb.header(k, v);
             }

@@ -39,11 +39,9 @@ impl Protocol for Pinduoduo {
         if let Some(t) = call.token {
             params.push(("access_token".into(), t.into()));
         }
-        params.extend(
-            call.params.iter().filter_map(|p| {
-                opengate::protocol::param_text(&p.value).map(|v| (p.name.clone(), v))
-            }),
-        );
+        params.extend(call.params.iter().filter_map(|p| {
+            opengate::protocol::param_text(&p.value).map(|v| (p.name.clone(), v.into_owned()))
+        }));
         let sign = self.sign(&params);
         params.push(("sign".into(), sign));
         let body = params
@@ -53,7 +51,9 @@ impl Protocol for Pinduoduo {
             .join("&");
         Ok(WireRequest {
             method: HttpMethod::Post,
-            url: format!("{}/api/router", call.base_url),
+            url: format!("{}/api/router", call.base_url)
+                .parse()
+                .map_err(|e| opengate::Error::Config(format!("bad base URL: {e}")))?,
             headers: vec![],
             body: Body::Bytes {
                 content_type: "application/x-www-form-urlencoded".into(),

@@ -161,7 +161,7 @@ async fn reqwest_free_post(mock: &opengate_mock::MockHandle, path: &str) -> serd
     let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
     let req = WireRequest {
         method: opengate::HttpMethod::Post,
-        url: format!("{}{path}", mock.base_url()),
+        url: format!("{}{path}", mock.base_url()).parse().unwrap(),
         headers: vec![],
         body: Body::Bytes {
             content_type: "application/json".into(),

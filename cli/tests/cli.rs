@@ -126,7 +126,9 @@ async fn recorded(mock: &MockProcess) -> Vec<serde_json::Value> {
     let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
     let req = WireRequest {
         method: opengate::HttpMethod::Get,
-        url: format!("{}/__mock/requests", mock.base_url),
+        url: format!("{}/__mock/requests", mock.base_url)
+            .parse()
+            .unwrap(),
         headers: vec![],
         body: Body::Empty,
     };

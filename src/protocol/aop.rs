@@ -75,7 +75,7 @@ impl Protocol for Aop {
             .params
             .iter()
             .filter(|p| !matches!(p.location, ParamLocation::Path | ParamLocation::Header))
-            .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v)))
+            .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v.into_owned())))
             .collect();
         if let Some(t) = call.token {
             params.push(("access_token".into(), t.to_owned()));
@@ -89,17 +89,18 @@ impl Protocol for Aop {
         params.push(("_aop_signature".into(), sig));
         let url = format!("{}/openapi/{sign_path}", call.base_url);
         let headers = super::headers_of(call.params);
+        let no_query: &[(&str, &str)] = &[];
         Ok(if api.method == HttpMethod::Get {
             WireRequest {
                 method: api.method,
-                url: with_query(&url, &params),
+                url: with_query(&url, &params)?,
                 headers,
                 body: Body::Empty,
             }
         } else if !call.files.is_empty() {
             WireRequest {
                 method: api.method,
-                url,
+                url: with_query(&url, no_query)?,
                 headers,
                 body: super::multipart(params, call),
             }
@@ -107,7 +108,7 @@ impl Protocol for Aop {
             let bytes = super::form_body(&params);
             WireRequest {
                 method: api.method,
-                url,
+                url: with_query(&url, no_query)?,
                 headers,
                 body: Body::Bytes {
                     content_type: "application/x-www-form-urlencoded;charset=UTF-8".into(),

@@ -217,7 +217,7 @@ impl Protocol for Doudian {
         } else {
             fill_path(&api.path, call, &[("name", &api.name)])
         };
-        let url = with_query(&format!("{}{path}", call.base_url), &query);
+        let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let mut headers = super::headers_of(call.params);
         headers.push(("x-open-no-old-err-code".into(), "1".into()));
         Ok(WireRequest {

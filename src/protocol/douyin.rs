@@ -39,7 +39,7 @@ impl Protocol for Douyin {
                         ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
                     ))
         });
-        let url = with_query(&format!("{}{path}", call.base_url), &query);
+        let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let mut headers = headers_of(call.params);
         if let Some(t) = call.token {
             headers.push(("access-token".into(), t.to_owned()));

@@ -23,8 +23,10 @@ use crate::json::Json;
 use crate::types::File;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::time::SystemTime;
+use url::Url;
 
 /// One business param, as serialized from the request.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,13 +96,13 @@ pub trait Protocol: Send + Sync + fmt::Debug {
 
 /// Text form of a param value: strings as is, numbers and booleans printed,
 /// objects and arrays as compact JSON, `null` absent.
-pub fn param_text(v: &Value) -> Option<String> {
+pub fn param_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        other => Some(other.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        other => Some(Cow::Owned(other.to_string())),
     }
 }
 
@@ -159,23 +161,23 @@ hmac_fn!(hmac_md5, md5::Md5);
 hmac_fn!(hmac_sha1, sha1::Sha1);
 hmac_fn!(hmac_sha256, sha2::Sha256);
 
-/// Appends `key=value` pairs to a URL, form-encoded.
-pub(crate) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        return url.to_owned();
+/// Parses `url` (host and path: no secrets) and appends `key=value` pairs to its query,
+/// form-encoded. The transport gets the parsed URL, so it is not parsed again with its query.
+pub(crate) fn with_query<K: AsRef<str>, V: AsRef<str>>(url: &str, pairs: &[(K, V)]) -> Result<Url> {
+    let mut parsed =
+        Url::parse(url).map_err(|e| crate::Error::Config(format!("invalid URL `{url}`: {e}")))?;
+    if !pairs.is_empty() {
+        parsed
+            .query_pairs_mut()
+            .extend_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
     }
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        ser.append_pair(k, v);
-    }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{}", ser.finish())
+    Ok(parsed)
 }
 
-pub(crate) fn form_body(pairs: &[(String, String)]) -> bytes::Bytes {
+pub(crate) fn form_body<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> bytes::Bytes {
     let mut ser = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
-        ser.append_pair(k, v);
+        ser.append_pair(k.as_ref(), v.as_ref());
     }
     bytes::Bytes::from(ser.finish())
 }
@@ -196,7 +198,7 @@ pub(crate) fn fill_path(template: &str, call: &Call<'_>, system: &[(&str, &str)]
             .params
             .iter()
             .find(|p| p.name == name && p.location == ParamLocation::Path)
-            .and_then(|p| param_text(&p.value))
+            .and_then(|p| param_text(&p.value).map(Cow::into_owned))
             .or_else(|| {
                 system
                     .iter()
@@ -230,7 +232,7 @@ pub(crate) fn text_pairs(
     params
         .iter()
         .filter(|p| take(p.location))
-        .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v)))
+        .filter_map(|p| param_text(&p.value).map(|v| (p.name.clone(), v.into_owned())))
         .collect()
 }
 

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
+use std::borrow::Cow;
 
 /// TOP `sign_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,17 +65,22 @@ impl Taobao {
 
     /// The TOP signature of a set of text params (plus an optional raw body), upper-case hex.
     /// Blank keys or values are skipped, as the Java SDK does.
-    pub fn sign(
+    pub fn sign<'p, K, V>(
         secret: &str,
         method: TaobaoSignMethod,
-        params: &[(String, String)],
+        params: impl IntoIterator<Item = &'p (K, V)>,
         body: Option<&str>,
-    ) -> String {
-        let mut sorted: Vec<&(String, String)> = params
-            .iter()
+    ) -> String
+    where
+        K: AsRef<str> + 'p,
+        V: AsRef<str> + 'p,
+    {
+        let mut sorted: Vec<(&str, &str)> = params
+            .into_iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .filter(|(k, v)| !is_blank(k) && !is_blank(v))
             .collect();
-        sorted.sort_by(|a, b| java_cmp(&a.0, &b.0));
+        sorted.sort_by(|a, b| java_cmp(a.0, b.0));
         // The signed string is `k1v1k2v2...[body]`, fed to the digest piece by piece.
         let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * sorted.len() + 3);
         let wrap = method == TaobaoSignMethod::Md5;
@@ -103,21 +109,25 @@ impl Taobao {
 impl Protocol for Taobao {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
-        let mut system: Vec<(String, String)> = vec![
-            ("method".into(), api.name.to_string()),
-            ("app_key".into(), self.app_key.clone()),
+        if self.app_key.is_empty() {
+            return Err(Error::Config("taobao: `app_key` is empty".into()));
+        }
+        // Borrowed wherever the text already exists: this runs on every call.
+        let mut query: Vec<(&str, Cow<'_, str>)> = vec![
+            ("method", Cow::Borrowed(&api.name)),
+            ("app_key", Cow::Borrowed(&self.app_key)),
             (
-                "timestamp".into(),
-                crate::types::beijing_timestamp(call.now),
+                "timestamp",
+                Cow::Owned(crate::types::beijing_timestamp(call.now)),
             ),
-            ("v".into(), "2.0".into()),
-            ("sign_method".into(), self.sign_method.as_str().into()),
-            ("format".into(), "json".into()),
+            ("v", Cow::Borrowed("2.0")),
+            ("sign_method", Cow::Borrowed(self.sign_method.as_str())),
+            ("format", Cow::Borrowed("json")),
         ];
         if let Some(t) = call.token {
-            system.push(("session".into(), t.to_owned()));
+            query.push(("session", Cow::Borrowed(t)));
         }
-        let mut query_biz = Vec::new();
+        let is_get = api.method == HttpMethod::Get;
         let mut form = Vec::new();
         for p in call.params {
             let Some(v) = param_text(&p.value) else {
@@ -127,33 +137,32 @@ impl Protocol for Taobao {
                 continue; // neither sent nor signed
             }
             match p.location {
-                ParamLocation::Query | ParamLocation::Path => query_biz.push((p.name.clone(), v)),
                 ParamLocation::Header => {}
-                _ => form.push((p.name.clone(), v)),
+                ParamLocation::Query | ParamLocation::Path => query.push((&p.name, v)),
+                _ if is_get => query.push((&p.name, v)),
+                _ => form.push((p.name.as_str(), v)),
             }
         }
-        if api.method == HttpMethod::Get {
-            query_biz.append(&mut form);
-        }
-        let signed: Vec<(String, String)> = system
-            .iter()
-            .chain(&query_biz)
-            .chain(&form)
-            .cloned()
-            .collect();
-        let sign = Taobao::sign(self.secret.expose(), self.sign_method, &signed, None);
-        let mut query = system;
-        query.extend(query_biz);
-        query.push(("sign".into(), sign));
+        let sign = Taobao::sign(
+            self.secret.expose(),
+            self.sign_method,
+            query.iter().chain(&form),
+            None,
+        );
+        query.push(("sign", Cow::Owned(sign)));
         let path = if api.path.is_empty() {
             "/router/rest"
         } else {
             &api.path
         };
-        let url = with_query(&format!("{}{path}", call.base_url), &query);
+        let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let body = if !call.files.is_empty() {
-            super::multipart(form, call)
-        } else if api.method == HttpMethod::Get {
+            let fields = form
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                .collect();
+            super::multipart(fields, call)
+        } else if is_get {
             Body::Empty
         } else {
             Body::Bytes {
@@ -161,9 +170,6 @@ impl Protocol for Taobao {
                 bytes: super::form_body(&form),
             }
         };
-        if self.app_key.is_empty() {
-            return Err(Error::Config("taobao: `app_key` is empty".into()));
-        }
         Ok(WireRequest {
             method: api.method,
             url,

@@ -36,7 +36,7 @@ impl Protocol for Youzan {
             l == ParamLocation::Query
                 || (is_get && l != ParamLocation::Header && l != ParamLocation::Path)
         }));
-        let url = with_query(&format!("{}{path}", call.base_url), &query);
+        let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let body = if is_get {
             Body::Empty
         } else if !call.files.is_empty() {
