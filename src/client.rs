@@ -1,10 +1,11 @@
 //! The client and its one call path.
 
-use crate::de::{FromJson, JsonError, ToJson};
+use crate::de::{JsonError, ToJson};
 use crate::desc::{ApiDesc, AuthKind};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
 use crate::json::Json;
 use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
+use crate::read::{read, Capture, FromJson, Member, Sink};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
 use crate::wire::{ReqwestTransport, Transport, TransportError};
@@ -17,7 +18,7 @@ use tracing::Instrument;
 
 /// A generated request type: its API descriptor and response type.
 pub trait ApiRequest: ToJson {
-    type Response: FromJson + Default + Send;
+    type Response: FromJson + Default + Send + 'static;
     fn api() -> &'static ApiDesc;
     /// Upload params (multipart), not part of the serialized params.
     fn files(&self) -> Vec<(&'static str, File)> {
@@ -128,8 +129,71 @@ fn data_of<'v, J>(
     }
 }
 
-/// Reads the data part of a successful answer (the typed decoding of `Client::send`).
-type ReadData<'a> = dyn FnMut(&Json<'_>) -> std::result::Result<(), JsonError> + Send + 'a;
+/// Where `Client::send` reads the typed data: an `Option` of the response type.
+pub(crate) trait Slot {
+    fn sink(&mut self) -> &mut dyn Sink;
+    fn clear(&mut self);
+}
+
+impl<T: FromJson> Slot for Option<T> {
+    fn sink(&mut self) -> &mut dyn Sink {
+        self
+    }
+    fn clear(&mut self) {
+        *self = None;
+    }
+}
+
+/// How the typed read went in the first pass.
+enum Typed {
+    /// Read where the protocol guessed the data is (or nothing to read).
+    Read,
+    /// The data refused a value; the envelope was parsed again whole.
+    Refused(JsonError),
+}
+
+/// Parses an answer once: the envelope for the protocol, and the typed data (if a slot is given)
+/// where the protocol guesses it is. `Err` when the body is not JSON.
+fn envelope<'b>(
+    body: &'b [u8],
+    hint: &DataAt,
+    slot: Option<&mut (dyn Slot + Send + 'static)>,
+) -> serde_json::Result<(Json<'b>, Typed)> {
+    let Some(slot) = slot else {
+        return Json::parse(body).map(|j| (j, Typed::Read));
+    };
+    let mut captured = Json::Null;
+    // Protocols read codes at most two levels down inside the data (Douyin `data.error_code`).
+    let capture = Capture {
+        into: &mut captured,
+        depth: 2,
+    };
+    let streamed = match hint {
+        DataAt::Whole => read(body, Some(slot.sink()), Some(capture)),
+        DataAt::Member(key) => {
+            let mut root = Member {
+                key,
+                data: slot.sink(),
+            };
+            read(body, Some(&mut root), Some(capture)).map_err(|e| e.within(key))
+        }
+    };
+    match streamed {
+        Ok(()) => Ok((captured, Typed::Read)),
+        // A value the data refused (or a syntax error): the envelope still decides what happened.
+        Err(e) => Json::parse(body).map(|j| (j, Typed::Refused(e))),
+    }
+}
+
+/// Reads the data at `at` of a JSON body into `sink`.
+fn read_at(body: &[u8], at: &DataAt, sink: &mut dyn Sink) -> std::result::Result<(), JsonError> {
+    match at {
+        DataAt::Whole => read(body, Some(sink), None),
+        DataAt::Member(key) => {
+            read(body, Some(&mut Member { key, data: sink }), None).map_err(|e| e.within(key))
+        }
+    }
+}
 
 /// Retry policy: bounded exponential backoff with full jitter.
 #[derive(Debug, Clone)]
@@ -370,13 +434,8 @@ impl Client {
         let api = R::api();
         let params = to_params(api, request)?;
         let files = request.files();
-        let mut data = None;
-        let raw = self
-            .call(api, &params, &files, &mut |json| {
-                data = R::Response::from_json(json)?;
-                Ok(())
-            })
-            .await?;
+        let mut data: Option<R::Response> = None;
+        let raw = self.call(api, &params, &files, Some(&mut data)).await?;
         Ok(Reply {
             data: data.unwrap_or_default(),
             raw: Arc::new(raw),
@@ -440,20 +499,21 @@ impl Client {
         params: &[Param],
         files: &[(&'static str, File)],
     ) -> Result<RawReply> {
-        self.call(api, params, files, &mut |_| Ok(())).await
+        self.call(api, params, files, None).await
     }
 
-    /// The one call path, not generic: `read_data` gets the data part of a successful answer
-    /// while the body is parsed (once), and its error becomes a decode error naming the API.
+    /// The one call path, not generic. With a `data` slot, the typed data is read while the body
+    /// is parsed (once, the envelope captured on the way), and a value it refuses becomes a
+    /// decode error naming the API.
     async fn call(
         &self,
         api: &ApiDesc,
         params: &[Param],
         files: &[(&'static str, File)],
-        read_data: &mut ReadData<'_>,
+        data: Option<&mut (dyn Slot + Send + 'static)>,
     ) -> Result<RawReply> {
         let span = tracing::info_span!("opengate.call", platform = %api.platform, api = %api.name, version = %api.version);
-        self.call_inner(api, params, files, read_data)
+        self.call_inner(api, params, files, data)
             .instrument(span)
             .await
     }
@@ -463,9 +523,10 @@ impl Client {
         api: &ApiDesc,
         params: &[Param],
         files: &[(&'static str, File)],
-        read_data: &mut ReadData<'_>,
+        mut data: Option<&mut (dyn Slot + Send + 'static)>,
     ) -> Result<RawReply> {
         let p = self.platform(&api.platform)?;
+        let hint = p.protocol.data_hint(api);
         let manager = self.manager(p, &api.platform, api.auth)?;
         let retry = &self.inner.retry;
         let may_resend = api.idempotent || retry.retry_non_idempotent;
@@ -499,7 +560,7 @@ impl Client {
                 }
                 Ok(resp) => {
                     tracing::info!(attempt, status = resp.status, latency_ms, "answered");
-                    match Json::parse(&resp.body) {
+                    match envelope(&resp.body, &hint, data.as_deref_mut()) {
                         Err(_) if resp.status >= 500 && may_resend => {
                             Next::Retry(status_error(api, &resp))
                         }
@@ -512,16 +573,20 @@ impl Client {
                             message: format!("the body is not valid JSON: {e}"),
                             excerpt: excerpt(&resp.body, 200),
                         })))),
-                        Ok(body) => match p.protocol.interpret(api, resp.status, &body) {
+                        Ok((body, typed)) => match p.protocol.interpret(api, resp.status, &body) {
                             Ok(data_at) if (200..300).contains(&resp.status) => {
-                                let data = data_of(&body, &data_at, Json::get);
-                                Next::Done(
-                                    read_data(data.unwrap_or(&Json::Null))
-                                        .map_err(|e| decode_error(api, &e, &resp.body))
-                                        .map(|()| {
-                                            RawReply::new(resp.status, resp.body.clone(), data_at)
-                                        }),
-                                )
+                                // Read where the protocol found the data, if that was not the guess.
+                                let read = match (data.as_deref_mut(), typed) {
+                                    (None, _) | (Some(_), Typed::Read) => Ok(()),
+                                    (Some(_), Typed::Refused(e)) if data_at == hint => Err(e),
+                                    (Some(slot), _) => {
+                                        slot.clear();
+                                        read_at(&resp.body, &data_at, slot.sink())
+                                    }
+                                };
+                                Next::Done(read.map_err(|e| decode_error(api, &e, &resp.body)).map(
+                                    |()| RawReply::new(resp.status, resp.body.clone(), data_at),
+                                ))
                             }
                             Ok(_) if resp.status >= 500 && may_resend => {
                                 Next::Retry(status_error(api, &resp))
@@ -655,20 +720,10 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
 /// Decodes the data part of an answer into the spec's response type (absent data is the default),
 /// e.g. after [`Client::execute`].
 pub fn decode<T: FromJson + Default>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
-    let body = Json::parse(&raw.bytes).map_err(|e| {
-        Error::Decode(Box::new(DecodeError {
-            api: id_of(api),
-            path: String::new(),
-            message: format!("the body is not valid JSON: {e}"),
-            excerpt: excerpt(&raw.bytes, 200),
-        }))
-    })?;
-    let data = data_of(&body, &raw.data_at, Json::get).unwrap_or(&Json::Null);
-    let data = T::from_json(data)
-        .map_err(|e| decode_error(api, &e, &raw.bytes))?
-        .unwrap_or_default();
+    let mut data: Option<T> = None;
+    read_at(&raw.bytes, &raw.data_at, &mut data).map_err(|e| decode_error(api, &e, &raw.bytes))?;
     Ok(Reply {
-        data,
+        data: data.unwrap_or_default(),
         raw: Arc::new(raw),
     })
 }

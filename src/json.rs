@@ -1,10 +1,9 @@
-//! A JSON document borrowed from the bytes of an answer.
+//! A JSON document borrowed from the bytes of an answer: what protocols read envelopes from
+//! (error codes, the `*_response` wrapper), and how `json` fields and untyped calls
+//! (`Client::execute`) see a body. Typed data does not go through it (`read.rs`).
 //!
-//! Every answer is read twice over: the protocol inspects the envelope (error codes, the
-//! `*_response` wrapper), then the generated type reads its fields. Parsing into a
-//! `serde_json::Value` for that copied every string and built a `BTreeMap` per object, which
-//! cost more than the typed decoding itself (docs/PERFORMANCE.md). `Json` borrows strings
-//! without escapes from the body and keeps object members in a `Vec`, in the order sent.
+//! Unlike `serde_json::Value`, it borrows strings without escapes from the body and keeps
+//! object members in a `Vec`, in the order sent, with one allocation per object.
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
@@ -32,12 +31,7 @@ impl<'a> Json<'a> {
     /// overflow the stack).
     pub fn parse(bytes: &'a [u8]) -> serde_json::Result<Json<'a>> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        // Room for typical answers up front: growing the stacks costs more than the unused space.
-        let mut scratch = Scratch {
-            members: Vec::with_capacity(64),
-            items: Vec::with_capacity(32),
-        };
-        let json = Seed(&mut scratch).deserialize(&mut de)?;
+        let json = Seed(&mut Scratch::new()).deserialize(&mut de)?;
         de.end()?;
         Ok(json)
     }
@@ -172,6 +166,16 @@ struct Scratch<'a> {
     items: Vec<Json<'a>>,
 }
 
+impl Scratch<'_> {
+    fn new() -> Self {
+        // Room for typical answers up front: growing the stacks costs more than the unused space.
+        Scratch {
+            members: Vec::with_capacity(64),
+            items: Vec::with_capacity(32),
+        }
+    }
+}
+
 /// Parses one value, using the shared scratch stacks.
 struct Seed<'s, 'a>(&'s mut Scratch<'a>);
 
@@ -244,8 +248,17 @@ impl<'de> Visitor<'de> for Seed<'_, 'de> {
     }
 }
 
+/// The tree of an object or array whose opening the caller's visitor already met.
+pub(crate) fn tree_of_map<'de, A: MapAccess<'de>>(map: A) -> Result<Json<'de>, A::Error> {
+    Seed(&mut Scratch::new()).visit_map(map)
+}
+
+pub(crate) fn tree_of_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Json<'de>, A::Error> {
+    Seed(&mut Scratch::new()).visit_seq(seq)
+}
+
 /// An object key, borrowed when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
+pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

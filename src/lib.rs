@@ -13,6 +13,7 @@ mod desc;
 mod error;
 mod json;
 pub mod protocol;
+mod read;
 mod secret;
 pub mod token;
 mod types;
@@ -23,21 +24,20 @@ pub use client::{
     RetryPolicy,
 };
 pub use config::Config;
-pub use de::{FromJson, JsonError, ToJson};
+pub use de::{JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
 pub use error::{ApiError, ApiId, DecodeError, Error, Result};
 pub use json::{Json, Members};
 pub use protocol::Protocol;
+pub use read::{Decoded, Elements, FromJson, Object, Scalar, Sink};
 pub use secret::{redact_url, Secret};
 pub use types::{beijing_timestamp, DateTime, Decimal, File};
 
 /// Used by generated code only; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::de::{
-        field, list, object, put, put_opt, Decoded, Fields, FromJson, JsonError, ToJson,
-    };
+    pub use crate::de::{put, put_opt, ToJson};
     pub use crate::desc::{api, param, ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
-    pub use crate::json::Json;
+    pub use crate::read::{Object, Sink};
     pub use serde_json::{Map, Value};
 }

@@ -611,7 +611,7 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
     );
     w.line(i1, "#[derive(Debug, Clone, Default)]");
     w.line(i1, "#[non_exhaustive]");
-    let mut reads = Vec::new();
+    let mut arms = Vec::new();
     if s.fields.is_empty() {
         w.line(i1, &format!("pub struct {} {{}}", s.ident));
     } else {
@@ -619,27 +619,30 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         for f in &s.fields {
             w.docs(i2, &field_doc(f, false));
             w.breakable(i2, &format!("pub {}: {},", f.ident, resp_ty(&f.ty)));
-            let read = if matches!(f.ty, TyIr::Vec(_)) {
-                "list"
-            } else {
-                "field"
-            };
-            reads.push(format!("{}: __rt::{read}(&o, {})?", f.ident, lit(&f.wire)));
+            arms.push(format!("{} => &mut self.{},", lit(&f.wire), f.ident));
         }
         w.line(i1, "}");
     }
-    w.line(i1, &format!("impl __rt::FromJson for {} {{", s.ident));
-    w.line(
-        i2,
-        "fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {",
-    );
-    let o = if s.fields.is_empty() { "_o" } else { "o" };
-    w.line(
-        i3,
-        &format!("let Some({o}) = __rt::object(v)? else {{ return Ok(None) }};"),
-    );
-    w.struct_literal(i3, "let value = ", &reads, ";");
-    w.line(i3, "Ok(Some(value))");
+    w.line(i1, &format!("impl __rt::Object for {} {{", s.ident));
+    if arms.is_empty() {
+        w.line(
+            i2,
+            "fn member(&mut self, _key: &str) -> Option<&mut dyn __rt::Sink> {",
+        );
+        w.line(i3, "None");
+    } else {
+        w.line(
+            i2,
+            "fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {",
+        );
+        w.line(i3, "let field: &mut dyn __rt::Sink = match key {");
+        for arm in &arms {
+            w.breakable(4 * INDENT, arm);
+        }
+        w.line(4 * INDENT, "_ => return None,");
+        w.line(i3, "};");
+        w.line(i3, "Some(field)");
+    }
     w.line(i2, "}");
     w.line(i1, "}");
 }

@@ -231,6 +231,10 @@ impl Protocol for Doudian {
         })
     }
 
+    fn data_hint(&self, _api: &ApiDesc) -> DataAt {
+        DataAt::Member("data".into())
+    }
+
     fn interpret(
         &self,
         _api: &ApiDesc,

@@ -57,6 +57,10 @@ impl Protocol for Douyin {
         })
     }
 
+    fn data_hint(&self, _api: &ApiDesc) -> DataAt {
+        DataAt::Member("data".into())
+    }
+
     fn interpret(
         &self,
         _api: &ApiDesc,

@@ -83,7 +83,14 @@ pub enum DataAt {
 pub trait Protocol: Send + Sync + fmt::Debug {
     /// Builds and signs the HTTP request.
     fn build(&self, call: &Call<'_>) -> Result<WireRequest>;
-    /// Reads the platform's envelope: where the data is, or the error.
+    /// Where the data of a successful answer usually is, so that it can be read while the body
+    /// is parsed. [`Protocol::interpret`] decides; a wrong guess costs a second read.
+    fn data_hint(&self, api: &ApiDesc) -> DataAt {
+        let _ = api;
+        DataAt::Whole
+    }
+    /// Reads the platform's envelope: where the data is, or the error. Inside the data part the
+    /// envelope holds scalars two levels down (`data.error_code`); around it, everything.
     fn interpret(
         &self,
         api: &ApiDesc,

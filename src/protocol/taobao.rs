@@ -80,7 +80,12 @@ impl Taobao {
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .filter(|(k, v)| !is_blank(k) && !is_blank(v))
             .collect();
-        sorted.sort_by(|a, b| java_cmp(a.0, b.0));
+        // Java order is byte order for ASCII keys (nearly always): check once, not per comparison.
+        if sorted.iter().all(|(k, _)| k.is_ascii()) {
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+        } else {
+            sorted.sort_by(|a, b| java_cmp(a.0, b.0));
+        }
         // The signed string is `k1v1k2v2...[body]`, fed to the digest piece by piece.
         let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * sorted.len() + 3);
         let wrap = method == TaobaoSignMethod::Md5;
@@ -176,6 +181,12 @@ impl Protocol for Taobao {
             headers: super::headers_of(call.params),
             body,
         })
+    }
+
+    fn data_hint(&self, api: &ApiDesc) -> DataAt {
+        // `taobao.trade.fullinfo.get` answers in `trade_fullinfo_get_response`.
+        let name = api.name.strip_prefix("taobao.").unwrap_or(&api.name);
+        DataAt::Member(format!("{}_response", name.replace('.', "_")))
     }
 
     fn interpret(

@@ -110,14 +110,14 @@ pub mod alliance_store_add_v1 {
         /// wire name `results`, type `object[]`.
         pub results: Vec<ResponseResultsItem>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                error_code: __rt::field(&o, "error_code")?,
-                results: __rt::list(&o, "results")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "error_code" => &mut self.error_code,
+                "results" => &mut self.results,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseResultsItem`.
@@ -131,15 +131,15 @@ pub mod alliance_store_add_v1 {
         /// wire name `msg`, type `string`.
         pub msg: Option<String>,
     }
-    impl __rt::FromJson for ResponseResultsItem {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                product_id: __rt::field(&o, "product_id")?,
-                status: __rt::field(&o, "status")?,
-                msg: __rt::field(&o, "msg")?,
+    impl __rt::Object for ResponseResultsItem {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "product_id" => &mut self.product_id,
+                "status" => &mut self.status,
+                "msg" => &mut self.msg,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }
@@ -216,16 +216,16 @@ pub mod ecom_captain_task_detail_v1 {
         /// wire name `raw`, type `json`.
         pub raw: Option<__rt::Value>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                task_id: __rt::field(&o, "task_id")?,
-                start_time: __rt::field(&o, "start_time")?,
-                award: __rt::field(&o, "award")?,
-                raw: __rt::field(&o, "raw")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "task_id" => &mut self.task_id,
+                "start_time" => &mut self.start_time,
+                "award" => &mut self.award,
+                "raw" => &mut self.raw,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }

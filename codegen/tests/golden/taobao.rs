@@ -78,13 +78,13 @@ pub mod trade_fullinfo_get_v2_0 {
         /// wire name `trade`, type `object`.
         pub trade: Option<ResponseTrade>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                trade: __rt::field(&o, "trade")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "trade" => &mut self.trade,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTrade`.
@@ -114,23 +114,23 @@ pub mod trade_fullinfo_get_v2_0 {
         /// wire name `orders`, type `object`.
         pub orders: Option<ResponseTradeOrders>,
     }
-    impl __rt::FromJson for ResponseTrade {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                tid: __rt::field(&o, "tid")?,
-                r#type: __rt::field(&o, "type")?,
-                status: __rt::field(&o, "status")?,
-                payment: __rt::field(&o, "payment")?,
-                total_fee: __rt::field(&o, "total_fee")?,
-                post_fee: __rt::field(&o, "post_fee")?,
-                created: __rt::field(&o, "created")?,
-                pay_time: __rt::field(&o, "pay_time")?,
-                buyer_nick: __rt::field(&o, "buyer_nick")?,
-                receiver_state: __rt::field(&o, "receiver_state")?,
-                orders: __rt::field(&o, "orders")?,
+    impl __rt::Object for ResponseTrade {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "tid" => &mut self.tid,
+                "type" => &mut self.r#type,
+                "status" => &mut self.status,
+                "payment" => &mut self.payment,
+                "total_fee" => &mut self.total_fee,
+                "post_fee" => &mut self.post_fee,
+                "created" => &mut self.created,
+                "pay_time" => &mut self.pay_time,
+                "buyer_nick" => &mut self.buyer_nick,
+                "receiver_state" => &mut self.receiver_state,
+                "orders" => &mut self.orders,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTradeOrders`.
@@ -140,13 +140,13 @@ pub mod trade_fullinfo_get_v2_0 {
         /// wire name `order`, type `object[]`.
         pub order: Vec<ResponseTradeOrdersOrderItem>,
     }
-    impl __rt::FromJson for ResponseTradeOrders {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                order: __rt::list(&o, "order")?,
+    impl __rt::Object for ResponseTradeOrders {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "order" => &mut self.order,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTradeOrdersOrderItem`.
@@ -166,18 +166,18 @@ pub mod trade_fullinfo_get_v2_0 {
         /// wire name `status`, type `string`.
         pub status: Option<String>,
     }
-    impl __rt::FromJson for ResponseTradeOrdersOrderItem {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                oid: __rt::field(&o, "oid")?,
-                title: __rt::field(&o, "title")?,
-                num: __rt::field(&o, "num")?,
-                price: __rt::field(&o, "price")?,
-                payment: __rt::field(&o, "payment")?,
-                status: __rt::field(&o, "status")?,
+    impl __rt::Object for ResponseTradeOrdersOrderItem {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "oid" => &mut self.oid,
+                "title" => &mut self.title,
+                "num" => &mut self.num,
+                "price" => &mut self.price,
+                "payment" => &mut self.payment,
+                "status" => &mut self.status,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }
@@ -303,15 +303,15 @@ pub mod trades_sold_get_v2_0 {
         /// wire name `trades`, type `object`.
         pub trades: Option<ResponseTrades>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                total_results: __rt::field(&o, "total_results")?,
-                has_next: __rt::field(&o, "has_next")?,
-                trades: __rt::field(&o, "trades")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "total_results" => &mut self.total_results,
+                "has_next" => &mut self.has_next,
+                "trades" => &mut self.trades,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTrades`.
@@ -321,13 +321,13 @@ pub mod trades_sold_get_v2_0 {
         /// wire name `trade`, type `object[]`.
         pub trade: Vec<ResponseTradesTradeItem>,
     }
-    impl __rt::FromJson for ResponseTrades {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                trade: __rt::list(&o, "trade")?,
+    impl __rt::Object for ResponseTrades {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "trade" => &mut self.trade,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTradesTradeItem`.
@@ -345,17 +345,17 @@ pub mod trades_sold_get_v2_0 {
         /// wire name `buyer_nick`, type `string`.
         pub buyer_nick: Option<String>,
     }
-    impl __rt::FromJson for ResponseTradesTradeItem {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                tid: __rt::field(&o, "tid")?,
-                status: __rt::field(&o, "status")?,
-                payment: __rt::field(&o, "payment")?,
-                created: __rt::field(&o, "created")?,
-                buyer_nick: __rt::field(&o, "buyer_nick")?,
+    impl __rt::Object for ResponseTradesTradeItem {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "tid" => &mut self.tid,
+                "status" => &mut self.status,
+                "payment" => &mut self.payment,
+                "created" => &mut self.created,
+                "buyer_nick" => &mut self.buyer_nick,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }
@@ -473,15 +473,15 @@ pub mod trades_sold_increment_get_v2_0 {
         /// wire name `trades`, type `object`.
         pub trades: Option<ResponseTrades>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                total_results: __rt::field(&o, "total_results")?,
-                has_next: __rt::field(&o, "has_next")?,
-                trades: __rt::field(&o, "trades")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "total_results" => &mut self.total_results,
+                "has_next" => &mut self.has_next,
+                "trades" => &mut self.trades,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTrades`.
@@ -491,13 +491,13 @@ pub mod trades_sold_increment_get_v2_0 {
         /// wire name `trade`, type `object[]`.
         pub trade: Vec<ResponseTradesTradeItem>,
     }
-    impl __rt::FromJson for ResponseTrades {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                trade: __rt::list(&o, "trade")?,
+    impl __rt::Object for ResponseTrades {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "trade" => &mut self.trade,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseTradesTradeItem`.
@@ -513,16 +513,16 @@ pub mod trades_sold_increment_get_v2_0 {
         /// wire name `payment`, type `decimal`.
         pub payment: Option<::opengate::Decimal>,
     }
-    impl __rt::FromJson for ResponseTradesTradeItem {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                tid: __rt::field(&o, "tid")?,
-                status: __rt::field(&o, "status")?,
-                modified: __rt::field(&o, "modified")?,
-                payment: __rt::field(&o, "payment")?,
+    impl __rt::Object for ResponseTradesTradeItem {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "tid" => &mut self.tid,
+                "status" => &mut self.status,
+                "modified" => &mut self.modified,
+                "payment" => &mut self.payment,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }

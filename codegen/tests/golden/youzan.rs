@@ -144,16 +144,16 @@ pub mod auth_token_v1_0 {
         /// wire name `data`, type `object`.
         pub data: Option<ResponseData>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                success: __rt::field(&o, "success")?,
-                code: __rt::field(&o, "code")?,
-                message: __rt::field(&o, "message")?,
-                data: __rt::field(&o, "data")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "success" => &mut self.success,
+                "code" => &mut self.code,
+                "message" => &mut self.message,
+                "data" => &mut self.data,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseData`.
@@ -181,17 +181,17 @@ pub mod auth_token_v1_0 {
         /// wire name `refresh_token`, type `string`.
         pub refresh_token: Option<::opengate::Secret>,
     }
-    impl __rt::FromJson for ResponseData {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                access_token: __rt::field(&o, "access_token")?,
-                expires: __rt::field(&o, "expires")?,
-                scope: __rt::field(&o, "scope")?,
-                authority_id: __rt::field(&o, "authority_id")?,
-                refresh_token: __rt::field(&o, "refresh_token")?,
+    impl __rt::Object for ResponseData {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "access_token" => &mut self.access_token,
+                "expires" => &mut self.expires,
+                "scope" => &mut self.scope,
+                "authority_id" => &mut self.authority_id,
+                "refresh_token" => &mut self.refresh_token,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }
@@ -259,16 +259,16 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         /// wire name `message`, type `string`.
         pub message: Option<String>,
     }
-    impl __rt::FromJson for Response {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                code: __rt::field(&o, "code")?,
-                data: __rt::field(&o, "data")?,
-                success: __rt::field(&o, "success")?,
-                message: __rt::field(&o, "message")?,
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "code" => &mut self.code,
+                "data" => &mut self.data,
+                "success" => &mut self.success,
+                "message" => &mut self.message,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
     /// Part of the response: `ResponseData`.
@@ -296,22 +296,22 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         /// wire name `status`, type `string`.
         pub status: Option<String>,
     }
-    impl __rt::FromJson for ResponseData {
-        fn from_json(v: &__rt::Json<'_>) -> __rt::Decoded<Self> {
-            let Some(o) = __rt::object(v)? else { return Ok(None) };
-            let value = Self {
-                com: __rt::field(&o, "com")?,
-                created_time: __rt::field(&o, "created_time")?,
-                express_id: __rt::field(&o, "express_id")?,
-                data: __rt::field(&o, "data")?,
-                nu: __rt::field(&o, "nu")?,
-                name: __rt::field(&o, "name")?,
-                id: __rt::field(&o, "id")?,
-                state: __rt::field(&o, "state")?,
-                message: __rt::field(&o, "message")?,
-                status: __rt::field(&o, "status")?,
+    impl __rt::Object for ResponseData {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "com" => &mut self.com,
+                "created_time" => &mut self.created_time,
+                "express_id" => &mut self.express_id,
+                "data" => &mut self.data,
+                "nu" => &mut self.nu,
+                "name" => &mut self.name,
+                "id" => &mut self.id,
+                "state" => &mut self.state,
+                "message" => &mut self.message,
+                "status" => &mut self.status,
+                _ => return None,
             };
-            Ok(Some(value))
+            Some(field)
         }
     }
 }

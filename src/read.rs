@@ -1,0 +1,811 @@
+//! Reading typed responses straight from the body's bytes, in one pass.
+//!
+//! Generated structs implement [`Object`] (one `match` from wire name to field); the runtime
+//! drives serde_json's parser and hands each value to the field it belongs to. No tree is built
+//! for the data, and none of this is generic over the generated types beyond a vtable per field
+//! type, so 5,000 APIs do not mean 5,000 copies of a deserializer (docs/decisions.md).
+//!
+//! Reading is lenient about what these platforms really send: numbers as strings and the
+//! reverse, `""` or `null` for absent values, epoch s/ms or Beijing wall times, objects and
+//! lists sent as JSON text, lists wrapped in an object (`{"order": [...]}`), unknown fields.
+//!
+//! The same pass can capture the envelope around the data (see [`Capture`]), so a protocol can
+//! look for error codes without a second parse.
+
+use crate::de::{JsonError, Segment};
+use crate::json::Json;
+use crate::types::{DateTime, Decimal};
+use crate::Secret;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Number, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+/// What reading a [`FromJson`] type gives: `Ok(None)` means absent.
+pub type Decoded<T> = Result<Option<T>, JsonError>;
+
+/// A JSON string, number, boolean or null, as the parser met it.
+#[derive(Debug, Clone, Copy)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a Number),
+    Str(&'a str),
+}
+
+impl Scalar<'_> {
+    fn describe(self) -> String {
+        match self {
+            Scalar::Null => "null".into(),
+            Scalar::Bool(_) => "a boolean".into(),
+            Scalar::Number(n) => format!("the number {n}"),
+            Scalar::Str(s) => format!("the string {s:?}"),
+        }
+    }
+
+    fn to_json(self) -> Json<'static> {
+        match self {
+            Scalar::Null => Json::Null,
+            Scalar::Bool(b) => Json::Bool(b),
+            Scalar::Number(n) => Json::Number(n.clone()),
+            Scalar::Str(s) => Json::String(Cow::Owned(s.to_owned())),
+        }
+    }
+}
+
+fn found(expected: &str, what: &str) -> JsonError {
+    JsonError::new(format!("expected {expected}, found {what}"))
+}
+
+/// Where one JSON value goes. Implemented by the runtime for `Option<T>` and `Vec<T>` of every
+/// [`FromJson`] type; generated code only names fields as `&mut dyn Sink`.
+pub trait Sink {
+    fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError>;
+    /// An object begins.
+    fn begin_object(&mut self) -> Result<(), JsonError>;
+    /// Where member `key` of the object goes; `None` skips it.
+    fn member(&mut self, key: &str) -> Option<&mut dyn Sink>;
+    /// An array begins: where its elements go.
+    fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError>;
+    /// Takes objects and arrays as a whole tree instead (raw JSON fields, text fields).
+    fn wants_tree(&self) -> bool {
+        false
+    }
+    fn tree(&mut self, _v: &Json<'_>) -> Result<(), JsonError> {
+        Ok(())
+    }
+}
+
+/// The elements of one array being read.
+pub trait Elements {
+    fn element(&mut self) -> &mut dyn Sink;
+    /// The element just read is complete.
+    fn done(&mut self);
+}
+
+/// A generated response struct: the field each wire name goes to.
+pub trait Object: Default {
+    fn member(&mut self, key: &str) -> Option<&mut dyn Sink>;
+}
+
+/// A type read from JSON: what a scalar means for it, and whether objects and arrays do.
+pub trait FromJson: Sized {
+    /// For errors: `an integer`, `an object`.
+    const EXPECTED: &'static str;
+    /// Reads a scalar; `Ok(None)` means absent (`null`, `""`).
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self>;
+    /// An object begins where a value of this type goes.
+    fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
+        let _ = slot;
+        Err(found(Self::EXPECTED, "an object"))
+    }
+    fn member<'s>(slot: &'s mut Option<Self>, key: &str) -> Option<&'s mut dyn Sink> {
+        let _ = (slot, key);
+        None
+    }
+    fn array(slot: &mut Option<Self>) -> Result<Box<dyn Elements + '_>, JsonError> {
+        let _ = slot;
+        Err(found(Self::EXPECTED, "a list"))
+    }
+    /// Types that read objects and arrays as a tree say so here and read it in `from_tree`.
+    const TREE: bool = false;
+    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+        let _ = v;
+        Err(found(Self::EXPECTED, "an object"))
+    }
+}
+
+impl<T: FromJson> Sink for Option<T> {
+    fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
+        if let Some(x) = T::from_scalar(v)? {
+            *self = Some(x);
+        }
+        Ok(())
+    }
+    fn begin_object(&mut self) -> Result<(), JsonError> {
+        T::begin_object(self)
+    }
+    fn member(&mut self, key: &str) -> Option<&mut dyn Sink> {
+        T::member(self, key)
+    }
+    fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
+        T::array(self)
+    }
+    fn wants_tree(&self) -> bool {
+        T::TREE
+    }
+    fn tree(&mut self, v: &Json<'_>) -> Result<(), JsonError> {
+        if let Some(x) = T::from_tree(v)? {
+            *self = Some(x);
+        }
+        Ok(())
+    }
+}
+
+impl<T: Object> FromJson for T {
+    const EXPECTED: &'static str = "an object";
+    /// `null` and `""` are absent; other text is read as a JSON object.
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        match v {
+            Scalar::Null => Ok(None),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(text) => {
+                    let mut slot = None;
+                    read_text(text, &mut slot).map_err(|_| found("an object", &v.describe()))?;
+                    Ok(slot)
+                }
+            },
+            other => Err(found("an object", &other.describe())),
+        }
+    }
+    fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
+        slot.get_or_insert_with(T::default);
+        Ok(())
+    }
+    fn member<'s>(slot: &'s mut Option<Self>, key: &str) -> Option<&'s mut dyn Sink> {
+        slot.as_mut()?.member(key)
+    }
+}
+
+/// A list: elements that read as absent are left out; `null` and `""` are an empty list; text
+/// is read as a JSON list; an object's array members are read into the list (Taobao wraps lists
+/// as `{"order": [...]}`).
+impl<T: FromJson> Sink for Vec<T> {
+    fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
+        match v {
+            Scalar::Null => Ok(()),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(()),
+                Some(text) => read_text(text, self).map_err(|_| found("a list", &v.describe())),
+            },
+            other => Err(found("a list", &other.describe())),
+        }
+    }
+    fn begin_object(&mut self) -> Result<(), JsonError> {
+        Ok(())
+    }
+    fn member(&mut self, _key: &str) -> Option<&mut dyn Sink> {
+        Some(self)
+    }
+    fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
+        Ok(Box::new(ListElements {
+            list: self,
+            next: None,
+        }))
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    const EXPECTED: &'static str = "a list";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        let mut list = Vec::new();
+        Sink::scalar(&mut list, v)?;
+        Ok((!matches!(v, Scalar::Null) && !list.is_empty()).then_some(list))
+    }
+    fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
+        slot.get_or_insert_with(Vec::new);
+        Ok(())
+    }
+    fn member<'s>(slot: &'s mut Option<Self>, _key: &str) -> Option<&'s mut dyn Sink> {
+        Some(slot.as_mut()?)
+    }
+    fn array(slot: &mut Option<Self>) -> Result<Box<dyn Elements + '_>, JsonError> {
+        Sink::array(slot.get_or_insert_with(Vec::new))
+    }
+}
+
+struct ListElements<'v, T> {
+    list: &'v mut Vec<T>,
+    next: Option<T>,
+}
+
+impl<T: FromJson> Elements for ListElements<'_, T> {
+    fn element(&mut self) -> &mut dyn Sink {
+        &mut self.next
+    }
+    fn done(&mut self) {
+        self.list.extend(self.next.take());
+    }
+}
+
+/// The text without surrounding whitespace, `None` when nothing is left.
+pub(crate) fn nonblank(s: &str) -> Option<&str> {
+    // Most values have nothing to trim: check the ends before the Unicode-aware trim.
+    let solid = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
+    if solid(s.as_bytes().first()) && solid(s.as_bytes().last()) {
+        return Some(s);
+    }
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+impl FromJson for String {
+    const EXPECTED: &'static str = "text";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        Ok(match v {
+            Scalar::Null => None,
+            Scalar::Str(s) => Some(s.to_owned()),
+            Scalar::Number(n) => Some(n.to_string()),
+            Scalar::Bool(b) => Some(b.to_string()),
+        })
+    }
+    // An object or list where text was documented: keep its JSON text rather than fail.
+    const TREE: bool = true;
+    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+        Ok(Some(v.to_string()))
+    }
+}
+
+impl FromJson for Secret {
+    const EXPECTED: &'static str = "text";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        Ok(String::from_scalar(v)?.map(Secret::new))
+    }
+}
+
+impl FromJson for i64 {
+    const EXPECTED: &'static str = "an integer";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
+        let bad = || found(Self::EXPECTED, &v.describe());
+        match v {
+            Scalar::Null => Ok(None),
+            Scalar::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().and_then(integral))
+                .map(Some)
+                .ok_or_else(bad),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => t
+                    .parse::<i64>()
+                    .ok()
+                    .or_else(|| t.parse::<f64>().ok().and_then(integral))
+                    .map(Some)
+                    .ok_or_else(bad),
+            },
+            Scalar::Bool(b) => Ok(Some(i64::from(b))),
+        }
+    }
+}
+
+impl FromJson for f64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        match v {
+            Scalar::Null => Ok(None),
+            Scalar::Number(n) => Ok(n.as_f64()),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => t
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| found(Self::EXPECTED, &v.describe())),
+            },
+            Scalar::Bool(_) => Err(found(Self::EXPECTED, &v.describe())),
+        }
+    }
+}
+
+impl FromJson for bool {
+    const EXPECTED: &'static str = "a boolean";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        match v {
+            Scalar::Null => Ok(None),
+            Scalar::Bool(b) => Ok(Some(b)),
+            Scalar::Number(n) => Ok(Some(n.as_f64() != Some(0.0))),
+            Scalar::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "true" | "1" | "y" | "yes" => Ok(Some(true)),
+                "false" | "0" | "n" | "no" => Ok(Some(false)),
+                _ => Err(found(Self::EXPECTED, &v.describe())),
+            },
+        }
+    }
+}
+
+impl FromJson for Decimal {
+    const EXPECTED: &'static str = "a decimal";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        let parse = |s: &str| {
+            Decimal::from_str(s)
+                .or_else(|_| Decimal::from_scientific(s))
+                .ok()
+        };
+        let bad = || found(Self::EXPECTED, &v.describe());
+        match v {
+            Scalar::Null => Ok(None),
+            // A JSON number's text is what the platform wrote: parse the text, never an f64.
+            Scalar::Number(n) => parse(&n.to_string()).map(Some).ok_or_else(bad),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(t) => parse(t).map(Some).ok_or_else(bad),
+            },
+            Scalar::Bool(_) => Err(bad()),
+        }
+    }
+}
+
+/// Epoch seconds (Douyin, Doudian) or milliseconds (Youzan, 1688): values below
+/// 10^11 are seconds (10^11 s is the year 5138; 10^11 ms is 1973).
+fn epoch_guess(v: i64) -> DateTime {
+    if v.abs() < 100_000_000_000 {
+        DateTime::from_epoch_millis(v.saturating_mul(1000))
+    } else {
+        DateTime::from_epoch_millis(v)
+    }
+}
+
+impl FromJson for DateTime {
+    const EXPECTED: &'static str = "a time (epoch s/ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        let bad = || found(Self::EXPECTED, &v.describe());
+        match v {
+            Scalar::Null => Ok(None),
+            Scalar::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().map(|f| f as i64))
+                .map(|i| Some(epoch_guess(i)))
+                .ok_or_else(bad),
+            Scalar::Str(s) => match nonblank(s) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<i64>()
+                    .ok()
+                    .map(epoch_guess)
+                    .or_else(|| DateTime::parse_beijing(s))
+                    .map(Some)
+                    .ok_or_else(bad),
+            },
+            Scalar::Bool(_) => Err(bad()),
+        }
+    }
+}
+
+/// A `json` field: any JSON, kept as a `Value`.
+impl FromJson for Value {
+    const EXPECTED: &'static str = "JSON";
+    fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        Ok(match v {
+            Scalar::Null => None,
+            other => Some(other.to_json().to_value()),
+        })
+    }
+    const TREE: bool = true;
+    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+        Ok(Some(v.to_value()))
+    }
+}
+
+// ------------------------------------------------------------------ the driver
+
+/// The envelope around the data, captured in the same pass for the protocol to read: members
+/// that are not data are captured whole; inside the data, scalars down to `depth` levels (where
+/// protocols find codes such as Douyin's `data.error_code`), other values only as their kind.
+#[derive(Debug)]
+pub(crate) struct Capture<'c> {
+    pub(crate) into: &'c mut Json<'static>,
+    pub(crate) depth: u8,
+}
+
+/// Reads one value into `sink` (if any), capturing it (if asked).
+struct Drive<'s, 'e, 'c> {
+    sink: Option<&'s mut dyn Sink>,
+    capture: Option<Capture<'c>>,
+    /// The first error a sink gave, with its path; the parse stops there.
+    error: &'e mut Option<JsonError>,
+}
+
+impl Drive<'_, '_, '_> {
+    /// Keeps a sink's error (serde only carries a message) and stops the parse.
+    fn fail<E: de::Error>(&mut self, e: JsonError) -> E {
+        *self.error = Some(e);
+        E::custom("stopped by the reader")
+    }
+
+    fn scalar<E: de::Error>(mut self, v: Scalar<'_>) -> Result<(), E> {
+        if let Some(c) = self.capture.take() {
+            *c.into = v.to_json();
+        }
+        match self.sink.take().map(|s| s.scalar(v)) {
+            Some(Err(e)) => Err(self.fail(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// A whole object or array: captured, and given to the sink if it takes trees.
+    fn take_tree<E: de::Error>(
+        &mut self,
+        sink: Option<&mut dyn Sink>,
+        tree: &Json<'_>,
+    ) -> Result<(), E> {
+        if let Some(c) = self.capture.take() {
+            *c.into = tree.clone().into_owned();
+        }
+        match sink.map(|s| s.tree(tree)) {
+            Some(Err(e)) => Err(self.fail(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds the path segment of a failed member or element to the error it gave.
+    fn locate<E: de::Error>(error: &mut Option<JsonError>, e: E, segment: Segment) -> E {
+        let located = error
+            .take()
+            .unwrap_or_else(|| JsonError::new(e.to_string()));
+        *error = Some(located.at(segment));
+        e
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Drive<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Drive<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.scalar(Scalar::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
+        self.scalar(Scalar::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
+        self.scalar(Scalar::Number(&n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
+        self.scalar(Scalar::Number(&n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<(), E> {
+        match Number::from_f64(n) {
+            Some(n) => self.scalar(Scalar::Number(&n)),
+            None => self.scalar(Scalar::Null),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.scalar(Scalar::Str(s))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let sink = match self.sink.take() {
+            Some(sink) if !sink.wants_tree() => sink,
+            sink => {
+                // Captured whole, or read by a sink that takes trees.
+                let tree = crate::json::tree_of_map(map)?;
+                return self.take_tree(sink, &tree);
+            }
+        };
+        if let Err(e) = sink.begin_object() {
+            return Err(self.fail(e));
+        }
+        let mut captured = self.capture.take().map(|c| {
+            *c.into = Json::Object(Vec::new());
+            c
+        });
+        while let Some(key) = map.next_key::<crate::json::Key<'de>>()? {
+            let key = key.0;
+            let child = sink.member(&key);
+            let child_capture = match captured.as_mut() {
+                Some(c) if c.depth > 0 => match c.into {
+                    Json::Object(members) => {
+                        members.push((Cow::Owned(key.to_string()), Json::Null));
+                        // Members that are not read into the data are captured whole.
+                        let depth = if child.is_none() {
+                            u8::MAX
+                        } else {
+                            c.depth - 1
+                        };
+                        members
+                            .last_mut()
+                            .map(|(_, slot)| Capture { into: slot, depth })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let result = match (child, child_capture) {
+                (None, None) => map.next_value::<IgnoredAny>().map(drop),
+                (sink, capture) => map.next_value_seed(Drive {
+                    sink,
+                    capture,
+                    error: self.error,
+                }),
+            };
+            if let Err(e) = result {
+                return Err(Self::locate(
+                    self.error,
+                    e,
+                    Segment::Field(key.into_owned()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let sink = match self.sink.take() {
+            Some(sink) if !sink.wants_tree() => sink,
+            sink => {
+                let tree = crate::json::tree_of_seq(seq)?;
+                return self.take_tree(sink, &tree);
+            }
+        };
+        if let Some(c) = self.capture.take() {
+            // Inside the data, an array is captured as its kind only.
+            *c.into = Json::Array(Vec::new());
+        }
+        let mut elements = match sink.array() {
+            Ok(elements) => elements,
+            Err(e) => return Err(self.fail(e)),
+        };
+        let mut index = 0;
+        loop {
+            let next = seq.next_element_seed(Drive {
+                sink: Some(elements.element()),
+                capture: None,
+                error: self.error,
+            });
+            match next {
+                Ok(Some(())) => elements.done(),
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(Self::locate(self.error, e, Segment::Index(index))),
+            }
+            index += 1;
+        }
+    }
+}
+
+/// Reads the JSON document `bytes` into `sink`, capturing the envelope if asked. A syntax
+/// error or a value the sink refuses comes back with its path.
+pub(crate) fn read(
+    bytes: &[u8],
+    sink: Option<&mut dyn Sink>,
+    capture: Option<Capture<'_>>,
+) -> Result<(), JsonError> {
+    let mut error = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let result = Drive {
+        sink,
+        capture,
+        error: &mut error,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    match (result, error) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(located)) => Err(located),
+        (Err(e), None) => Err(JsonError::new(e.to_string())),
+    }
+}
+
+/// A value sent as JSON text inside a string.
+fn read_text(text: &str, sink: &mut dyn Sink) -> Result<(), JsonError> {
+    read(text.as_bytes(), Some(sink), None)
+}
+
+/// Routes member `key` of the root object into `data` (a platform's data member).
+pub(crate) struct Member<'d> {
+    pub(crate) key: &'d str,
+    pub(crate) data: &'d mut dyn Sink,
+}
+
+impl Sink for Member<'_> {
+    fn scalar(&mut self, _v: Scalar<'_>) -> Result<(), JsonError> {
+        Ok(())
+    }
+    fn begin_object(&mut self) -> Result<(), JsonError> {
+        Ok(())
+    }
+    fn member(&mut self, key: &str) -> Option<&mut dyn Sink> {
+        (key == self.key).then_some(&mut *self.data)
+    }
+    fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
+        Ok(Box::new(Nowhere))
+    }
+}
+
+/// Elements nobody reads.
+struct Nowhere;
+
+impl Sink for Nowhere {
+    fn scalar(&mut self, _v: Scalar<'_>) -> Result<(), JsonError> {
+        Ok(())
+    }
+    fn begin_object(&mut self) -> Result<(), JsonError> {
+        Ok(())
+    }
+    fn member(&mut self, _key: &str) -> Option<&mut dyn Sink> {
+        None
+    }
+    fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
+        Ok(Box::new(Nowhere))
+    }
+}
+
+impl Elements for Nowhere {
+    fn element(&mut self) -> &mut dyn Sink {
+        self
+    }
+    fn done(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read_as<T: FromJson>(v: Value) -> Option<T> {
+        let mut slot = None;
+        read(v.to_string().as_bytes(), Some(&mut slot), None).unwrap();
+        slot
+    }
+
+    #[test]
+    fn numbers_and_strings_both_ways() {
+        assert_eq!(read_as::<i64>(json!("42")), Some(42));
+        assert_eq!(read_as::<i64>(json!(42)), Some(42));
+        assert_eq!(read_as::<i64>(json!("")), None);
+        assert_eq!(read_as::<i64>(json!(null)), None);
+        assert_eq!(read_as::<String>(json!(42)), Some("42".into()));
+        assert_eq!(
+            read_as::<String>(json!({"a": [1]})),
+            Some(r#"{"a":[1]}"#.into())
+        );
+        assert_eq!(read_as::<bool>(json!("true")), Some(true));
+        assert_eq!(read_as::<bool>(json!(0)), Some(false));
+        let mut slot: Option<i64> = None;
+        assert!(read(br#""abc""#, Some(&mut slot), None).is_err());
+    }
+
+    #[test]
+    fn money_is_exact() {
+        assert_eq!(
+            read_as::<Decimal>(json!("100.10")).unwrap().to_string(),
+            "100.10"
+        );
+        assert_eq!(read_as::<Decimal>(json!(0.1)).unwrap().to_string(), "0.1");
+        assert_eq!(read_as::<Decimal>(json!(12)).unwrap().to_string(), "12");
+    }
+
+    #[test]
+    fn times() {
+        let t = read_as::<DateTime>(json!("2016-01-01 12:00:00")).unwrap();
+        assert_eq!(t.epoch_millis(), 1_451_620_800_000);
+        assert_eq!(read_as::<DateTime>(json!(1_451_620_800_000_i64)), Some(t));
+        assert_eq!(read_as::<DateTime>(json!(1_451_620_800)), Some(t));
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(read_as::<Vec<i64>>(json!(["1", 2, null])), Some(vec![1, 2]));
+        assert_eq!(read_as::<Vec<i64>>(json!("")), None);
+        assert_eq!(read_as::<Vec<i64>>(json!({"order": [1]})), Some(vec![1]));
+        assert_eq!(read_as::<Vec<i64>>(json!("[3]")), Some(vec![3]));
+        assert_eq!(
+            read_as::<Value>(json!([1, {"a": null}])),
+            Some(json!([1, {"a": null}]))
+        );
+    }
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Order {
+        price: Option<Decimal>,
+        tags: Vec<String>,
+    }
+
+    impl Object for Order {
+        fn member(&mut self, key: &str) -> Option<&mut dyn Sink> {
+            let field: &mut dyn Sink = match key {
+                "price" => &mut self.price,
+                "tags" => &mut self.tags,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Trade {
+        orders: Vec<Order>,
+    }
+
+    impl Object for Trade {
+        fn member(&mut self, key: &str) -> Option<&mut dyn Sink> {
+            let field: &mut dyn Sink = match key {
+                "orders" => &mut self.orders,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+
+    #[test]
+    fn objects_nest_and_come_as_text_too() {
+        let t = read_as::<Trade>(json!({"orders": {"order": [{"price": "1.5", "x": [1]}, "{\"tags\": [\"a\"]}"]}, "y": 1})).unwrap();
+        assert_eq!(t.orders.len(), 2);
+        assert_eq!(t.orders[0].price.unwrap().to_string(), "1.5");
+        assert_eq!(t.orders[1].tags, vec!["a".to_owned()]);
+    }
+
+    #[test]
+    fn errors_carry_the_path() {
+        let mut slot: Option<Trade> = None;
+        let body = json!({"orders": {"order": [{"price": "1"}, {"price": "x"}]}}).to_string();
+        let e = read(body.as_bytes(), Some(&mut slot), None).unwrap_err();
+        assert_eq!(e.path(), "orders.order[1].price");
+        assert!(e.message.contains("\"x\""), "{}", e.message);
+        let e = read(br#"{"orders": [{"price": 1} "#, Some(&mut slot), None).unwrap_err();
+        assert!(e.path().starts_with("orders"), "{}", e.path());
+    }
+
+    #[test]
+    fn the_envelope_is_captured_around_the_data() {
+        let body = br#"{"data": {"error_code": 0, "orders": [{"price": "2"}], "extra": {"deep": 1}}, "extra": {"logid": "x", "n": [1]}}"#;
+        let mut data: Option<Trade> = None;
+        let mut envelope = Json::Null;
+        let mut root = Member {
+            key: "data",
+            data: &mut data,
+        };
+        read(
+            body,
+            Some(&mut root),
+            Some(Capture {
+                into: &mut envelope,
+                depth: 2,
+            }),
+        )
+        .unwrap();
+        assert_eq!(data.unwrap().orders.len(), 1);
+        assert_eq!(
+            envelope
+                .pointer("/data/error_code")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            envelope
+                .pointer("/extra/n/0")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("1")
+        );
+        assert!(envelope.pointer("/data/orders").is_some_and(Json::is_array));
+    }
+}
