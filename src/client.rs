@@ -577,7 +577,8 @@ impl Client {
                             Ok(data_at) if (200..300).contains(&resp.status) => {
                                 // Read where the protocol found the data, if that was not the guess.
                                 let read = match (data.as_deref_mut(), typed) {
-                                    (None, _) | (Some(_), Typed::Read) => Ok(()),
+                                    (None, _) => Ok(()),
+                                    (Some(_), Typed::Read) if data_at == hint => Ok(()),
                                     (Some(_), Typed::Refused(e)) if data_at == hint => Err(e),
                                     (Some(slot), _) => {
                                         slot.clear();
