@@ -351,7 +351,7 @@ fn main() {
         "| measure (median of {rounds} rounds) | opengate | hand-written reqwest + serde | ratio |"
     );
     println!("|---|---|---|---|");
-    println!("| client CPU per call | {cpu_ours:.1} µs | {cpu_base:.1} µs | {cpu_ratio:.2} |");
+    println!("| client CPU per call | {cpu_ours:.1} µs | {cpu_base:.1} µs | {cpu_ratio:.3} |");
     println!(
         "| wall time per call (sequential) | {wall_ours:.1} µs | {wall_base:.1} µs | {:.2} |",
         wall_ours / wall_base
