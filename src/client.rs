@@ -163,7 +163,7 @@ fn envelope<'b>(
         return Json::parse(body).map(|j| (j, Typed::Read));
     };
     let mut captured = Json::Null;
-    // Protocols read codes at most two levels down inside the data (Douyin `data.error_code`).
+    // Protocols read codes at most two levels below the root (Douyin's `data.error_code`).
     let capture = Capture {
         into: &mut captured,
         depth: 2,

@@ -89,8 +89,9 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         let _ = api;
         DataAt::Whole
     }
-    /// Reads the platform's envelope: where the data is, or the error. Inside the data part the
-    /// envelope holds scalars two levels down (`data.error_code`); around it, everything.
+    /// Reads the platform's envelope: where the data is, or the error. Everything outside the
+    /// data part is there; inside it, scalars down to two levels below the root (Douyin's
+    /// `data.error_code`, Youzan's `response.code`) and, deeper, only the kind of each value.
     fn interpret(
         &self,
         api: &ApiDesc,
