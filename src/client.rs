@@ -5,7 +5,7 @@ use crate::desc::{ApiDesc, AuthKind};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
 use crate::json::Json;
 use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
-use crate::read::{read, Capture, FromJson, Member, Sink};
+use crate::read::{read_data, Capture, FromJson, Sink};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
 use crate::wire::{ReqwestTransport, Transport, TransportError};
@@ -102,7 +102,11 @@ impl RawReply {
 
     /// The part of the body the spec's response describes.
     pub fn data(&self) -> &Value {
-        data_of(self.body(), &self.data_at, |v, k| v.get(k)).unwrap_or(&Value::Null)
+        let body = self.body();
+        match &self.data_at {
+            DataAt::Whole => body,
+            DataAt::Member(k) => body.get(k).unwrap_or(&Value::Null),
+        }
     }
 }
 
@@ -114,18 +118,6 @@ impl fmt::Debug for RawReply {
             .field("data_at", &self.data_at)
             .field("body_bytes", &self.bytes.len())
             .finish()
-    }
-}
-
-/// The data member of a body, `Value` or `Json`.
-fn data_of<'v, J>(
-    body: &'v J,
-    at: &DataAt,
-    get: impl Fn(&'v J, &str) -> Option<&'v J>,
-) -> Option<&'v J> {
-    match at {
-        DataAt::Whole => Some(body),
-        DataAt::Member(k) => get(body, k),
     }
 }
 
@@ -168,30 +160,10 @@ fn envelope<'b>(
         into: &mut captured,
         depth: 2,
     };
-    let streamed = match hint {
-        DataAt::Whole => read(body, Some(slot.sink()), Some(capture)),
-        DataAt::Member(key) => {
-            let mut root = Member {
-                key,
-                data: slot.sink(),
-            };
-            read(body, Some(&mut root), Some(capture)).map_err(|e| e.within(key))
-        }
-    };
-    match streamed {
+    match read_data(body, hint, slot.sink(), Some(capture)) {
         Ok(()) => Ok((captured, Typed::Read)),
         // A value the data refused (or a syntax error): the envelope still decides what happened.
         Err(e) => Json::parse(body).map(|j| (j, Typed::Refused(e))),
-    }
-}
-
-/// Reads the data at `at` of a JSON body into `sink`.
-fn read_at(body: &[u8], at: &DataAt, sink: &mut dyn Sink) -> std::result::Result<(), JsonError> {
-    match at {
-        DataAt::Whole => read(body, Some(sink), None),
-        DataAt::Member(key) => {
-            read(body, Some(&mut Member { key, data: sink }), None).map_err(|e| e.within(key))
-        }
     }
 }
 
@@ -582,7 +554,7 @@ impl Client {
                                     (Some(_), Typed::Refused(e)) if data_at == hint => Err(e),
                                     (Some(slot), _) => {
                                         slot.clear();
-                                        read_at(&resp.body, &data_at, slot.sink())
+                                        read_data(&resp.body, &data_at, slot.sink(), None)
                                     }
                                 };
                                 Next::Done(read.map_err(|e| decode_error(api, &e, &resp.body)).map(
@@ -722,7 +694,8 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
 /// e.g. after [`Client::execute`].
 pub fn decode<T: FromJson + Default>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
     let mut data: Option<T> = None;
-    read_at(&raw.bytes, &raw.data_at, &mut data).map_err(|e| decode_error(api, &e, &raw.bytes))?;
+    read_data(&raw.bytes, &raw.data_at, &mut data, None)
+        .map_err(|e| decode_error(api, &e, &raw.bytes))?;
     Ok(Reply {
         data: data.unwrap_or_default(),
         raw: Arc::new(raw),

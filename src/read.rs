@@ -14,6 +14,7 @@
 
 use crate::de::{JsonError, Segment};
 use crate::json::Json;
+use crate::protocol::DataAt;
 use crate::types::{DateTime, Decimal};
 use crate::Secret;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -202,7 +203,7 @@ impl<T: FromJson> FromJson for Vec<T> {
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         let mut list = Vec::new();
         Sink::scalar(&mut list, v)?;
-        Ok((!matches!(v, Scalar::Null) && !list.is_empty()).then_some(list))
+        Ok((!list.is_empty()).then_some(list))
     }
     fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
         slot.get_or_insert_with(Vec::new);
@@ -592,7 +593,7 @@ impl<'de> Visitor<'de> for Drive<'_, '_, '_> {
 
 /// Reads the JSON document `bytes` into `sink`, capturing the envelope if asked. A syntax
 /// error or a value the sink refuses comes back with its path.
-pub(crate) fn read(
+fn read(
     bytes: &[u8],
     sink: Option<&mut dyn Sink>,
     capture: Option<Capture<'_>>,
@@ -613,15 +614,32 @@ pub(crate) fn read(
     }
 }
 
+/// Reads the data of a JSON body, at `at`, into `sink`, capturing the envelope if asked. Errors
+/// carry paths relative to the data (`trade.orders`, not `trade_fullinfo_get_response.trade...`).
+pub(crate) fn read_data(
+    body: &[u8],
+    at: &DataAt,
+    sink: &mut dyn Sink,
+    capture: Option<Capture<'_>>,
+) -> Result<(), JsonError> {
+    match at {
+        DataAt::Whole => read(body, Some(sink), capture),
+        DataAt::Member(key) => {
+            let mut root = Member { key, data: sink };
+            read(body, Some(&mut root), capture).map_err(|e| e.within(key))
+        }
+    }
+}
+
 /// A value sent as JSON text inside a string.
 fn read_text(text: &str, sink: &mut dyn Sink) -> Result<(), JsonError> {
     read(text.as_bytes(), Some(sink), None)
 }
 
 /// Routes member `key` of the root object into `data` (a platform's data member).
-pub(crate) struct Member<'d> {
-    pub(crate) key: &'d str,
-    pub(crate) data: &'d mut dyn Sink,
+struct Member<'d> {
+    key: &'d str,
+    data: &'d mut dyn Sink,
 }
 
 impl Sink for Member<'_> {
@@ -778,13 +796,10 @@ mod tests {
         let body = br#"{"data": {"error_code": 0, "orders": [{"price": "2"}], "extra": {"deep": 1}}, "extra": {"logid": "x", "n": [1]}}"#;
         let mut data: Option<Trade> = None;
         let mut envelope = Json::Null;
-        let mut root = Member {
-            key: "data",
-            data: &mut data,
-        };
-        read(
+        read_data(
             body,
-            Some(&mut root),
+            &DataAt::Member("data".into()),
+            &mut data,
             Some(Capture {
                 into: &mut envelope,
                 depth: 2,
