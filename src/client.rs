@@ -146,11 +146,11 @@ enum Typed {
 
 /// Parses an answer once: the envelope for the protocol, and the typed data (if a slot is given)
 /// where the protocol guesses it is. `Err` when the body is not JSON.
-fn envelope<'b>(
-    body: &'b [u8],
+fn envelope(
+    body: &[u8],
     hint: &DataAt,
     slot: Option<&mut (dyn Slot + Send + 'static)>,
-) -> serde_json::Result<(Json<'b>, Typed)> {
+) -> Result<(Json<'static>, Typed), JsonError> {
     let Some(slot) = slot else {
         return Json::parse(body).map(|j| (j, Typed::Read));
     };

@@ -1,16 +1,16 @@
-//! A JSON document borrowed from the bytes of an answer: what protocols read envelopes from
-//! (error codes, the `*_response` wrapper), and how `json` fields and untyped calls
-//! (`Client::execute`) see a body. Typed data does not go through it (`read.rs`).
+//! A JSON document: what protocols read envelopes from (error codes, the `*_response`
+//! wrapper), and how `json` fields and untyped calls (`Client::execute`) see a body. Typed data
+//! does not go through it (`read.rs`).
 //!
-//! Unlike `serde_json::Value`, it borrows strings without escapes from the body and keeps
-//! object members in a `Vec`, in the order sent, with one allocation per object.
+//! Unlike `serde_json::Value`, it keeps object members in a `Vec`, in the order sent, and its
+//! strings may be borrowed (trees built by hand, such as a protocol's tests) or owned (parsed).
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use crate::de::JsonError;
 use serde_json::{Number, Value};
 use std::borrow::Cow;
 use std::fmt;
 
-/// One JSON value, borrowing its strings from the text it was parsed from.
+/// One JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Json<'a> {
     #[default]
@@ -27,13 +27,10 @@ pub enum Json<'a> {
 pub type Members<'a> = [(Cow<'a, str>, Json<'a>)];
 
 impl<'a> Json<'a> {
-    /// Parses a whole document (serde_json's parser and its nesting limit: no input can
-    /// overflow the stack).
-    pub fn parse(bytes: &'a [u8]) -> serde_json::Result<Json<'a>> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let json = Seed(&mut Scratch::new()).deserialize(&mut de)?;
-        de.end()?;
-        Ok(json)
+    /// Parses a whole document, with the parser and nesting limit of typed reading
+    /// (`read.rs`): no input can overflow the stack.
+    pub fn parse(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
+        crate::read::tree(bytes)
     }
 
     /// Member `key` of an object: the first one, should a key be sent twice (JSON leaves that
@@ -158,142 +155,15 @@ impl fmt::Display for Json<'_> {
     }
 }
 
-/// Members and items of the objects and arrays still open while parsing. Each finished
-/// object or array moves its part out into one allocation of the exact size, instead of
-/// growing a `Vec` of its own (several allocations and copies per object).
-struct Scratch<'a> {
-    members: Vec<(Cow<'a, str>, Json<'a>)>,
-    items: Vec<Json<'a>>,
-}
-
-impl Scratch<'_> {
-    fn new() -> Self {
-        // Room for typical answers up front: growing the stacks costs more than the unused space.
-        Scratch {
-            members: Vec::with_capacity(64),
-            items: Vec::with_capacity(32),
-        }
-    }
-}
-
-/// Parses one value, using the shared scratch stacks.
-struct Seed<'s, 'a>(&'s mut Scratch<'a>);
-
-impl<'de> DeserializeSeed<'de> for Seed<'_, 'de> {
-    type Value = Json<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Seed<'_, 'de> {
-    type Value = Json<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(n.into()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(n.into()))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Json<'de>, E> {
-        // serde_json never produces a non-finite number; treat one as null like `Value` does.
-        Ok(Number::from_f64(n).map_or(Json::Null, Json::Number))
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(s)))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(s.to_owned())))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(s)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let start = self.0.items.len();
-        while let Some(item) = seq.next_element_seed(Seed(self.0))? {
-            self.0.items.push(item);
-        }
-        Ok(Json::Array(self.0.items.drain(start..).collect()))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let start = self.0.members.len();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            let value = map.next_value_seed(Seed(self.0))?;
-            self.0.members.push((key.0, value));
-        }
-        Ok(Json::Object(self.0.members.drain(start..).collect()))
-    }
-}
-
-/// The tree of an object or array whose opening the caller's visitor already met.
-pub(crate) fn tree_of_map<'de, A: MapAccess<'de>>(map: A) -> Result<Json<'de>, A::Error> {
-    Seed(&mut Scratch::new()).visit_map(map)
-}
-
-pub(crate) fn tree_of_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<Json<'de>, A::Error> {
-    Seed(&mut Scratch::new()).visit_seq(seq)
-}
-
-/// An object key, borrowed when it has no escapes.
-pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(s)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn borrows_plain_strings_and_unescapes_others() {
+    fn parses_what_serde_json_parses() {
         let text = br#"{"a": "plain", "b\n": "esc\"aped", "n": [1, -2, 3.5, null, true]}"#;
         let j = Json::parse(text).unwrap();
-        assert!(matches!(
-            j.get("a"),
-            Some(Json::String(Cow::Borrowed("plain")))
-        ));
+        assert_eq!(j.get("a").and_then(Json::as_str), Some("plain"));
         assert_eq!(j.get("b\n").and_then(Json::as_str), Some("esc\"aped"));
         assert_eq!(
             j.pointer("/n/2").map(ToString::to_string).as_deref(),

@@ -17,10 +17,10 @@ use crate::json::Json;
 use crate::protocol::DataAt;
 use crate::types::{DateTime, Decimal};
 use crate::Secret;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use jiter::{Jiter, JiterError, LinePosition, Peek};
 use serde_json::{Number, Value};
 use std::borrow::Cow;
-use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 
 /// What reading a [`FromJson`] type gives: `Ok(None)` means absent.
@@ -31,7 +31,8 @@ pub type Decoded<T> = Result<Option<T>, JsonError>;
 pub enum Scalar<'a> {
     Null,
     Bool(bool),
-    Number(&'a Number),
+    /// A number, as written (so money keeps every digit).
+    Number(&'a str),
     Str(&'a str),
 }
 
@@ -49,7 +50,8 @@ impl Scalar<'_> {
         match self {
             Scalar::Null => Json::Null,
             Scalar::Bool(b) => Json::Bool(b),
-            Scalar::Number(n) => Json::Number(n.clone()),
+            // Beyond f64 (`1e400`): no JSON number can hold it.
+            Scalar::Number(n) => Number::from_str(n).map_or(Json::Null, Json::Number),
             Scalar::Str(s) => Json::String(Cow::Owned(s.to_owned())),
         }
     }
@@ -227,7 +229,9 @@ impl<T: FromJson> Elements for ListElements<'_, T> {
         &mut self.next
     }
     fn done(&mut self) {
-        self.list.extend(self.next.take());
+        if let Some(element) = self.next.take() {
+            self.list.push(element);
+        }
     }
 }
 
@@ -248,7 +252,7 @@ impl FromJson for String {
         Ok(match v {
             Scalar::Null => None,
             Scalar::Str(s) => Some(s.to_owned()),
-            Scalar::Number(n) => Some(n.to_string()),
+            Scalar::Number(n) => Some(n.to_owned()),
             Scalar::Bool(b) => Some(b.to_string()),
         })
     }
@@ -266,26 +270,24 @@ impl FromJson for Secret {
     }
 }
 
+/// An integer written as such or as a whole float (`12.0`, `1e3`).
+fn integer(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().or_else(|| {
+        let f = text.parse::<f64>().ok()?;
+        (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
+    })
+}
+
 impl FromJson for i64 {
     const EXPECTED: &'static str = "an integer";
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
-        let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64);
         let bad = || found(Self::EXPECTED, &v.describe());
         match v {
             Scalar::Null => Ok(None),
-            Scalar::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().and_then(integral))
-                .map(Some)
-                .ok_or_else(bad),
+            Scalar::Number(n) => integer(n).map(Some).ok_or_else(bad),
             Scalar::Str(s) => match nonblank(s) {
                 None => Ok(None),
-                Some(t) => t
-                    .parse::<i64>()
-                    .ok()
-                    .or_else(|| t.parse::<f64>().ok().and_then(integral))
-                    .map(Some)
-                    .ok_or_else(bad),
+                Some(t) => integer(t).map(Some).ok_or_else(bad),
             },
             Scalar::Bool(b) => Ok(Some(i64::from(b))),
         }
@@ -297,7 +299,7 @@ impl FromJson for f64 {
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         match v {
             Scalar::Null => Ok(None),
-            Scalar::Number(n) => Ok(n.as_f64()),
+            Scalar::Number(n) => Ok(n.parse().ok()),
             Scalar::Str(s) => match nonblank(s) {
                 None => Ok(None),
                 Some(t) => t
@@ -316,7 +318,7 @@ impl FromJson for bool {
         match v {
             Scalar::Null => Ok(None),
             Scalar::Bool(b) => Ok(Some(b)),
-            Scalar::Number(n) => Ok(Some(n.as_f64() != Some(0.0))),
+            Scalar::Number(n) => Ok(Some(n.parse::<f64>().is_ok_and(|f| f != 0.0))),
             Scalar::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "" => Ok(None),
                 "true" | "1" | "y" | "yes" => Ok(Some(true)),
@@ -339,7 +341,7 @@ impl FromJson for Decimal {
         match v {
             Scalar::Null => Ok(None),
             // A JSON number's text is what the platform wrote: parse the text, never an f64.
-            Scalar::Number(n) => parse(&n.to_string()).map(Some).ok_or_else(bad),
+            Scalar::Number(n) => parse(n).map(Some).ok_or_else(bad),
             Scalar::Str(s) => match nonblank(s) {
                 None => Ok(None),
                 Some(t) => parse(t).map(Some).ok_or_else(bad),
@@ -366,8 +368,9 @@ impl FromJson for DateTime {
         match v {
             Scalar::Null => Ok(None),
             Scalar::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
+                .parse::<i64>()
+                .ok()
+                .or_else(|| n.parse::<f64>().ok().map(|f| f as i64))
                 .map(|i| Some(epoch_guess(i)))
                 .ok_or_else(bad),
             Scalar::Str(s) => match nonblank(s) {
@@ -411,182 +414,211 @@ pub(crate) struct Capture<'c> {
     pub(crate) depth: u8,
 }
 
-/// Reads one value into `sink` (if any), capturing it (if asked).
-struct Drive<'s, 'e, 'c> {
-    sink: Option<&'s mut dyn Sink>,
-    capture: Option<Capture<'c>>,
-    /// The first error a sink gave, with its path; the parse stops there.
-    error: &'e mut Option<JsonError>,
+/// Objects and arrays nested deeper than this are refused rather than risk the stack (serde_json
+/// stops at 128 too).
+const MAX_DEPTH: u16 = 128;
+
+/// Pulls values from jiter's parser (a pull parser: no visitor per type, and the reader, not
+/// the parser, decides where each value goes) and hands each to the sink it belongs to.
+struct Reader<'j> {
+    jiter: Jiter<'j>,
+    body: &'j [u8],
 }
 
-impl Drive<'_, '_, '_> {
-    /// Keeps a sink's error (serde only carries a message) and stops the parse.
-    fn fail<E: de::Error>(&mut self, e: JsonError) -> E {
-        *self.error = Some(e);
-        E::custom("stopped by the reader")
+/// A syntax error, with where it is in the body.
+fn syntax(body: &[u8]) -> impl Fn(JiterError) -> JsonError + '_ {
+    move |e| {
+        let at = LinePosition::find(body, e.index);
+        JsonError::new(format!("{} at {at}", e.error_type))
+    }
+}
+
+fn too_deep() -> JsonError {
+    JsonError::new(format!("nested more than {MAX_DEPTH} levels deep"))
+}
+
+/// The member being read, named only if an error needs it: a key without escapes is found
+/// again in the body by its position, so reading copies no key.
+enum KeyAt {
+    Body(Range<usize>),
+    Unescaped(String),
+}
+
+impl KeyAt {
+    fn of(body: &[u8], key: &str) -> KeyAt {
+        let start = (key.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+        match start.checked_add(key.len()) {
+            Some(end) if end <= body.len() => KeyAt::Body(start..end),
+            _ => KeyAt::Unescaped(key.to_owned()),
+        }
     }
 
-    fn scalar<E: de::Error>(mut self, v: Scalar<'_>) -> Result<(), E> {
-        if let Some(c) = self.capture.take() {
-            *c.into = v.to_json();
-        }
-        match self.sink.take().map(|s| s.scalar(v)) {
-            Some(Err(e)) => Err(self.fail(e)),
-            _ => Ok(()),
-        }
+    fn segment(self, body: &[u8]) -> Segment {
+        Segment::Field(match self {
+            KeyAt::Body(range) => String::from_utf8_lossy(&body[range]).into_owned(),
+            KeyAt::Unescaped(key) => key,
+        })
     }
+}
 
-    /// A whole object or array: captured, and given to the sink if it takes trees.
-    fn take_tree<E: de::Error>(
+impl Reader<'_> {
+    fn value(
         &mut self,
+        peek: Peek,
         sink: Option<&mut dyn Sink>,
-        tree: &Json<'_>,
-    ) -> Result<(), E> {
-        if let Some(c) = self.capture.take() {
-            *c.into = tree.clone().into_owned();
+        capture: Option<Capture<'_>>,
+        depth: u16,
+    ) -> Result<(), JsonError> {
+        if peek != Peek::Object && peek != Peek::Array {
+            let v = self.scalar(peek)?;
+            if let Some(c) = capture {
+                *c.into = v.to_json();
+            }
+            return match sink {
+                Some(sink) => sink.scalar(v),
+                None => Ok(()),
+            };
         }
-        match sink.map(|s| s.tree(tree)) {
-            Some(Err(e)) => Err(self.fail(e)),
-            _ => Ok(()),
+        if depth >= MAX_DEPTH {
+            return Err(too_deep());
         }
-    }
-
-    /// Adds the path segment of a failed member or element to the error it gave.
-    fn locate<E: de::Error>(error: &mut Option<JsonError>, e: E, segment: Segment) -> E {
-        let located = error
-            .take()
-            .unwrap_or_else(|| JsonError::new(e.to_string()));
-        *error = Some(located.at(segment));
-        e
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Drive<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Drive<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.scalar(Scalar::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
-        self.scalar(Scalar::Bool(b))
-    }
-
-    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
-        self.scalar(Scalar::Number(&n.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
-        self.scalar(Scalar::Number(&n.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<(), E> {
-        match Number::from_f64(n) {
-            Some(n) => self.scalar(Scalar::Number(&n)),
-            None => self.scalar(Scalar::Null),
-        }
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.scalar(Scalar::Str(s))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let sink = match self.sink.take() {
-            Some(sink) if !sink.wants_tree() => sink,
+        match sink {
+            Some(sink) if !sink.wants_tree() => {
+                if peek == Peek::Object {
+                    self.object(sink, capture, depth + 1)
+                } else {
+                    self.array(sink, capture, depth + 1)
+                }
+            }
+            None if capture.is_none() => self.skip(peek),
             sink => {
                 // Captured whole, or read by a sink that takes trees.
-                let tree = crate::json::tree_of_map(map)?;
-                return self.take_tree(sink, &tree);
+                let tree = self.tree(peek, depth)?;
+                if let Some(sink) = sink {
+                    sink.tree(&tree)?;
+                }
+                if let Some(c) = capture {
+                    *c.into = tree;
+                }
+                Ok(())
             }
-        };
-        if let Err(e) = sink.begin_object() {
-            return Err(self.fail(e));
         }
-        let mut captured = self.capture.take().map(|c| {
+    }
+
+    // Inlined: the one per-value step of every read.
+    #[inline(always)]
+    fn scalar(&mut self, peek: Peek) -> Result<Scalar<'_>, JsonError> {
+        let jiter = &mut self.jiter;
+        match peek {
+            Peek::Null => jiter.known_null().map(|()| Scalar::Null),
+            Peek::True | Peek::False => jiter.known_bool(peek).map(Scalar::Bool),
+            Peek::String => jiter.known_str().map(Scalar::Str),
+            // A number's text is ASCII: the conversion cannot fail.
+            _ => jiter
+                .known_number_bytes(peek)
+                .map(|n| Scalar::Number(std::str::from_utf8(n).unwrap_or_default())),
+        }
+        .map_err(syntax(self.body))
+    }
+
+    fn skip(&mut self, peek: Peek) -> Result<(), JsonError> {
+        self.jiter.known_skip(peek).map_err(syntax(self.body))
+    }
+
+    fn object(
+        &mut self,
+        sink: &mut dyn Sink,
+        capture: Option<Capture<'_>>,
+        depth: u16,
+    ) -> Result<(), JsonError> {
+        let body = self.body;
+        sink.begin_object()?;
+        let mut captured = capture.map(|c| {
             *c.into = Json::Object(Vec::new());
             c
         });
-        while let Some(key) = map.next_key::<crate::json::Key<'de>>()? {
-            let key = key.0;
-            let child = sink.member(&key);
+        let mut key = self.jiter.known_object().map_err(syntax(body))?;
+        while let Some(k) = key {
+            let child = sink.member(k);
             let child_capture = match captured.as_mut() {
-                Some(c) if c.depth > 0 => match c.into {
-                    Json::Object(members) => {
-                        members.push((Cow::Owned(key.to_string()), Json::Null));
-                        // Members that are not read into the data are captured whole.
-                        let depth = if child.is_none() {
-                            u8::MAX
-                        } else {
-                            c.depth - 1
-                        };
-                        members
-                            .last_mut()
-                            .map(|(_, slot)| Capture { into: slot, depth })
-                    }
-                    _ => None,
-                },
+                Some(Capture {
+                    into: Json::Object(members),
+                    depth: levels @ 1..,
+                }) => {
+                    members.push((Cow::Owned(k.to_owned()), Json::Null));
+                    // Members that are not read into the data are captured whole.
+                    let depth = if child.is_none() {
+                        u8::MAX
+                    } else {
+                        *levels - 1
+                    };
+                    members
+                        .last_mut()
+                        .map(|(_, slot)| Capture { into: slot, depth })
+                }
                 _ => None,
             };
-            let result = match (child, child_capture) {
-                (None, None) => map.next_value::<IgnoredAny>().map(drop),
-                (sink, capture) => map.next_value_seed(Drive {
-                    sink,
-                    capture,
-                    error: self.error,
-                }),
-            };
-            if let Err(e) = result {
-                return Err(Self::locate(
-                    self.error,
-                    e,
-                    Segment::Field(key.into_owned()),
-                ));
+            let at = KeyAt::of(body, k);
+            let peek = self.jiter.peek().map_err(syntax(body))?;
+            match (child, child_capture) {
+                (None, None) => self.skip(peek),
+                (child, capture) => self.value(peek, child, capture, depth),
             }
+            .map_err(|e| e.at(at.segment(body)))?;
+            key = self.jiter.next_key().map_err(syntax(body))?;
         }
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let sink = match self.sink.take() {
-            Some(sink) if !sink.wants_tree() => sink,
-            sink => {
-                let tree = crate::json::tree_of_seq(seq)?;
-                return self.take_tree(sink, &tree);
-            }
-        };
-        if let Some(c) = self.capture.take() {
+    fn array(
+        &mut self,
+        sink: &mut dyn Sink,
+        capture: Option<Capture<'_>>,
+        depth: u16,
+    ) -> Result<(), JsonError> {
+        if let Some(c) = capture {
             // Inside the data, an array is captured as its kind only.
             *c.into = Json::Array(Vec::new());
         }
-        let mut elements = match sink.array() {
-            Ok(elements) => elements,
-            Err(e) => return Err(self.fail(e)),
-        };
+        let mut elements = sink.array()?;
+        let mut next = self.jiter.known_array().map_err(syntax(self.body))?;
         let mut index = 0;
-        loop {
-            let next = seq.next_element_seed(Drive {
-                sink: Some(elements.element()),
-                capture: None,
-                error: self.error,
-            });
-            match next {
-                Ok(Some(())) => elements.done(),
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(Self::locate(self.error, e, Segment::Index(index))),
-            }
+        while let Some(peek) = next {
+            self.value(peek, Some(elements.element()), None, depth)
+                .map_err(|e| e.at(Segment::Index(index)))?;
+            elements.done();
             index += 1;
+            next = self.jiter.array_step().map_err(syntax(self.body))?;
+        }
+        Ok(())
+    }
+
+    /// The whole value as a tree.
+    fn tree(&mut self, peek: Peek, depth: u16) -> Result<Json<'static>, JsonError> {
+        let body = self.body;
+        match peek {
+            Peek::Object | Peek::Array if depth >= MAX_DEPTH => Err(too_deep()),
+            Peek::Object => {
+                let mut members = Vec::new();
+                let mut key = self.jiter.known_object().map_err(syntax(body))?;
+                while let Some(k) = key {
+                    let k = Cow::Owned(k.to_owned());
+                    let peek = self.jiter.peek().map_err(syntax(body))?;
+                    members.push((k, self.tree(peek, depth + 1)?));
+                    key = self.jiter.next_key().map_err(syntax(body))?;
+                }
+                Ok(Json::Object(members))
+            }
+            Peek::Array => {
+                let mut items = Vec::new();
+                let mut next = self.jiter.known_array().map_err(syntax(body))?;
+                while let Some(peek) = next {
+                    items.push(self.tree(peek, depth + 1)?);
+                    next = self.jiter.array_step().map_err(syntax(body))?;
+                }
+                Ok(Json::Array(items))
+            }
+            _ => self.scalar(peek).map(Scalar::to_json),
         }
     }
 }
@@ -598,20 +630,25 @@ fn read(
     sink: Option<&mut dyn Sink>,
     capture: Option<Capture<'_>>,
 ) -> Result<(), JsonError> {
-    let mut error = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let result = Drive {
-        sink,
-        capture,
-        error: &mut error,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
-    match (result, error) {
-        (Ok(()), _) => Ok(()),
-        (Err(_), Some(located)) => Err(located),
-        (Err(e), None) => Err(JsonError::new(e.to_string())),
-    }
+    let mut reader = Reader {
+        jiter: Jiter::new(bytes),
+        body: bytes,
+    };
+    let peek = reader.jiter.peek().map_err(syntax(bytes))?;
+    reader.value(peek, sink, capture, 0)?;
+    reader.jiter.finish().map_err(syntax(bytes))
+}
+
+/// The JSON document `bytes` as a tree.
+pub(crate) fn tree(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
+    let mut reader = Reader {
+        jiter: Jiter::new(bytes),
+        body: bytes,
+    };
+    let peek = reader.jiter.peek().map_err(syntax(bytes))?;
+    let tree = reader.tree(peek, 0)?;
+    reader.jiter.finish().map_err(syntax(bytes))?;
+    Ok(tree)
 }
 
 /// Reads the data of a JSON body, at `at`, into `sink`, capturing the envelope if asked. Errors
@@ -718,6 +755,13 @@ mod tests {
         );
         assert_eq!(read_as::<Decimal>(json!(0.1)).unwrap().to_string(), "0.1");
         assert_eq!(read_as::<Decimal>(json!(12)).unwrap().to_string(), "12");
+        // A JSON number is read from its text: no digit is lost to an f64 on the way.
+        let mut price: Option<Decimal> = None;
+        read(b"12345678901234567.89", Some(&mut price), None).unwrap();
+        assert_eq!(price.unwrap().to_string(), "12345678901234567.89");
+        let mut text: Option<String> = None;
+        read(b"1.50", Some(&mut text), None).unwrap();
+        assert_eq!(text.as_deref(), Some("1.50"));
     }
 
     #[test]
@@ -789,6 +833,83 @@ mod tests {
         assert!(e.message.contains("\"x\""), "{}", e.message);
         let e = read(br#"{"orders": [{"price": 1} "#, Some(&mut slot), None).unwrap_err();
         assert!(e.path().starts_with("orders"), "{}", e.path());
+    }
+
+    #[test]
+    fn bad_json_is_an_error_with_its_place() {
+        for bad in [
+            &b"{\"a\": 1"[..],
+            b"{\"a\": 1} x",
+            b"{'a': 1}",
+            b"[01]",
+            b"[NaN]",
+            b"[1.]",
+            b"{\"a\" 1}",
+            b"[1,]",
+            b"\"tab\tinside\"",
+            b"\"\xff\"",
+            b"",
+        ] {
+            let mut any: Option<Value> = None;
+            let e = read(bad, Some(&mut any), None).unwrap_err();
+            assert!(e.message.contains("line 1 column"), "{bad:?}: {e}");
+            // Read without a tree too, as typed data is.
+            let mut list: Option<Vec<i64>> = None;
+            assert!(read(bad, Some(&mut list), None).is_err(), "{bad:?}");
+            assert!(Json::parse(bad).is_err(), "{bad:?}");
+        }
+        let e = Json::parse(b"{\n  \"a\": 1,\n  \"b\": x\n}").unwrap_err();
+        assert!(e.message.ends_with("line 3 column 8"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("{{\"orders\": {}}}", "[".repeat(100_000));
+        let mut slot: Option<Trade> = None;
+        assert!(read(deep.as_bytes(), Some(&mut slot), None).is_err());
+        let mut value: Option<Value> = None;
+        assert!(read(deep.as_bytes(), Some(&mut value), None).is_err());
+        // Skipped, not read: the parser's own limit holds.
+        let skipped = format!("{{\"other\": {}}}", "[".repeat(100_000));
+        assert!(read(skipped.as_bytes(), Some(&mut slot), None).is_err());
+    }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The tree of any document is what serde_json reads from it, compact or pretty.
+        #[test]
+        fn trees_agree_with_serde_json(v in any_json()) {
+            for text in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
+                let expected: Value = serde_json::from_str(&text).unwrap();
+                proptest::prop_assert_eq!(Json::parse(text.as_bytes()).unwrap().to_value(), expected);
+            }
+        }
+
+        /// Any bytes: an answer or an error, never a panic.
+        #[test]
+        fn no_bytes_panic_the_reader(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let mut slot: Option<Trade> = None;
+            let _ = read(&bytes, Some(&mut slot), None);
+            let _ = Json::parse(&bytes);
+        }
     }
 
     #[test]
