@@ -562,6 +562,10 @@ impl Reader<'_> {
             let peek = self.jiter.peek().map_err(syntax(body))?;
             match (child, child_capture) {
                 (None, None) => self.skip(peek),
+                // Most members are scalars read into a field: no call through `value`.
+                (Some(child), None) if peek != Peek::Object && peek != Peek::Array => {
+                    self.scalar(peek).and_then(|v| child.scalar(v))
+                }
                 (child, capture) => self.value(peek, child, capture, depth),
             }
             .map_err(|e| e.at(at.segment(body)))?;

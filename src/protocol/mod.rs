@@ -24,7 +24,9 @@ use crate::types::File;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{LazyLock, RwLock};
 use std::time::SystemTime;
 use url::Url;
 
@@ -172,12 +174,34 @@ hmac_fn!(hmac_sha256, sha2::Sha256);
 /// Parses `url` (host and path: no secrets) and appends `key=value` pairs to its query,
 /// form-encoded. The transport gets the parsed URL, so it is not parsed again with its query.
 pub(crate) fn with_query<K: AsRef<str>, V: AsRef<str>>(url: &str, pairs: &[(K, V)]) -> Result<Url> {
-    let mut parsed =
-        Url::parse(url).map_err(|e| crate::Error::Config(format!("invalid URL `{url}`: {e}")))?;
+    let mut parsed = endpoint(url)?;
     if !pairs.is_empty() {
         parsed
             .query_pairs_mut()
             .extend_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    }
+    Ok(parsed)
+}
+
+/// Endpoints parsed so far, by their text. Parsing a URL costs more than signing a request,
+/// and a platform's APIs share few endpoints (Taobao and 1688: one or two).
+static ENDPOINTS: LazyLock<RwLock<HashMap<String, Url>>> = LazyLock::new(Default::default);
+
+/// Beyond this many endpoints (paths with ids filled in), new ones are parsed on every call.
+const MAX_ENDPOINTS: usize = 1024;
+
+/// `url` parsed, from [`ENDPOINTS`] when it was parsed before.
+fn endpoint(url: &str) -> Result<Url> {
+    let known = ENDPOINTS.read().ok().and_then(|m| m.get(url).cloned());
+    if let Some(parsed) = known {
+        return Ok(parsed);
+    }
+    let parsed =
+        Url::parse(url).map_err(|e| crate::Error::Config(format!("invalid URL `{url}`: {e}")))?;
+    if let Ok(mut known) = ENDPOINTS.write() {
+        if known.len() < MAX_ENDPOINTS {
+            known.insert(url.to_owned(), parsed.clone());
+        }
     }
     Ok(parsed)
 }
