@@ -237,16 +237,21 @@ fn main() {
             theirs().await;
         }
     });
-    // Rounds alternate which client goes first; medians keep a noisy neighbour on this shared
-    // machine from deciding the result.
-    let (rounds, per_round) = (21, 300);
+    // The clients take turns in blocks of 10 calls (the one that starts alternates), each block
+    // timed on its own, so that both see the same machine: this one is shared, and a noisy
+    // neighbour comes and goes within a second. A round is 300 calls of each; the ratio is the
+    // median of the rounds' ratios.
+    let (rounds, blocks, block) = (41, 30, 10);
+    let per_round = blocks * block;
     let (mut cpu_ours, mut cpu_base, mut wall_ours, mut wall_base, mut ratios) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for round in 0..rounds {
-        let measure = |ours_turn: bool| {
+    for _ in 0..rounds {
+        let mut spent = [(Duration::ZERO, Duration::ZERO); 2];
+        for turn in 0..2 * blocks {
+            let ours_turn = (turn + turn / 2) % 2 == 0;
             let (c, w) = (thread_cpu(), Instant::now());
             rt.block_on(async {
-                for _ in 0..per_round {
+                for _ in 0..block {
                     if ours_turn {
                         ours().await;
                     } else {
@@ -254,15 +259,11 @@ fn main() {
                     }
                 }
             });
-            (thread_cpu() - c, w.elapsed())
-        };
-        let ((co, wo), (cb, wb)) = if round % 2 == 0 {
-            let o = measure(true);
-            (o, measure(false))
-        } else {
-            let b = measure(false);
-            (measure(true), b)
-        };
+            let side = &mut spent[usize::from(!ours_turn)];
+            side.0 += thread_cpu() - c;
+            side.1 += w.elapsed();
+        }
+        let [(co, wo), (cb, wb)] = spent;
         ratios.push(co.as_secs_f64() / cb.as_secs_f64());
         cpu_ours.push(co);
         cpu_base.push(cb);

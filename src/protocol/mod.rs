@@ -325,6 +325,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_remembered_endpoint_gets_only_its_own_query() {
+        let url = "http://127.0.0.1:9/router/rest";
+        let first = with_query(url, &[("a", "1 2")]).unwrap();
+        let second = with_query(url, &[("b", "&")]).unwrap();
+        assert_eq!(first.as_str(), "http://127.0.0.1:9/router/rest?a=1+2");
+        assert_eq!(second.as_str(), "http://127.0.0.1:9/router/rest?b=%26");
+        assert_eq!(with_query::<&str, &str>(url, &[]).unwrap().as_str(), url);
+        for _ in 0..2 {
+            let e = with_query("not a url", &[("a", "1")]).unwrap_err();
+            assert!(e.to_string().contains("invalid URL `not a url`"), "{e}");
+        }
+    }
+
+    #[test]
     fn java_order_differs_from_byte_order_for_astral() {
         // U+1F600 (surrogates D83D DE00) sorts before U+FF21 in UTF-16, after it in UTF-8.
         let (astral, bmp) = ("\u{1F600}", "\u{FF21}");
