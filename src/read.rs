@@ -627,6 +627,21 @@ impl Reader<'_> {
     }
 }
 
+/// Reads the one JSON document in `bytes` with `read`, and checks that nothing follows it.
+fn document<T>(
+    bytes: &[u8],
+    read: impl FnOnce(&mut Reader<'_>, Peek) -> Result<T, JsonError>,
+) -> Result<T, JsonError> {
+    let mut reader = Reader {
+        jiter: Jiter::new(bytes),
+        body: bytes,
+    };
+    let peek = reader.jiter.peek().map_err(syntax(bytes))?;
+    let read = read(&mut reader, peek)?;
+    reader.jiter.finish().map_err(syntax(bytes))?;
+    Ok(read)
+}
+
 /// Reads the JSON document `bytes` into `sink`, capturing the envelope if asked. A syntax
 /// error or a value the sink refuses comes back with its path.
 fn read(
@@ -634,25 +649,12 @@ fn read(
     sink: Option<&mut dyn Sink>,
     capture: Option<Capture<'_>>,
 ) -> Result<(), JsonError> {
-    let mut reader = Reader {
-        jiter: Jiter::new(bytes),
-        body: bytes,
-    };
-    let peek = reader.jiter.peek().map_err(syntax(bytes))?;
-    reader.value(peek, sink, capture, 0)?;
-    reader.jiter.finish().map_err(syntax(bytes))
+    document(bytes, |reader, peek| reader.value(peek, sink, capture, 0))
 }
 
 /// The JSON document `bytes` as a tree.
 pub(crate) fn tree(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
-    let mut reader = Reader {
-        jiter: Jiter::new(bytes),
-        body: bytes,
-    };
-    let peek = reader.jiter.peek().map_err(syntax(bytes))?;
-    let tree = reader.tree(peek, 0)?;
-    reader.jiter.finish().map_err(syntax(bytes))?;
-    Ok(tree)
+    document(bytes, |reader, peek| reader.tree(peek, 0))
 }
 
 /// Reads the data of a JSON body, at `at`, into `sink`, capturing the envelope if asked. Errors
