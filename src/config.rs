@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 use crate::protocol::{Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan};
 use crate::secret::Secret;
 use crate::token::{
-    DoudianToken, DouyinClientToken, DouyinUserToken, FileStore, StaticToken, TokenProvider,
-    YouzanToken,
+    AopToken, DoudianToken, DouyinClientToken, DouyinUserToken, FileStore, StaticToken,
+    TokenProvider, YouzanToken,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,7 +42,14 @@ pub const PLATFORM_KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "alibaba",
-        &["base_url", "app_key", "app_secret", "access_token", "qps"],
+        &[
+            "base_url",
+            "app_key",
+            "app_secret",
+            "access_token",
+            "refresh_token",
+            "qps",
+        ],
     ),
     (
         "douyin",
@@ -51,6 +58,7 @@ pub const PLATFORM_KEYS: &[(&str, &[&str])] = &[
             "client_key",
             "client_secret",
             "access_token",
+            "refresh_token",
             "qps",
         ],
     ),
@@ -306,8 +314,17 @@ impl Config {
                 (Arc::new(Taobao::new(app_key, self.need(name, "app_secret")?, method)), PlatformOptions { base_url, user_token: stat("session"), client_token: None, app_id: app_key.to_owned(), qps })
             }
             "alibaba" => {
-                let app_key = self.need(name, "app_key")?;
-                (Arc::new(Aop::new(app_key, self.need(name, "app_secret")?)), PlatformOptions { base_url, user_token: stat("access_token"), client_token: None, app_id: app_key.to_owned(), qps })
+                let (app_key, app_secret) = (self.need(name, "app_key")?, self.need(name, "app_secret")?);
+                let user_token = match self.get(name, "refresh_token") {
+                    Some(rt) => Some(Arc::new(AopToken {
+                        app_key: app_key.to_owned(),
+                        app_secret: app_secret.into(),
+                        access_token: self.get(name, "access_token").map(Secret::new),
+                        refresh_token: rt.into(),
+                    }) as Arc<dyn TokenProvider>),
+                    None => stat("access_token"),
+                };
+                (Arc::new(Aop::new(app_key, app_secret)), PlatformOptions { base_url, user_token, client_token: None, app_id: app_key.to_owned(), qps })
             }
             "douyin" => {
                 let client_token = match (self.get(name, "client_key"), self.get(name, "client_secret")) {
@@ -353,6 +370,19 @@ mod tests {
             e.to_string().contains("unknown key `app_kye` in [taobao]"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn refresh_tokens_are_accepted_where_tokens_refresh() {
+        let c = Config::from_toml(
+            "[douyin]\nclient_key = \"k\"\nrefresh_token = \"rft.1\"\n\n[alibaba]\napp_key = \"1\"\napp_secret = \"s\"\nrefresh_token = \"r\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.get("alibaba", "refresh_token"), Some("r"));
+        assert!(!format!("{c:?}").contains("rft.1"));
+        let e = Config::from_toml("[taobao]\nrefresh_token = \"r\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown key `refresh_token`"), "{e}");
     }
 
     #[test]

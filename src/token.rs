@@ -110,7 +110,7 @@ impl TokenContext<'_> {
             .send(req, self.timeout)
             .await
             .map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
-        Json::parse(&resp.body).map(Json::into_owned).map_err(|_| {
+        Json::parse(&resp.body).map_err(|_| {
             auth(format!(
                 "token endpoint answered HTTP {} with a body that is not JSON: {}",
                 resp.status,
@@ -175,12 +175,15 @@ pub struct YouzanToken {
 }
 
 fn auth_err(platform: &str, body: &Json<'_>) -> Error {
-    let code = crate::protocol::text_of(body.get("code"))
-        .or_else(|| crate::protocol::text_of(body.pointer("/data/error_code")))
+    let text = |pointer: &str| crate::protocol::text_of(body.pointer(pointer));
+    let code = text("/code")
+        .or_else(|| text("/data/error_code"))
+        .or_else(|| text("/error"))
         .unwrap_or_default();
-    let msg = crate::protocol::text_of(body.get("message"))
-        .or_else(|| crate::protocol::text_of(body.pointer("/data/description")))
-        .or_else(|| crate::protocol::text_of(body.get("msg")))
+    let msg = text("/message")
+        .or_else(|| text("/data/description"))
+        .or_else(|| text("/msg"))
+        .or_else(|| text("/error_description"))
         .unwrap_or_default();
     Error::Auth {
         platform: platform.into(),
@@ -322,6 +325,68 @@ impl TokenProvider for DouyinUserToken {
                 access_token: access.into(),
                 refresh_token: Some(
                     crate::protocol::text_of(data.get("refresh_token"))
+                        .map_or_else(|| rt.clone(), Secret::new),
+                ),
+                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
+            })
+        })
+    }
+}
+
+/// A 1688 user token: the configured `access_token` (10 hours), refreshed with the refresh token
+/// (about half a year) at `POST /openapi/http/1/system.oauth2/getToken/{appKey}`: a form, not
+/// signed, `grant_type=refresh_token`.
+#[derive(Debug, Clone)]
+pub struct AopToken {
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Secret,
+}
+
+impl TokenProvider for AopToken {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            if let (None, Some(t)) = (rejected, &self.access_token) {
+                return Ok(Token {
+                    access_token: t.clone(),
+                    refresh_token: Some(self.refresh_token.clone()),
+                    expires_at_ms: None,
+                });
+            }
+            let rt = rejected
+                .and_then(|t| t.refresh_token.as_ref())
+                .unwrap_or(&self.refresh_token);
+            let form = form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "refresh_token")
+                .append_pair("client_id", &self.app_key)
+                .append_pair("client_secret", self.app_secret.expose())
+                .append_pair("refresh_token", rt.expose())
+                .finish();
+            let path = format!("/openapi/http/1/system.oauth2/getToken/{}", self.app_key);
+            let url = cx.url("https://gw.open.1688.com", &path);
+            let v = cx
+                .post(
+                    "alibaba",
+                    url,
+                    "application/x-www-form-urlencoded",
+                    form.into_bytes(),
+                )
+                .await?;
+            let access = crate::protocol::text_of(v.get("access_token"))
+                .ok_or_else(|| auth_err("alibaba", &v))?;
+            // `expires_in` comes as text ("36000").
+            let ttl =
+                crate::protocol::text_of(v.get("expires_in")).and_then(|t| t.parse::<i64>().ok());
+            Ok(Token {
+                access_token: access.into(),
+                // A new refresh token replaces the old one; without one, the old one stays good.
+                refresh_token: Some(
+                    crate::protocol::text_of(v.get("refresh_token"))
                         .map_or_else(|| rt.clone(), Secret::new),
                 ),
                 expires_at_ms: ttl.map(|t| now_ms() + t * 1000),

@@ -433,6 +433,58 @@ async fn douyin_user_token_is_refreshed_with_the_refresh_token() {
 }
 
 #[tokio::test]
+async fn alibaba_token_is_refreshed_with_the_refresh_token() {
+    // The mock knows the configured refresh token but never issued `aop.stale`: it answers 401,
+    // the client refreshes once at system.oauth2/getToken and retries; later calls use the new
+    // token, and once it expires the refresh token that came with it.
+    let config = common::CONFIG.replace(
+        "[alibaba]\n",
+        "[alibaba]\nrefresh_token = \"aop-refresh-XYZ\"\n",
+    );
+    let mock = opengate_mock::MockGateway::new(&common::specs(), &config)
+        .unwrap()
+        .start(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let client = common::client(
+        &mock,
+        &[
+            ("alibaba", "access_token", "aop.stale"),
+            ("alibaba", "refresh_token", "aop-refresh-XYZ"),
+        ],
+    );
+    let call = || {
+        client
+            .alibaba()
+            .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+    };
+    call().await.unwrap();
+    call().await.unwrap();
+    mock.expire_tokens();
+    call().await.unwrap();
+    let trail: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| (r.path.clone(), r.error.clone()))
+        .collect();
+    let token_path = "/openapi/http/1/system.oauth2/getToken/1234567".to_owned();
+    let api_path = "/openapi/param2/1/com.alibaba.product/alibaba.product.get/1234567".to_owned();
+    assert_eq!(
+        trail,
+        vec![
+            (api_path.clone(), Some("gw.AccessTokenInvalid".into())),
+            (token_path.clone(), None),
+            (api_path.clone(), None),
+            (api_path.clone(), None),
+            (api_path.clone(), Some("gw.AccessTokenInvalid".into())),
+            (token_path, None),
+            (api_path, None),
+        ]
+    );
+    assert_eq!(client.token_fetches("alibaba", AuthKind::User), 3);
+}
+
+#[tokio::test]
 async fn doudian_expired_token_is_refreshed_with_token_refresh() {
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);

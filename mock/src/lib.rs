@@ -416,6 +416,9 @@ impl MockGateway {
         if p == "/router/rest" {
             return ("taobao".into(), self.taobao(req));
         }
+        if let Some(app_key) = p.strip_prefix("/openapi/http/1/system.oauth2/getToken/") {
+            return ("alibaba".into(), self.aop_token(req, app_key));
+        }
         if let Some(rest) = p.strip_prefix("/openapi/") {
             return ("alibaba".into(), self.aop(req, rest));
         }
@@ -710,13 +713,17 @@ impl MockGateway {
                 return err(n, 400, "gw.TimestampInvalid", "timestamp out of range");
             }
         }
-        if api.auth == Auth::User && get("access_token") != self.get("alibaba", "access_token") {
-            return err(
-                n,
-                401,
-                "gw.AccessTokenInvalid",
-                "access_token is invalid or expired",
-            );
+        if api.auth == Auth::User {
+            let token = get("access_token").unwrap_or_default();
+            if let Err(expired) = self.check_token("alibaba", "user", token, Some("access_token")) {
+                let why = if expired { "expired" } else { "invalid" };
+                return err(
+                    n,
+                    401,
+                    "gw.AccessTokenInvalid",
+                    &format!("access_token is {why}"),
+                );
+            }
         }
         if let Some(missing) = missing_param(api, |f| get(&f.wire).is_some()) {
             return err(
@@ -727,6 +734,52 @@ impl MockGateway {
             );
         }
         Outcome::ok(&api.name, synth::response(api, "alibaba"))
+    }
+
+    /// `POST /openapi/http/1/system.oauth2/getToken/{appKey}` (form, not signed): a new access
+    /// token for a valid refresh token (the configured `refresh_token`, or one this mock issued).
+    fn aop_token(&self, req: &http::Request, app_key: &str) -> Outcome {
+        let api = Some("system.oauth2.getToken");
+        let mut form = http::parse_form(req.query.as_bytes());
+        form.extend(http::parse_form(&req.body));
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let fail = |status: u16, error: &str, description: &str| {
+            Outcome::err(
+                api,
+                status,
+                error,
+                json!({"error": error, "error_description": description}),
+            )
+        };
+        if req.method != "POST" {
+            return fail(400, "invalid_request", "getToken must be POSTed");
+        }
+        let app_ok = Some(app_key) == self.get("alibaba", "app_key")
+            && get("client_id") == Some(app_key)
+            && get("client_secret") == self.get("alibaba", "app_secret");
+        if !app_ok {
+            return fail(401, "invalid_client", "client_id or client_secret is wrong");
+        }
+        if get("grant_type") != Some("refresh_token") {
+            return fail(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be refresh_token",
+            );
+        }
+        let rt = get("refresh_token").unwrap_or_default();
+        let configured = self.get("alibaba", "refresh_token") == Some(rt);
+        if !configured && self.lock().refresh_tokens.remove(rt) != Some("alibaba") {
+            return fail(401, "invalid_grant", "refresh_token is invalid or expired");
+        }
+        let (token, refresh) = self.issue("alibaba", "user", "aop.");
+        // 1688 sends numbers as text here.
+        Outcome::ok(
+            "system.oauth2.getToken",
+            json!({"access_token": token, "expires_in": self.token_ttl.as_secs().to_string(),
+                   "refresh_token": refresh, "refresh_token_timeout": "20991231000000000+0800",
+                   "aliId": "8888", "resource_owner": "mock-buyer", "memberId": "b2b-8888"}),
+        )
     }
 
     // ------------------------------------------------------------ Douyin
