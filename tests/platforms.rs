@@ -433,6 +433,77 @@ async fn douyin_user_token_is_refreshed_with_the_refresh_token() {
 }
 
 #[tokio::test]
+async fn taobao_upload_sends_the_file_as_multipart_and_signs_the_rest() {
+    // The mock parses the multipart body, checks the signature over every text param (system
+    // params in the query, business params in the parts) and not over the file, and requires
+    // the file part.
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[]);
+    let png = b"\x89PNG\r\n\x1a\n image bytes \r\n--not-a-boundary".to_vec();
+    let r = client
+        .taobao()
+        .picture_upload_v2_0(
+            taobao::picture_upload_v2_0::Request::new(
+                0,
+                opengate::File::new("主图.png", "image/png", png.clone()),
+                "主图.png",
+            )
+            .title("春季 新款 & 促销"),
+        )
+        .await
+        .unwrap();
+    assert!(r.picture.as_ref().is_some_and(|p| p.picture_id.is_some()));
+    let recorded = mock.requests();
+    let upload = recorded.last().unwrap();
+    assert!(upload.verified, "{upload:?}");
+    assert_eq!(upload.api.as_deref(), Some("taobao.picture.upload"));
+    assert!(
+        upload.body.contains(r#"name="img"; filename="主图.png""#),
+        "{}",
+        upload.body
+    );
+    assert!(upload.body.contains("image bytes \r\n--not-a-boundary"));
+    assert!(upload.body.contains("春季 新款 & 促销"));
+
+    // Without the file the gateway names the missing argument.
+    let e = client
+        .taobao()
+        .picture_upload_v2_0(taobao::picture_upload_v2_0::Request::new(
+            0,
+            opengate::File::new("empty.png", "image/png", Vec::new()),
+            "empty.png",
+        ))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("img"), "{e}");
+}
+
+#[tokio::test]
+async fn youzan_upload_sends_the_file_as_multipart_with_the_token_in_the_url() {
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[]);
+    let r = client
+        .youzan()
+        .materials_storage_platform_img_upload_v3_0_0(
+            youzan::materials_storage_platform_img_upload_v3_0_0::Request::new(
+                opengate::File::new("logo.png", "image/png", b"\x89PNG logo".to_vec()),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(r.data.as_ref().is_some_and(|d| d.image_url.is_some()));
+    let recorded = mock.requests();
+    let upload = recorded.last().unwrap();
+    assert!(upload.verified, "{upload:?}");
+    assert!(upload.query.iter().any(|(k, _)| k == "access_token"));
+    assert!(
+        upload.body.contains(r#"name="image"; filename="logo.png""#),
+        "{}",
+        upload.body
+    );
+}
+
+#[tokio::test]
 async fn alibaba_token_is_refreshed_with_the_refresh_token() {
     // The mock knows the configured refresh token but never issued `aop.stale`: it answers 401,
     // the client refreshes once at system.oauth2/getToken and retries; later calls use the new

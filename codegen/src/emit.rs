@@ -405,21 +405,28 @@ fn files_fn(w: &mut Writer, api: &Api) {
         i2,
         "fn files(&self) -> Vec<(&'static str, ::opengate::File)> {",
     );
-    w.line(i3, "let mut files = Vec::new();");
-    for f in files {
-        let wire = lit(&f.wire);
-        if f.required {
-            w.breakable(
-                i3,
-                &format!("files.push(({wire}, self.{}.clone()));", f.ident),
-            );
+    // Required files in the `vec!`, optional ones pushed when set (clippy's vec_init_then_push).
+    let (required, optional): (Vec<&FieldIr>, Vec<&FieldIr>) =
+        files.into_iter().partition(|f| f.required);
+    let items: Vec<String> = required
+        .iter()
+        .map(|f| format!("({}, self.{}.clone())", lit(&f.wire), f.ident))
+        .collect();
+    if optional.is_empty() {
+        w.list(i3, "vec![", &items, "]", false);
+    } else {
+        if items.is_empty() {
+            w.line(i3, "let mut files = Vec::new();");
         } else {
+            w.list(i3, "let mut files = vec![", &items, "];", false);
+        }
+        for f in optional {
             w.breakable(i3, &format!("if let Some(f) = &self.{} {{", f.ident));
-            w.breakable(i4, &format!("files.push(({wire}, f.clone()));"));
+            w.breakable(i4, &format!("files.push(({}, f.clone()));", lit(&f.wire)));
             w.line(i3, "}");
         }
+        w.line(i3, "files");
     }
-    w.line(i3, "files");
     w.line(i2, "}");
 }
 

@@ -224,3 +224,83 @@ pub fn parse_form(s: &[u8]) -> Vec<(String, String)> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    /// Set for file parts.
+    pub file_name: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body (RFC 7578), or `None` when `content_type` names
+/// no boundary or the body is not well formed.
+pub fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let find = |hay: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(delimiter.len())
+            .position(|w| w == delimiter.as_bytes())
+            .map(|i| from + i)
+    };
+    let mut at = find(body, 0)? + delimiter.len();
+    let mut parts = Vec::new();
+    loop {
+        let rest = body.get(at..)?;
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        let start = at + rest.strip_prefix(b"\r\n").map(|_| 2)?;
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let httparse::Status::Complete((head_len, headers)) =
+            httparse::parse_headers(&body[start..], &mut headers).ok()?
+        else {
+            return None;
+        };
+        let next = find(body, start + head_len)?;
+        // The part's content ends with the CRLF before the next delimiter.
+        let content = body.get(start + head_len..next.checked_sub(2)?)?;
+        let disposition = headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-disposition"))
+            .and_then(|h| std::str::from_utf8(h.value).ok())?;
+        let attribute = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let value = p.trim().strip_prefix(key)?.strip_prefix('=')?;
+                Some(value.trim_matches('"').to_owned())
+            })
+        };
+        parts.push(Part {
+            name: attribute("name")?,
+            file_name: attribute("filename"),
+            body: content.to_vec(),
+        });
+        at = next + delimiter.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_fields_and_files() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\xe4\xb8\xbb\xe5\x9b\xbe\r\n--XyZ\r\nContent-Disposition: form-data; name=\"img\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n--X\r\n--XyZ--\r\n";
+        let parts = parse_multipart("multipart/form-data; boundary=XyZ", body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name, "title");
+        assert_eq!(parts[0].body, "主图".as_bytes());
+        assert_eq!(parts[1].file_name.as_deref(), Some("a.png"));
+        assert_eq!(parts[1].body, b"\x89PNG\r\n\x1a\n--X");
+        assert_eq!(parse_multipart("multipart/form-data", body), None);
+        assert_eq!(
+            parse_multipart("multipart/form-data; boundary=XyZ", &body[..40]),
+            None
+        );
+    }
+}

@@ -542,13 +542,29 @@ impl MockGateway {
                 Err(false) => return gw(4203, "Token 不存在", n),
             }
         }
+        let content_type = req.header("content-type").unwrap_or_default();
         let params = if req.method == "GET" {
             query_json(req)
+        } else if content_type.starts_with("multipart/form-data") {
+            // Uploads: each part is a param; a file part stands for its file.
+            let Some(parts) = http::parse_multipart(content_type, &req.body) else {
+                return gw(4007, "multipart 请求体格式错误", n);
+            };
+            Value::Object(
+                parts
+                    .into_iter()
+                    .filter(|p| !p.body.is_empty())
+                    .map(|p| {
+                        let value = p.file_name.map_or_else(
+                            || String::from_utf8_lossy(&p.body).into_owned(),
+                            |f| format!("file {f}, {} bytes", p.body.len()),
+                        );
+                        (p.name, Value::String(value))
+                    })
+                    .collect(),
+            )
         } else {
-            if !req
-                .header("content-type")
-                .is_some_and(|c| c.starts_with("application/json"))
-            {
+            if !content_type.starts_with("application/json") {
                 return gw(4007, "Content-Type 必须是 application/json", n);
             }
             match serde_json::from_slice::<Value>(&req.body) {
@@ -572,14 +588,6 @@ impl MockGateway {
     // ------------------------------------------------------------ Taobao
 
     fn taobao(&self, req: &http::Request) -> Outcome {
-        let mut params = http::parse_form(req.query.as_bytes());
-        if req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            params.extend(http::parse_form(&req.body));
-        }
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let err = |api: Option<&str>, code: i64, msg: &str, sub: Option<&str>| {
             let mut e =
                 json!({"code": code, "msg": msg, "request_id": format!("mock{}", now_secs())});
@@ -589,6 +597,28 @@ impl MockGateway {
             }
             Outcome::err(api, 200, code.to_string(), json!({ "error_response": e }))
         };
+        let mut params = http::parse_form(req.query.as_bytes());
+        // Uploads: text parts are params (signed), file parts are not signed.
+        let mut files = Vec::new();
+        match req.header("content-type") {
+            Some(c) if c.starts_with("application/x-www-form-urlencoded") => {
+                params.extend(http::parse_form(&req.body));
+            }
+            Some(c) if c.starts_with("multipart/form-data") => {
+                let Some(parts) = http::parse_multipart(c, &req.body) else {
+                    return err(None, 41, "Invalid Arguments", Some("isv.invalid-multipart"));
+                };
+                for part in parts {
+                    match part.file_name {
+                        Some(_) => files.push(part),
+                        None => params
+                            .push((part.name, String::from_utf8_lossy(&part.body).into_owned())),
+                    }
+                }
+            }
+            _ => {}
+        }
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let Some(method) = get("method") else {
             return err(None, 21, "Missing Method", None);
         };
@@ -629,9 +659,10 @@ impl MockGateway {
                 _ => {}
             }
         }
-        if let Some(missing) =
-            missing_param(api, |f| get(&f.wire).is_some_and(|v| !v.trim().is_empty()))
-        {
+        if let Some(missing) = missing_param(api, |f| {
+            get(&f.wire).is_some_and(|v| !v.trim().is_empty())
+                || files.iter().any(|p| p.name == f.wire && !p.body.is_empty())
+        }) {
             return err(
                 n,
                 40,
@@ -1042,12 +1073,7 @@ fn rate_limit_body(platform: &str) -> Value {
 fn missing_param(api: &ir::Api, present: impl Fn(&ir::FieldIr) -> bool) -> Option<String> {
     api.params
         .iter()
-        .filter(|f| {
-            f.required
-                && f.ty != ir::TyIr::File
-                && f.location != Location::Path
-                && f.location != Location::Header
-        })
+        .filter(|f| f.required && f.location != Location::Path && f.location != Location::Header)
         .find(|f| !present(f))
         .map(|f| f.wire.clone())
 }
