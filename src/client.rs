@@ -589,6 +589,7 @@ impl Client {
                                                     ),
                                                     request_id: f.request_id,
                                                     http_status: resp.status,
+                                                    retry_after: f.retry_after,
                                                 }))))
                                             }
                                         }
@@ -601,9 +602,15 @@ impl Client {
                                             message: f.message,
                                             request_id: f.request_id,
                                             http_status: resp.status,
+                                            retry_after: f.retry_after,
                                         }));
+                                        // A ban longer than any backoff would outlast the
+                                        // retries: say so now rather than spend the quota.
+                                        let banned = f
+                                            .retry_after
+                                            .is_some_and(|ban| ban > retry.max_backoff);
                                         // Rate-limited calls were not executed: always safe to resend.
-                                        if kind == FailureKind::RateLimited
+                                        if (kind == FailureKind::RateLimited && !banned)
                                             || (kind == FailureKind::Transient && may_resend)
                                         {
                                             Next::Retry(error)
@@ -620,7 +627,10 @@ impl Client {
             match next {
                 Next::Done(r) => return r,
                 Next::Retry(error) if attempt < retry.max_attempts => {
-                    let wait = retry.backoff(attempt);
+                    // Never sooner than the platform said.
+                    let wait = retry
+                        .backoff(attempt)
+                        .max(error.retry_after().unwrap_or_default());
                     tracing::info!(attempt, reason = %error, backoff_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying");
                     tokio::time::sleep(wait).await;
                 }

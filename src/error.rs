@@ -31,6 +31,8 @@ pub struct ApiError {
     /// Request / trace / log id, when the platform sends one.
     pub request_id: Option<String>,
     pub http_status: u16,
+    /// How long the platform says calls are blocked, when it says (Taobao's rate limits).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 /// The body could not be read as the spec's response type.
@@ -90,6 +92,11 @@ impl Error {
             Error::Api(e) => Some(e.as_ref()),
             _ => None,
         }
+    }
+
+    /// How long the platform said to wait before calling again, if it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.api_error().and_then(|e| e.retry_after)
     }
 
     /// True for timeouts.

@@ -70,6 +70,7 @@ impl Protocol for Pinduoduo {
                 message: e["error_msg"].as_str().unwrap_or_default().into(),
                 request_id: None,
                 kind: FailureKind::Other,
+                retry_after: None,
             });
         }
         Ok(DataAt::Member("order_sn_list_get_response".into()))

@@ -2,9 +2,10 @@
 
 mod common;
 
-use opengate::{AuthKind, Error};
+use opengate::{AuthKind, Error, RetryPolicy};
 use opengate_apis::{alibaba, doudian, douyin, taobao, youzan, ClientExt};
 use opengate_mock::{Fault, FaultKind};
+use std::time::Duration;
 
 #[tokio::test]
 async fn one_verified_call_per_platform() {
@@ -247,11 +248,23 @@ async fn hundred_concurrent_calls_on_an_expired_token_refresh_once() {
 #[tokio::test]
 async fn rate_limited_answer_backs_off_then_succeeds() {
     let mock = common::mock().await;
-    let client = common::client(&mock, &[]);
+    // Taobao says how long the ban lasts (1 s here): the client waits at least that long.
+    let client = common::config_for(&mock, &[])
+        .client_builder()
+        .unwrap()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_secs(2),
+            retry_non_idempotent: false,
+        })
+        .build()
+        .unwrap();
     for (platform, api) in [
         ("taobao", "taobao.item.seller.get"),
         ("alibaba", "alibaba.product.get"),
     ] {
+        let started = std::time::Instant::now();
         mock.clear_requests();
         mock.inject(Fault {
             api: Some(api.into()),
@@ -276,7 +289,33 @@ async fn rate_limited_answer_backs_off_then_succeeds() {
             2,
             "{platform}: limited, then retried"
         );
+        if platform == "taobao" {
+            assert!(
+                started.elapsed() >= Duration::from_secs(1),
+                "the ban was waited out"
+            );
+        }
     }
+}
+
+#[tokio::test]
+async fn a_ban_longer_than_any_backoff_is_returned_at_once() {
+    // The test client backs off at most 50 ms; Taobao's 1 s ban would outlast every retry.
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[]);
+    mock.inject(Fault {
+        api: Some("taobao.item.seller.get".into()),
+        kind: FaultKind::RateLimit,
+        times: 1,
+    });
+    let e = client
+        .taobao()
+        .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.api_error().map(|a| a.code.as_str()), Some("7"));
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(mock.requests().len(), 1, "no retry while banned");
 }
 
 #[tokio::test]

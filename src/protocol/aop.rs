@@ -155,6 +155,7 @@ impl Protocol for Aop {
             message,
             request_id: text_of(body.get("request_id")),
             kind,
+            retry_after: None,
         })
     }
 }

@@ -266,6 +266,7 @@ impl Protocol for Doudian {
             message,
             request_id: text_of(body.get("log_id")),
             kind,
+            retry_after: None,
         })
     }
 }

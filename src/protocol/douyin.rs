@@ -74,6 +74,7 @@ impl Protocol for Douyin {
                 sub_code: sub.filter(|s| !s.is_empty() && s != "0"),
                 message: msg.unwrap_or_default(),
                 request_id: id,
+                retry_after: None,
             };
         let log_id = text_of(body.get("log_id")).or_else(|| text_of(body.pointer("/extra/logid")));
         if !is_zero(body.get("err_no")) {

@@ -27,7 +27,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{LazyLock, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use url::Url;
 
 /// One business param, as serialized from the request.
@@ -72,6 +72,9 @@ pub struct Failure {
     pub message: String,
     pub request_id: Option<String>,
     pub kind: FailureKind,
+    /// How long the platform says the caller is blocked (Taobao: "This ban will last for N more
+    /// seconds"). A rate-limited call waits at least this long before it is sent again.
+    pub retry_after: Option<Duration>,
 }
 
 /// Where the typed data sits in a successful body.

@@ -11,6 +11,7 @@ use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use std::borrow::Cow;
+use std::time::Duration;
 
 /// TOP `sign_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,12 +214,17 @@ impl Protocol for Taobao {
                 _ if sub.starts_with("isp.") => FailureKind::Transient,
                 _ => FailureKind::Other,
             };
+            let retry_after = (kind == FailureKind::RateLimited)
+                .then(|| ban_seconds(&message))
+                .flatten()
+                .map(Duration::from_secs);
             return Err(Failure {
                 code,
                 sub_code,
                 message,
                 request_id: text_of(err.get("request_id")),
                 kind,
+                retry_after,
             });
         }
         // The Java SDK takes the first object-valued member of the root (`*_response`).
@@ -229,5 +235,32 @@ impl Protocol for Taobao {
             Some((k, _)) => Ok(DataAt::Member(k.to_string())),
             None => Ok(DataAt::Whole),
         }
+    }
+}
+
+/// N in Taobao's "This ban will last for N more seconds" (code 7, `accesscontrol.*`).
+fn ban_seconds(message: &str) -> Option<u64> {
+    let rest = &message[message.find("ban will last for ")? + "ban will last for ".len()..];
+    let digits = rest.split(' ').next()?;
+    rest[digits.len()..]
+        .starts_with(" more second")
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ban_seconds;
+
+    #[test]
+    fn the_ban_length_is_read_from_the_message() {
+        let m = "App Call Limited: This ban will last for 57 more seconds";
+        assert_eq!(ban_seconds(m), Some(57));
+        assert_eq!(ban_seconds("This ban will last for 1 more second"), Some(1));
+        assert_eq!(
+            ban_seconds("This ban will last for many more seconds"),
+            None
+        );
+        assert_eq!(ban_seconds("App Call Limited"), None);
     }
 }

@@ -78,6 +78,7 @@ impl Protocol for Youzan {
                 message: text_of(gw.get("err_msg")).unwrap_or_default(),
                 request_id: text_of(gw.get("trace_id")),
                 kind,
+                retry_after: None,
             });
         }
         if let Some(err) = body.get("error_response") {
@@ -89,6 +90,7 @@ impl Protocol for Youzan {
                     .unwrap_or_default(),
                 request_id: text_of(body.get("trace_id")),
                 kind: FailureKind::Other,
+                retry_after: None,
             });
         }
         if body.get("response").is_some_and(Json::is_object) {
@@ -101,6 +103,7 @@ impl Protocol for Youzan {
                 message: text_of(body.get("message")).unwrap_or_default(),
                 request_id: text_of(body.get("trace_id")),
                 kind: FailureKind::Other,
+                retry_after: None,
             });
         }
         Ok(DataAt::Whole)
