@@ -273,6 +273,45 @@ impl TokenProvider for DouyinClientToken {
     }
 }
 
+/// For providers with a configured access token and refresh token: the configured access token,
+/// on the first fetch (nothing rejected yet).
+fn configured(
+    rejected: Option<&Token>,
+    access: Option<&Secret>,
+    refresh: &Secret,
+) -> Option<Token> {
+    match (rejected, access) {
+        (None, Some(access)) => Some(Token {
+            access_token: access.clone(),
+            refresh_token: Some(refresh.clone()),
+            expires_at_ms: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The newest refresh token: the one that came with the rejected token, else the configured one.
+fn newest_refresh<'a>(rejected: Option<&'a Token>, configured: &'a Secret) -> &'a Secret {
+    rejected
+        .and_then(|t| t.refresh_token.as_ref())
+        .unwrap_or(configured)
+}
+
+/// The token in a token endpoint's answer `object`: `access_token`, `expires_in` (seconds, a
+/// number or text), and `refresh_token` when a new one came (it replaces `old`; else `old`
+/// stays good).
+fn refreshed(object: &Json<'_>, old: Option<&Secret>) -> Option<Token> {
+    let text = |key: &str| crate::protocol::text_of(object.get(key));
+    let ttl = text("expires_in").and_then(|t| t.parse::<i64>().ok());
+    Some(Token {
+        access_token: text("access_token")?.into(),
+        refresh_token: text("refresh_token")
+            .map(Secret::new)
+            .or_else(|| old.cloned()),
+        expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
+    })
+}
+
 /// A Douyin user (达人) token: the configured `access_token`, refreshed with
 /// `POST /oauth/refresh_token/` (form) when the platform rejects it.
 #[derive(Debug, Clone)]
@@ -289,17 +328,10 @@ impl TokenProvider for DouyinUserToken {
         rejected: Option<&'a Token>,
     ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
-            if let (None, Some(t)) = (rejected, &self.access_token) {
-                return Ok(Token {
-                    access_token: t.clone(),
-                    refresh_token: Some(self.refresh_token.clone()),
-                    expires_at_ms: None,
-                });
+            if let Some(t) = configured(rejected, self.access_token.as_ref(), &self.refresh_token) {
+                return Ok(t);
             }
-            // The newest refresh token: the one that came with the rejected token, else the configured one.
-            let rt = rejected
-                .and_then(|t| t.refresh_token.as_ref())
-                .unwrap_or(&self.refresh_token);
+            let rt = newest_refresh(rejected, &self.refresh_token);
             let form = form_urlencoded::Serializer::new(String::new())
                 .append_pair("client_key", &self.client_key)
                 .append_pair("grant_type", "refresh_token")
@@ -314,21 +346,11 @@ impl TokenProvider for DouyinUserToken {
                     form.into_bytes(),
                 )
                 .await?;
-            let data = v.get("data").cloned().unwrap_or_default();
+            let data = &v["data"];
             if !crate::protocol::is_zero(data.get("error_code")) {
                 return Err(auth_err("douyin", &v));
             }
-            let access = crate::protocol::text_of(data.get("access_token"))
-                .ok_or_else(|| auth_err("douyin", &v))?;
-            let ttl = data.get("expires_in").and_then(Json::as_i64);
-            Ok(Token {
-                access_token: access.into(),
-                refresh_token: Some(
-                    crate::protocol::text_of(data.get("refresh_token"))
-                        .map_or_else(|| rt.clone(), Secret::new),
-                ),
-                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
-            })
+            refreshed(data, Some(rt)).ok_or_else(|| auth_err("douyin", &v))
         })
     }
 }
@@ -351,16 +373,10 @@ impl TokenProvider for AopToken {
         rejected: Option<&'a Token>,
     ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
-            if let (None, Some(t)) = (rejected, &self.access_token) {
-                return Ok(Token {
-                    access_token: t.clone(),
-                    refresh_token: Some(self.refresh_token.clone()),
-                    expires_at_ms: None,
-                });
+            if let Some(t) = configured(rejected, self.access_token.as_ref(), &self.refresh_token) {
+                return Ok(t);
             }
-            let rt = rejected
-                .and_then(|t| t.refresh_token.as_ref())
-                .unwrap_or(&self.refresh_token);
+            let rt = newest_refresh(rejected, &self.refresh_token);
             let form = form_urlencoded::Serializer::new(String::new())
                 .append_pair("grant_type", "refresh_token")
                 .append_pair("client_id", &self.app_key)
@@ -377,20 +393,7 @@ impl TokenProvider for AopToken {
                     form.into_bytes(),
                 )
                 .await?;
-            let access = crate::protocol::text_of(v.get("access_token"))
-                .ok_or_else(|| auth_err("alibaba", &v))?;
-            // `expires_in` comes as text ("36000").
-            let ttl =
-                crate::protocol::text_of(v.get("expires_in")).and_then(|t| t.parse::<i64>().ok());
-            Ok(Token {
-                access_token: access.into(),
-                // A new refresh token replaces the old one; without one, the old one stays good.
-                refresh_token: Some(
-                    crate::protocol::text_of(v.get("refresh_token"))
-                        .map_or_else(|| rt.clone(), Secret::new),
-                ),
-                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
-            })
+            refreshed(&v, Some(rt)).ok_or_else(|| auth_err("alibaba", &v))
         })
     }
 }
@@ -472,15 +475,8 @@ impl TokenProvider for DoudianToken {
             if crate::protocol::text_of(v.get("code")).as_deref() != Some("10000") {
                 return Err(auth_err("doudian", &v));
             }
-            let data = v.get("data").cloned().unwrap_or_default();
-            let access = crate::protocol::text_of(data.get("access_token"))
-                .ok_or_else(|| auth_err("doudian", &v))?;
-            let ttl = data.get("expires_in").and_then(Json::as_i64);
-            Ok(Token {
-                access_token: access.into(),
-                refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
-                expires_at_ms: ttl.map(|t| now_ms() + t * 1000),
-            })
+            let old = rejected.and_then(|t| t.refresh_token.as_ref());
+            refreshed(&v["data"], old).ok_or_else(|| auth_err("doudian", &v))
         })
     }
 }
