@@ -236,6 +236,7 @@ impl<T: FromJson> Elements for ListElements<'_, T> {
 }
 
 /// The text without surrounding whitespace, `None` when nothing is left.
+#[inline]
 pub(crate) fn nonblank(s: &str) -> Option<&str> {
     // Most values have nothing to trim: check the ends before the Unicode-aware trim.
     let solid = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
@@ -248,6 +249,7 @@ pub(crate) fn nonblank(s: &str) -> Option<&str> {
 
 impl FromJson for String {
     const EXPECTED: &'static str = "text";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         Ok(match v {
             Scalar::Null => None,
@@ -271,6 +273,7 @@ impl FromJson for Secret {
 }
 
 /// An integer written as such or as a whole float (`12.0`, `1e3`).
+#[inline]
 fn integer(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().or_else(|| {
         let f = text.parse::<f64>().ok()?;
@@ -280,6 +283,7 @@ fn integer(text: &str) -> Option<i64> {
 
 impl FromJson for i64 {
     const EXPECTED: &'static str = "an integer";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         let bad = || found(Self::EXPECTED, &v.describe());
         match v {
@@ -296,6 +300,7 @@ impl FromJson for i64 {
 
 impl FromJson for f64 {
     const EXPECTED: &'static str = "a number";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         match v {
             Scalar::Null => Ok(None),
@@ -314,6 +319,7 @@ impl FromJson for f64 {
 
 impl FromJson for bool {
     const EXPECTED: &'static str = "a boolean";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         match v {
             Scalar::Null => Ok(None),
@@ -331,6 +337,7 @@ impl FromJson for bool {
 
 impl FromJson for Decimal {
     const EXPECTED: &'static str = "a decimal";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         let parse = |s: &str| {
             Decimal::from_str(s)
@@ -363,6 +370,7 @@ fn epoch_guess(v: i64) -> DateTime {
 
 impl FromJson for DateTime {
     const EXPECTED: &'static str = "a time (epoch s/ms or `yyyy-MM-dd HH:mm:ss`, UTC+8)";
+    #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         let bad = || found(Self::EXPECTED, &v.describe());
         match v {
