@@ -302,15 +302,20 @@ impl FromJson for f64 {
     const EXPECTED: &'static str = "a number";
     #[inline]
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
+        // Finite only: `1e400` overflows to infinity, and `"NaN"` parses; neither is a value.
+        let finite = |t: &str| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| found(Self::EXPECTED, &v.describe()))
+        };
         match v {
             Scalar::Null => Ok(None),
-            Scalar::Number(n) => Ok(n.parse().ok()),
+            Scalar::Number(n) => finite(n),
             Scalar::Str(s) => match nonblank(s) {
                 None => Ok(None),
-                Some(t) => t
-                    .parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| found(Self::EXPECTED, &v.describe())),
+                Some(t) => finite(t),
             },
             Scalar::Bool(_) => Err(found(Self::EXPECTED, &v.describe())),
         }
@@ -759,6 +764,11 @@ mod tests {
         assert_eq!(read_as::<bool>(json!(0)), Some(false));
         let mut slot: Option<i64> = None;
         assert!(read(br#""abc""#, Some(&mut slot), None).is_err());
+        assert_eq!(read_as::<f64>(json!("2.5")), Some(2.5));
+        for not_a_value in [&b"1e400"[..], b"\"NaN\"", b"\"-inf\""] {
+            let mut slot: Option<f64> = None;
+            assert!(read(not_a_value, Some(&mut slot), None).is_err());
+        }
     }
 
     #[test]
