@@ -104,23 +104,6 @@ impl<'a> Json<'a> {
         matches!(self, Json::Array(_))
     }
 
-    /// The same JSON, owning its strings.
-    pub fn into_owned(self) -> Json<'static> {
-        match self {
-            Json::Null => Json::Null,
-            Json::Bool(b) => Json::Bool(b),
-            Json::Number(n) => Json::Number(n),
-            Json::String(s) => Json::String(Cow::Owned(s.into_owned())),
-            Json::Array(items) => Json::Array(items.into_iter().map(Json::into_owned).collect()),
-            Json::Object(members) => Json::Object(
-                members
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect(),
-            ),
-        }
-    }
-
     /// An owned `serde_json::Value` of the same JSON.
     pub fn to_value(&self) -> Value {
         match self {

@@ -38,16 +38,18 @@ impl DateTime {
     /// Parses `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`) as Beijing time.
     pub fn parse_beijing(s: &str) -> Option<Self> {
         let s = s.trim();
-        let naive = parse_plain(s)
-            .ok_or(())
-            .or_else(|()| NaiveDateTime::parse_from_str(s, FORMAT))
-            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
-            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-            .or_else(|_| {
-                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            })
-            .ok()?;
+        let naive = match parse_plain(s) {
+            Some(naive) => naive,
+            // Unpadded fields, fractions, `T`, a date alone: chrono's parser.
+            None => NaiveDateTime::parse_from_str(s, FORMAT)
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                })
+                .ok()?,
+        };
         let dt = beijing().from_local_datetime(&naive).single()?;
         Some(DateTime {
             epoch_ms: dt.timestamp_millis(),

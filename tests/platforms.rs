@@ -437,11 +437,7 @@ async fn douyin_user_token_is_refreshed_with_the_refresh_token() {
         "[douyin]\n",
         "[douyin]\nrefresh_token = \"rft.configured\"\n",
     );
-    let mock = opengate_mock::MockGateway::new(&common::specs(), &config)
-        .unwrap()
-        .start(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let mock = common::mock_with(&config).await;
     let client = common::client(
         &mock,
         &[
@@ -551,11 +547,7 @@ async fn alibaba_token_is_refreshed_with_the_refresh_token() {
         "[alibaba]\n",
         "[alibaba]\nrefresh_token = \"aop-refresh-XYZ\"\n",
     );
-    let mock = opengate_mock::MockGateway::new(&common::specs(), &config)
-        .unwrap()
-        .start(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let mock = common::mock_with(&config).await;
     let client = common::client(
         &mock,
         &[

@@ -285,6 +285,13 @@ impl MockGateway {
         (token, refresh)
     }
 
+    /// True for the platform's configured `refresh_token`, or one this mock issued for it; an
+    /// issued one is used up (a new refresh token retires the old one).
+    fn redeem_refresh(&self, platform: &str, refresh_token: &str) -> bool {
+        self.get(platform, "refresh_token") == Some(refresh_token)
+            || self.lock().refresh_tokens.remove(refresh_token) == Some(platform)
+    }
+
     /// `Ok(())`, or `Err(expired?)` for an unknown / expired token.
     fn check_token(
         &self,
@@ -490,7 +497,7 @@ impl MockGateway {
             Some("refresh_token") => {
                 let rt = s("refresh_token").unwrap_or_default();
                 // A new refresh token retires the old one at once.
-                if self.lock().refresh_tokens.remove(&rt) != Some("youzan") {
+                if !self.redeem_refresh("youzan", &rt) {
                     return fail(1202, "refresh_token 无效");
                 }
             }
@@ -799,8 +806,7 @@ impl MockGateway {
             );
         }
         let rt = get("refresh_token").unwrap_or_default();
-        let configured = self.get("alibaba", "refresh_token") == Some(rt);
-        if !configured && self.lock().refresh_tokens.remove(rt) != Some("alibaba") {
+        if !self.redeem_refresh("alibaba", rt) {
             return fail(401, "invalid_grant", "refresh_token is invalid or expired");
         }
         let (token, refresh) = self.issue("alibaba", "user", "aop.");
@@ -868,8 +874,7 @@ impl MockGateway {
             return fail(10013, "client_key 错误");
         }
         let rt = get("refresh_token").unwrap_or_default();
-        let configured = self.get("douyin", "refresh_token") == Some(rt);
-        if !configured && self.lock().refresh_tokens.remove(rt) != Some("douyin") {
+        if !self.redeem_refresh("douyin", rt) {
             return fail(10010, "refresh_token 已过期");
         }
         let (token, refresh) = self.issue("douyin", "user", "act.");
@@ -1030,7 +1035,7 @@ impl MockGateway {
                     .get("refresh_token")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                if self.lock().refresh_tokens.remove(rt) != Some("doudian") {
+                if !self.redeem_refresh("doudian", rt) {
                     return err(50002, "dop.token-refresh-failed", "refresh_token 无效");
                 }
                 self.doudian_token()

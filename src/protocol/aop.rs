@@ -32,7 +32,7 @@ impl Aop {
     pub fn sign(secret: &str, url_path: &str, params: &[(String, String)]) -> String {
         // The SDK sorts the concatenated `key+value` strings, not the keys.
         let mut parts: Vec<String> = params.iter().map(|(k, v)| format!("{k}{v}")).collect();
-        parts.sort_by(|a, b| super::java_cmp(a, b));
+        super::sort_java(&mut parts, String::as_str);
         let mut msg = String::from(url_path);
         for p in parts {
             msg.push_str(&p);

@@ -3,7 +3,7 @@
 //! canonical JSON; the body is that exact string.
 
 use super::{
-    fill_path, hmac_sha256, is_zero, java_cmp, md5, text_of, with_query, Call, DataAt, Failure,
+    fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, Failure,
     FailureKind, Protocol,
 };
 use crate::desc::{ApiDesc, ParamLocation};
@@ -107,7 +107,7 @@ fn write_canonical(v: &Value, out: &mut String) {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> =
                 map.iter().filter(|(_, v)| !v.is_null()).collect();
-            entries.sort_by(|a, b| java_cmp(a.0, b.0));
+            sort_java(&mut entries, |(k, _)| k);
             out.push('{');
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {

@@ -135,6 +135,16 @@ pub fn java_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// Sorts `items` by `key` in Java `String` order. When every key is ASCII (nearly always) that is
+/// byte order: checked once for the whole list, not in every comparison.
+pub(crate) fn sort_java<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
+    if items.iter().all(|t| key(t).is_ascii()) {
+        items.sort_by(|a, b| key(a).cmp(key(b)));
+    } else {
+        items.sort_by(|a, b| java_cmp(key(a), key(b)));
+    }
+}
+
 pub(crate) fn upper_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len() * 2);

@@ -2,7 +2,7 @@
 //! body, `sign` over every sent text param in Java order.
 
 use super::{
-    hmac_md5, hmac_sha256, is_blank, java_cmp, md5, param_text, text_of, upper_hex, with_query,
+    hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
     Call, DataAt, Failure, FailureKind, Protocol,
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
@@ -81,12 +81,7 @@ impl Taobao {
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .filter(|(k, v)| !is_blank(k) && !is_blank(v))
             .collect();
-        // Java order is byte order for ASCII keys (nearly always): check once, not per comparison.
-        if sorted.iter().all(|(k, _)| k.is_ascii()) {
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-        } else {
-            sorted.sort_by(|a, b| java_cmp(a.0, b.0));
-        }
+        sort_java(&mut sorted, |(k, _)| k);
         // The signed string is `k1v1k2v2...[body]`, fed to the digest piece by piece.
         let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * sorted.len() + 3);
         let wrap = method == TaobaoSignMethod::Md5;

@@ -40,7 +40,12 @@ pub fn specs() -> PathBuf {
 }
 
 pub async fn mock() -> MockHandle {
-    MockGateway::new(&specs(), CONFIG)
+    mock_with(CONFIG).await
+}
+
+/// The mock gateway with a config of its own (e.g. `CONFIG` plus a refresh token).
+pub async fn mock_with(config: &str) -> MockHandle {
+    MockGateway::new(&specs(), config)
         .expect("specs and config load")
         .start(([127, 0, 0, 1], 0).into())
         .await
