@@ -33,11 +33,12 @@ impl<'a> Json<'a> {
         crate::read::tree(bytes)
     }
 
-    /// Member `key` of an object: the first one, should a key be sent twice (JSON leaves that
-    /// case open; `serde_json::Value`, and so `Reply::raw`, keeps the last).
+    /// Member `key` of an object: the last one, should a key be sent twice (JSON leaves that
+    /// case open), as in typed data and `Reply::raw` (a `serde_json::Value`).
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.as_object()?
             .iter()
+            .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
     }
@@ -156,9 +157,13 @@ mod tests {
     }
 
     #[test]
-    fn the_first_of_duplicate_keys_counts() {
-        let j = Json::parse(br#"{"k": 1, "k": 2}"#).unwrap();
-        assert_eq!(j.get("k").map(ToString::to_string).as_deref(), Some("1"));
+    fn the_last_of_duplicate_keys_counts_as_in_serde_json() {
+        let text = br#"{"k": 1, "k": {"x": 2, "x": 3}}"#;
+        let j = Json::parse(text).unwrap();
+        assert_eq!(j.pointer("/k/x").and_then(Json::as_i64), Some(3));
+        let v: Value = serde_json::from_slice(text).unwrap();
+        assert_eq!(j.to_value(), v);
+        assert_eq!(j.get("k").map(Json::to_value), v.get("k").cloned());
     }
 
     #[test]

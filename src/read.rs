@@ -119,11 +119,11 @@ pub trait FromJson: Sized {
     }
 }
 
+/// A member sent twice counts as its last occurrence, as in `Reply::raw` and `Json::get`: each
+/// value replaces what an earlier one left, `null` included.
 impl<T: FromJson> Sink for Option<T> {
     fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
-        if let Some(x) = T::from_scalar(v)? {
-            *self = Some(x);
-        }
+        *self = T::from_scalar(v)?;
         Ok(())
     }
     fn begin_object(&mut self) -> Result<(), JsonError> {
@@ -139,9 +139,7 @@ impl<T: FromJson> Sink for Option<T> {
         T::TREE
     }
     fn tree(&mut self, v: &Json<'_>) -> Result<(), JsonError> {
-        if let Some(x) = T::from_tree(v)? {
-            *self = Some(x);
-        }
+        *self = T::from_tree(v)?;
         Ok(())
     }
 }
@@ -164,7 +162,7 @@ impl<T: Object> FromJson for T {
         }
     }
     fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
-        slot.get_or_insert_with(T::default);
+        *slot = Some(T::default());
         Ok(())
     }
     fn member<'s>(slot: &'s mut Option<Self>, key: &str) -> Option<&'s mut dyn Sink> {
@@ -173,10 +171,11 @@ impl<T: Object> FromJson for T {
 }
 
 /// A list: elements that read as absent are left out; `null` and `""` are an empty list; text
-/// is read as a JSON list; an object's array members are read into the list (Taobao wraps lists
+/// is read as a JSON list; an object's array member is read as the list (Taobao wraps lists
 /// as `{"order": [...]}`).
 impl<T: FromJson> Sink for Vec<T> {
     fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
+        self.clear();
         match v {
             Scalar::Null => Ok(()),
             Scalar::Str(s) => match nonblank(s) {
@@ -187,12 +186,14 @@ impl<T: FromJson> Sink for Vec<T> {
         }
     }
     fn begin_object(&mut self) -> Result<(), JsonError> {
+        self.clear();
         Ok(())
     }
     fn member(&mut self, _key: &str) -> Option<&mut dyn Sink> {
         Some(self)
     }
     fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
+        self.clear();
         Ok(Box::new(ListElements {
             list: self,
             next: None,
@@ -208,7 +209,7 @@ impl<T: FromJson> FromJson for Vec<T> {
         Ok((!list.is_empty()).then_some(list))
     }
     fn begin_object(slot: &mut Option<Self>) -> Result<(), JsonError> {
-        slot.get_or_insert_with(Vec::new);
+        *slot = Some(Vec::new());
         Ok(())
     }
     fn member<'s>(slot: &'s mut Option<Self>, _key: &str) -> Option<&'s mut dyn Sink> {
@@ -838,6 +839,30 @@ mod tests {
             };
             Some(field)
         }
+    }
+
+    #[test]
+    fn a_member_sent_twice_counts_as_its_last_occurrence() {
+        let body = br#"{"orders": [{"price": "1", "price": "9", "tags": ["a"], "tags": ["b"]}],
+                        "orders": [{"price": "2", "tags": ["c"], "price": null}]}"#;
+        let mut trade: Option<Trade> = None;
+        read(body, Some(&mut trade), None).unwrap();
+        let orders = trade.unwrap().orders;
+        assert_eq!(
+            orders,
+            vec![Order {
+                price: None,
+                tags: vec!["c".into()]
+            }]
+        );
+        // The same document kept as JSON agrees, as serde_json does.
+        let tree = Json::parse(body).unwrap();
+        assert_eq!(
+            tree.pointer("/orders/0/tags/0").and_then(Json::as_str),
+            Some("c")
+        );
+        let value: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(value.pointer("/orders/0/tags/0"), Some(&json!("c")));
     }
 
     #[test]
