@@ -150,7 +150,7 @@ fn envelope(
     body: &[u8],
     hint: &DataAt,
     slot: Option<&mut (dyn Slot + Send + 'static)>,
-) -> Result<(Json<'static>, Typed), JsonError> {
+) -> Result<(Json, Typed), JsonError> {
     let Some(slot) = slot else {
         return Json::parse(body).map(|j| (j, Typed::Read));
     };

@@ -2,40 +2,38 @@
 //! wrapper), and how `json` fields and untyped calls (`Client::execute`) see a body. Typed data
 //! does not go through it (`read.rs`).
 //!
-//! Unlike `serde_json::Value`, it keeps object members in a `Vec`, in the order sent, and its
-//! strings may be borrowed (trees built by hand, such as a protocol's tests) or owned (parsed).
+//! Unlike `serde_json::Value`, it keeps object members in a `Vec`, in the order sent.
 
 use crate::de::JsonError;
 use serde_json::{Number, Value};
-use std::borrow::Cow;
 use std::fmt;
 
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Json<'a> {
+pub enum Json {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
-    String(Cow<'a, str>),
-    Array(Vec<Json<'a>>),
+    String(String),
+    Array(Vec<Json>),
     /// Members in the order sent.
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Object(Vec<(String, Json)>),
 }
 
 /// The members of a JSON object.
-pub type Members<'a> = [(Cow<'a, str>, Json<'a>)];
+pub type Members = [(String, Json)];
 
-impl<'a> Json<'a> {
+impl Json {
     /// Parses a whole document, with the parser and nesting limit of typed reading
     /// (`read.rs`): no input can overflow the stack.
-    pub fn parse(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
+    pub fn parse(bytes: &[u8]) -> Result<Json, JsonError> {
         crate::read::tree(bytes)
     }
 
     /// Member `key` of an object: the last one, should a key be sent twice (JSON leaves that
     /// case open), as in typed data and `Reply::raw` (a `serde_json::Value`).
-    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+    pub fn get(&self, key: &str) -> Option<&Json> {
         self.as_object()?
             .iter()
             .rev()
@@ -44,7 +42,7 @@ impl<'a> Json<'a> {
     }
 
     /// A JSON pointer (RFC 6901) lookup, e.g. `/extra/logid` or `/items/0`.
-    pub fn pointer(&self, pointer: &str) -> Option<&Json<'a>> {
+    pub fn pointer(&self, pointer: &str) -> Option<&Json> {
         if pointer.is_empty() {
             return Some(self);
         }
@@ -60,14 +58,14 @@ impl<'a> Json<'a> {
         Some(at)
     }
 
-    pub fn as_object(&self) -> Option<&Members<'a>> {
+    pub fn as_object(&self) -> Option<&Members> {
         match self {
             Json::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Json<'a>]> {
+    pub fn as_array(&self) -> Option<&[Json]> {
         match self {
             Json::Array(items) => Some(items),
             _ => None,
@@ -124,16 +122,16 @@ impl<'a> Json<'a> {
 }
 
 /// `json["key"]`: the member, or `Null` when absent or not an object (as `serde_json::Value` does).
-impl<'a> std::ops::Index<&str> for Json<'a> {
-    type Output = Json<'a>;
-    fn index(&self, key: &str) -> &Json<'a> {
-        static NULL: Json<'static> = Json::Null;
+impl std::ops::Index<&str> for Json {
+    type Output = Json;
+    fn index(&self, key: &str) -> &Json {
+        static NULL: Json = Json::Null;
         self.get(key).unwrap_or(&NULL)
     }
 }
 
 /// Compact JSON text.
-impl fmt::Display for Json<'_> {
+impl fmt::Display for Json {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.to_value(), f)
     }

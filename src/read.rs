@@ -19,7 +19,6 @@ use crate::types::{DateTime, Decimal};
 use crate::Secret;
 use jiter::{Jiter, JiterError, LinePosition, Peek};
 use serde_json::{Number, Value};
-use std::borrow::Cow;
 use std::ops::Range;
 use std::str::FromStr;
 
@@ -46,13 +45,13 @@ impl Scalar<'_> {
         }
     }
 
-    fn to_json(self) -> Json<'static> {
+    fn to_json(self) -> Json {
         match self {
             Scalar::Null => Json::Null,
             Scalar::Bool(b) => Json::Bool(b),
             // Beyond f64 (`1e400`): no JSON number can hold it.
             Scalar::Number(n) => Number::from_str(n).map_or(Json::Null, Json::Number),
-            Scalar::Str(s) => Json::String(Cow::Owned(s.to_owned())),
+            Scalar::Str(s) => Json::String(s.to_owned()),
         }
     }
 }
@@ -75,7 +74,7 @@ pub trait Sink {
     fn wants_tree(&self) -> bool {
         false
     }
-    fn tree(&mut self, _v: &Json<'_>) -> Result<(), JsonError> {
+    fn tree(&mut self, _v: &Json) -> Result<(), JsonError> {
         Ok(())
     }
 }
@@ -113,7 +112,7 @@ pub trait FromJson: Sized {
     }
     /// Types that read objects and arrays as a tree say so here and read it in `from_tree`.
     const TREE: bool = false;
-    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+    fn from_tree(v: &Json) -> Decoded<Self> {
         let _ = v;
         Err(found(Self::EXPECTED, "an object"))
     }
@@ -138,7 +137,7 @@ impl<T: FromJson> Sink for Option<T> {
     fn wants_tree(&self) -> bool {
         T::TREE
     }
-    fn tree(&mut self, v: &Json<'_>) -> Result<(), JsonError> {
+    fn tree(&mut self, v: &Json) -> Result<(), JsonError> {
         *self = T::from_tree(v)?;
         Ok(())
     }
@@ -261,7 +260,7 @@ impl FromJson for String {
     }
     // An object or list where text was documented: keep its JSON text rather than fail.
     const TREE: bool = true;
-    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+    fn from_tree(v: &Json) -> Decoded<Self> {
         Ok(Some(v.to_string()))
     }
 }
@@ -412,7 +411,7 @@ impl FromJson for Value {
         })
     }
     const TREE: bool = true;
-    fn from_tree(v: &Json<'_>) -> Decoded<Self> {
+    fn from_tree(v: &Json) -> Decoded<Self> {
         Ok(Some(v.to_value()))
     }
 }
@@ -424,7 +423,7 @@ impl FromJson for Value {
 /// protocols find codes such as Douyin's `data.error_code`), other values only as their kind.
 #[derive(Debug)]
 pub(crate) struct Capture<'c> {
-    pub(crate) into: &'c mut Json<'static>,
+    pub(crate) into: &'c mut Json,
     pub(crate) depth: u8,
 }
 
@@ -559,7 +558,7 @@ impl Reader<'_> {
                     into: Json::Object(members),
                     depth: levels @ 1..,
                 }) => {
-                    members.push((Cow::Owned(k.to_owned()), Json::Null));
+                    members.push((k.to_owned(), Json::Null));
                     // Members that are not read into the data are captured whole.
                     let depth = if child.is_none() {
                         u8::MAX
@@ -612,7 +611,7 @@ impl Reader<'_> {
     }
 
     /// The whole value as a tree.
-    fn tree(&mut self, peek: Peek, depth: u16) -> Result<Json<'static>, JsonError> {
+    fn tree(&mut self, peek: Peek, depth: u16) -> Result<Json, JsonError> {
         let body = self.body;
         match peek {
             Peek::Object | Peek::Array if depth >= MAX_DEPTH => Err(too_deep()),
@@ -620,7 +619,7 @@ impl Reader<'_> {
                 let mut members = Vec::new();
                 let mut key = self.jiter.known_object().map_err(syntax(body))?;
                 while let Some(k) = key {
-                    let k = Cow::Owned(k.to_owned());
+                    let k = k.to_owned();
                     let peek = self.jiter.peek().map_err(syntax(body))?;
                     members.push((k, self.tree(peek, depth + 1)?));
                     key = self.jiter.next_key().map_err(syntax(body))?;
@@ -667,7 +666,7 @@ fn read(
 }
 
 /// The JSON document `bytes` as a tree.
-pub(crate) fn tree(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
+pub(crate) fn tree(bytes: &[u8]) -> Result<Json, JsonError> {
     document(bytes, |reader, peek| reader.tree(peek, 0))
 }
 

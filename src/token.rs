@@ -90,7 +90,7 @@ impl TokenContext<'_> {
         url: String,
         content_type: &str,
         body: Vec<u8>,
-    ) -> Result<Json<'static>> {
+    ) -> Result<Json> {
         let auth = |message: String| Error::Auth {
             platform: platform.to_owned(),
             message,
@@ -174,7 +174,7 @@ pub struct YouzanToken {
     pub grant_id: String,
 }
 
-fn auth_err(platform: &str, body: &Json<'_>) -> Error {
+fn auth_err(platform: &str, body: &Json) -> Error {
     let text = |pointer: &str| crate::protocol::text_of(body.pointer(pointer));
     let code = text("/code")
         .or_else(|| text("/data/error_code"))
@@ -300,7 +300,7 @@ fn newest_refresh<'a>(rejected: Option<&'a Token>, configured: &'a Secret) -> &'
 /// The token in a token endpoint's answer `object`: `access_token`, `expires_in` (seconds, a
 /// number or text), and `refresh_token` when a new one came (it replaces `old`; else `old`
 /// stays good).
-fn refreshed(object: &Json<'_>, old: Option<&Secret>) -> Option<Token> {
+fn refreshed(object: &Json, old: Option<&Secret>) -> Option<Token> {
     let text = |key: &str| crate::protocol::text_of(object.get(key));
     let ttl = text("expires_in").and_then(|t| t.parse::<i64>().ok());
     Some(Token {

@@ -122,7 +122,7 @@ impl Protocol for Aop {
         &self,
         _api: &ApiDesc,
         status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("error_code"))
             .or_else(|| text_of(body.get("errorCode")))

@@ -239,7 +239,7 @@ impl Protocol for Doudian {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("code")).unwrap_or_default();
         if code == "10000"

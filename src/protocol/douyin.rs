@@ -65,7 +65,7 @@ impl Protocol for Douyin {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
         let fail =
             |code: String, sub: Option<String>, msg: Option<String>, id: Option<String>| Failure {

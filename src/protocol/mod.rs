@@ -101,7 +101,7 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         &self,
         api: &ApiDesc,
         status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure>;
 }
 
@@ -314,7 +314,7 @@ pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {
 }
 
 /// Reads a member as text whether it is a string or a number.
-pub(crate) fn text_of(v: Option<&Json<'_>>) -> Option<String> {
+pub(crate) fn text_of(v: Option<&Json>) -> Option<String> {
     match v? {
         Json::String(s) => Some(s.to_string()),
         Json::Number(n) => Some(n.to_string()),
@@ -324,7 +324,7 @@ pub(crate) fn text_of(v: Option<&Json<'_>>) -> Option<String> {
 }
 
 /// True when a code member is absent, `0`, `"0"` or `""`.
-pub(crate) fn is_zero(v: Option<&Json<'_>>) -> bool {
+pub(crate) fn is_zero(v: Option<&Json>) -> bool {
     match v {
         None | Some(Json::Null) => true,
         Some(Json::Number(n)) => n.as_f64() == Some(0.0),

@@ -189,7 +189,7 @@ impl Protocol for Taobao {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
         if let Some(err) = body.get("error_response") {
             let code = text_of(err.get("code")).unwrap_or_default();

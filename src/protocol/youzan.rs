@@ -62,7 +62,7 @@ impl Protocol for Youzan {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json<'_>,
+        body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
         // The Go SDK's order: gw_err_resp, error_response, response, success.
         if let Some(gw) = body.get("gw_err_resp") {
