@@ -2,11 +2,13 @@
 //! envelope captured on the way (`src/read.rs`). These answers make the guess wrong, or make the
 //! data refuse a value, and check that what the caller gets is still decided by the envelope.
 
-use opengate::protocol::{Douyin, Youzan};
+use opengate::protocol::{
+    Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan,
+};
 use opengate::token::StaticToken;
 use opengate::wire::{BoxFuture, Transport, TransportError, WireRequest, WireResponse};
 use opengate::{Client, Error, PlatformOptions};
-use opengate_apis::{douyin, youzan, ClientExt};
+use opengate_apis::{alibaba, doudian, douyin, taobao, youzan, ClientExt};
 use proptest::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,9 @@ impl Transport for Canned {
 fn client(platform: &str, body: &str) -> Client {
     let protocol: Arc<dyn opengate::Protocol> = match platform {
         "youzan" => Arc::new(Youzan),
+        "taobao" => Arc::new(Taobao::new("key", "secret", TaobaoSignMethod::Md5)),
+        "alibaba" => Arc::new(Aop::new("key", "secret")),
+        "doudian" => Arc::new(Doudian::new("key", "secret", DoudianSignMethod::Md5)),
         _ => Arc::new(Douyin),
     };
     Client::builder()
@@ -154,6 +159,14 @@ fn answer() -> impl Strategy<Value = String> {
         Just("\"response\"".to_owned()),
         Just("\"gw_err_resp\"".to_owned()),
         Just("\"error_code\"".to_owned()),
+        Just("\"error_response\"".to_owned()),
+        Just("\"trade_fullinfo_get_response\"".to_owned()),
+        Just("\"trade\"".to_owned()),
+        Just("\"code\"".to_owned()),
+        Just("\"sub_code\"".to_owned()),
+        Just("\"msg\"".to_owned()),
+        Just("\"extra\"".to_owned()),
+        Just("\"success\"".to_owned()),
         Just("\"nu\"".to_owned()),
         Just("\"state\"".to_owned()),
         Just("\"created_time\"".to_owned()),
@@ -173,6 +186,12 @@ proptest! {
             let _ = client("youzan", &body).youzan().logistics_expressbyorderno_get_v3_0_0(express()).await;
             let req = douyin::alliance_kol_store_list_v1::Request::new("o", 1, 10);
             let _ = client("douyin", &body).douyin().alliance_kol_store_list_v1(req).await;
+            let req = taobao::trade_fullinfo_get_v2_0::Request::new("tid,orders", 1);
+            let _ = client("taobao", &body).taobao().trade_fullinfo_get_v2_0(req).await;
+            let req = alibaba::product_get_v1::Request::new(1, "1688");
+            let _ = client("alibaba", &body).alibaba().product_get_v1(req).await;
+            let req = doudian::order_order_detail_v2::Request::new("1");
+            let _ = client("doudian", &body).doudian().order_order_detail_v2(req).await;
         });
     }
 }
