@@ -189,7 +189,7 @@ fn accessor(p: &Platform) -> String {
     w.docs(
         0,
         &[
-            format!("The {title} APIs, borrowed from an [`opengate::Client`](::opengate::Client)."),
+            format!("The {title} APIs, borrowed from an [`opengate::Client`]."),
             String::new(),
             format!(
                 "Obtained with `client.{}()` (see [`crate::ClientExt`]).",
@@ -239,7 +239,7 @@ pub fn root(c: &Corpus, include_prefix: &str) -> String {
         );
         w.line(0, "}");
     }
-    w.docs(0, &["Per-platform accessors on [`opengate::Client`](::opengate::Client): `client.youzan().trade_get_v4_0_0(req)`.".into()]);
+    w.docs(0, &["Per-platform accessors on [`opengate::Client`]: `client.youzan().trade_get_v4_0_0(req)`.".into()]);
     w.line(0, "pub trait ClientExt {");
     for p in &c.platforms {
         let title = p.title.clone().unwrap_or_else(|| p.name.clone());

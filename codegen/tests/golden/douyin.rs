@@ -229,7 +229,7 @@ pub mod ecom_captain_task_detail_v1 {
         }
     }
 }
-/// The 抖音 Douyin (open platform and 精选联盟) APIs, borrowed from an [`opengate::Client`](::opengate::Client).
+/// The 抖音 Douyin (open platform and 精选联盟) APIs, borrowed from an [`opengate::Client`].
 ///
 /// Obtained with `client.douyin()` (see [`crate::ClientExt`]).
 #[derive(Debug, Clone, Copy)]

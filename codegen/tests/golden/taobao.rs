@@ -643,7 +643,7 @@ pub mod trades_sold_increment_get_v2_0 {
         }
     }
 }
-/// The 淘宝 Taobao TOP APIs, borrowed from an [`opengate::Client`](::opengate::Client).
+/// The 淘宝 Taobao TOP APIs, borrowed from an [`opengate::Client`].
 ///
 /// Obtained with `client.taobao()` (see [`crate::ClientExt`]).
 #[derive(Debug, Clone, Copy)]

@@ -315,7 +315,7 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         }
     }
 }
-/// The 有赞 Youzan APIs, borrowed from an [`opengate::Client`](::opengate::Client).
+/// The 有赞 Youzan APIs, borrowed from an [`opengate::Client`].
 ///
 /// Obtained with `client.youzan()` (see [`crate::ClientExt`]).
 #[derive(Debug, Clone, Copy)]
