@@ -17,3 +17,8 @@
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)]
 
 include!(concat!(env!("OUT_DIR"), "/opengate_apis.rs"));
+
+/// The README's Rust example, compiled as a doctest so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
