@@ -224,6 +224,22 @@ mod tests {
     }
 
     #[test]
+    fn any_instant_displays_without_panicking() {
+        let max = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp_millis();
+        let min = chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp_millis();
+        for ms in [i64::MIN, min - 1, min, max, max + 1, i64::MAX] {
+            let t = DateTime::from_epoch_millis(ms);
+            assert!(!t.to_string().is_empty());
+            assert!(format!("{t:?}").starts_with("DateTime("));
+        }
+        // Beyond chrono's range the number itself is shown.
+        assert_eq!(
+            DateTime::from_epoch_millis(i64::MAX).to_string(),
+            i64::MAX.to_string()
+        );
+    }
+
+    #[test]
     fn beijing_round_trip() {
         let t = DateTime::parse_beijing("2016-01-01 12:00:00").unwrap();
         assert_eq!(t.epoch_millis(), 1_451_620_800_000);
