@@ -66,6 +66,8 @@ fn main() {
 }
 RS
 echo 'include!(concat!(env!("OUT_DIR"), "/codegen.rs"));' > "$PROG/src/lib.rs"
+# The same debug-info settings as this repository's builds, so `cargo build` compares like with like.
+mkdir -p "$PROG/.cargo" && cp "$ROOT/.cargo/config.toml" "$PROG/.cargo/config.toml"
 python3 - "$WORK/tiny.json" <<'PY'
 import json, sys
 json.dump({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}, open(sys.argv[1], "w"))
