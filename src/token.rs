@@ -83,13 +83,25 @@ impl TokenContext<'_> {
         format!("{}{path}", self.base_url.unwrap_or(default_host))
     }
 
+    /// POSTs `pairs` as a form (`application/x-www-form-urlencoded`); see [`Self::post`].
+    pub async fn post_form(
+        &self,
+        platform: &str,
+        url: String,
+        pairs: &[(&str, &str)],
+    ) -> Result<Json> {
+        let form = crate::protocol::form_body(pairs);
+        self.post(platform, url, "application/x-www-form-urlencoded", form)
+            .await
+    }
+
     /// POSTs and returns the JSON answer, mapping every failure to `Error::Auth`.
     pub async fn post(
         &self,
         platform: &str,
         url: String,
         content_type: &str,
-        body: Vec<u8>,
+        body: impl Into<bytes::Bytes>,
     ) -> Result<Json> {
         let auth = |message: String| Error::Auth {
             platform: platform.to_owned(),
@@ -332,20 +344,13 @@ impl TokenProvider for DouyinUserToken {
                 return Ok(t);
             }
             let rt = newest_refresh(rejected, &self.refresh_token);
-            let form = form_urlencoded::Serializer::new(String::new())
-                .append_pair("client_key", &self.client_key)
-                .append_pair("grant_type", "refresh_token")
-                .append_pair("refresh_token", rt.expose())
-                .finish();
             let url = cx.url("https://open.douyin.com", "/oauth/refresh_token/");
-            let v = cx
-                .post(
-                    "douyin",
-                    url,
-                    "application/x-www-form-urlencoded",
-                    form.into_bytes(),
-                )
-                .await?;
+            let form = [
+                ("client_key", self.client_key.as_str()),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.expose()),
+            ];
+            let v = cx.post_form("douyin", url, &form).await?;
             let data = &v["data"];
             if !crate::protocol::is_zero(data.get("error_code")) {
                 return Err(auth_err("douyin", &v));
@@ -377,22 +382,15 @@ impl TokenProvider for AopToken {
                 return Ok(t);
             }
             let rt = newest_refresh(rejected, &self.refresh_token);
-            let form = form_urlencoded::Serializer::new(String::new())
-                .append_pair("grant_type", "refresh_token")
-                .append_pair("client_id", &self.app_key)
-                .append_pair("client_secret", self.app_secret.expose())
-                .append_pair("refresh_token", rt.expose())
-                .finish();
             let path = format!("/openapi/http/1/system.oauth2/getToken/{}", self.app_key);
             let url = cx.url("https://gw.open.1688.com", &path);
-            let v = cx
-                .post(
-                    "alibaba",
-                    url,
-                    "application/x-www-form-urlencoded",
-                    form.into_bytes(),
-                )
-                .await?;
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("client_id", self.app_key.as_str()),
+                ("client_secret", self.app_secret.expose()),
+                ("refresh_token", rt.expose()),
+            ];
+            let v = cx.post_form("alibaba", url, &form).await?;
             refreshed(&v, Some(rt)).ok_or_else(|| auth_err("alibaba", &v))
         })
     }
