@@ -1,7 +1,7 @@
 //! The client and its one call path.
 
 use crate::de::{JsonError, ToJson};
-use crate::desc::{ApiDesc, AuthKind};
+use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
 use crate::json::Json;
 use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
@@ -686,18 +686,23 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
             message: "a request must be a JSON object".into(),
         });
     };
-    Ok(map
-        .into_iter()
+    map.into_iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(name, value)| {
-            let location = api.location_of(&name);
-            Param {
+            let spec = api.spec_of(&name);
+            if let Some(spec) = spec.filter(|s| !s.limits.is_none()) {
+                spec.limits.check(&value).map_err(|why| Error::Build {
+                    api: id_of(api),
+                    message: format!("param `{name}` {why}"),
+                })?;
+            }
+            Ok(Param {
+                location: spec.map_or(ParamLocation::Default, |s| s.location),
                 name,
                 value,
-                location,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Decodes the data part of an answer into the spec's response type (absent data is the default),

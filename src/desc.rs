@@ -63,11 +63,107 @@ pub enum ParamLocation {
     Header,
 }
 
-/// The location of one param whose location is not `Default`.
+/// What the runtime must know of one param: where it travels when that is not the protocol's
+/// default, and the limits the platform documents for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamSpec {
     pub name: Cow<'static, str>,
     pub location: ParamLocation,
+    pub limits: Limits,
+}
+
+/// Limits a param's value must respect, from the platforms' metadata (TOP `maxLength`,
+/// `maxListSize`, `minValue`, `maxValue`). They are checked before a request is sent, so a value
+/// the platform would refuse fails at once with an error naming the param.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The longest text, in UTF-16 code units as the platforms' Java gateways count them.
+    pub max_length: Option<u32>,
+    /// The most elements of a list.
+    pub max_items: Option<u32>,
+    /// The smallest number.
+    pub min: Option<i64>,
+    /// The largest number.
+    pub max: Option<i64>,
+}
+
+impl Limits {
+    /// No limit at all.
+    pub const NONE: Limits = Limits {
+        max_length: None,
+        max_items: None,
+        min: None,
+        max: None,
+    };
+
+    /// Limits built at run time (`opengate call` builds them from specs).
+    pub const fn new(
+        max_length: Option<u32>,
+        max_items: Option<u32>,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> Self {
+        Limits {
+            max_length,
+            max_items,
+            min,
+            max,
+        }
+    }
+
+    /// Whether any limit is set.
+    pub fn is_none(&self) -> bool {
+        *self == Limits::NONE
+    }
+
+    /// Checks one param value; the error says what is wrong, without the value (it may be
+    /// buyer data).
+    pub fn check(&self, v: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value;
+        if let (Some(max), Value::Array(items)) = (self.max_items, v) {
+            if items.len() > max as usize {
+                return Err(format!(
+                    "has {} elements, at most {max} are allowed",
+                    items.len()
+                ));
+            }
+        }
+        let items: &[Value] = match v {
+            Value::Array(items) => items,
+            one => std::slice::from_ref(one),
+        };
+        for item in items {
+            if let Some(max) = self.max_length {
+                let len = match item {
+                    Value::String(s) => s.encode_utf16().count(),
+                    Value::Number(n) => n.to_string().len(),
+                    _ => 0,
+                };
+                if len > max as usize {
+                    return Err(format!(
+                        "is {len} characters long, at most {max} are allowed"
+                    ));
+                }
+            }
+            let number = match item {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) if self.min.is_some() || self.max.is_some() => {
+                    s.trim().parse().ok()
+                }
+                _ => None,
+            };
+            if let Some(n) = number {
+                if let Some(min) = self.min.filter(|&m| n < m as f64) {
+                    return Err(format!("is below its minimum {min}"));
+                }
+                if let Some(max) = self.max.filter(|&m| n > m as f64) {
+                    return Err(format!("is above its maximum {max}"));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A description of one API: everything the runtime needs besides the params.
@@ -89,7 +185,7 @@ pub struct ApiDesc {
     pub auth: AuthKind,
     /// Safe to retry after the request may have reached the server.
     pub idempotent: bool,
-    /// Params whose location is not `Default`.
+    /// Params whose location is not `Default` or that have limits.
     pub params: Cow<'static, [ParamSpec]>,
 }
 
@@ -134,10 +230,13 @@ impl ApiDesc {
 
     /// Where param `name` travels.
     pub fn location_of(&self, name: &str) -> ParamLocation {
-        self.params
-            .iter()
-            .find(|p| p.name == name)
+        self.spec_of(name)
             .map_or(ParamLocation::Default, |p| p.location)
+    }
+
+    /// What is known of param `name` beyond its value.
+    pub fn spec_of(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
     }
 }
 
@@ -175,5 +274,15 @@ pub const fn param(name: &'static str, location: ParamLocation) -> ParamSpec {
     ParamSpec {
         name: Cow::Borrowed(name),
         location,
+        limits: Limits::NONE,
+    }
+}
+
+#[doc(hidden)]
+pub const fn limited(name: &'static str, location: ParamLocation, limits: Limits) -> ParamSpec {
+    ParamSpec {
+        name: Cow::Borrowed(name),
+        location,
+        limits,
     }
 }

@@ -25,7 +25,7 @@ pub use client::{
 };
 pub use config::Config;
 pub use de::{JsonError, ToJson};
-pub use desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+pub use desc::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
 pub use error::{ApiError, ApiId, DecodeError, Error, Result};
 pub use json::{Json, Members};
 pub use protocol::Protocol;
@@ -37,7 +37,9 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::de::{put, put_opt, ToJson};
-    pub use crate::desc::{api, param, ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+    pub use crate::desc::{
+        api, limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec,
+    };
     pub use crate::read::{Object, Sink};
     pub use serde_json::{Map, Value};
 }

@@ -70,6 +70,13 @@ pub trait Sink {
     fn member(&mut self, key: &str) -> Option<&mut dyn Sink>;
     /// An array begins: where its elements go.
     fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError>;
+    /// A list met as an object is a wrapper (Taobao's `{"order": [...]}`, or `{"order": {...}}`
+    /// for a single element): called once per member of that object (after
+    /// [`Sink::begin_object`]), it gives where that member's elements go. `None` (the default)
+    /// reads the object's members with [`Sink::member`].
+    fn wrapped(&mut self) -> Option<Box<dyn Elements + '_>> {
+        None
+    }
     /// Takes objects and arrays as a whole tree instead (raw JSON fields, text fields).
     fn wants_tree(&self) -> bool {
         false
@@ -110,6 +117,10 @@ pub trait FromJson: Sized {
         let _ = slot;
         Err(found(Self::EXPECTED, "a list"))
     }
+    fn wrapped(slot: &mut Option<Self>) -> Option<Box<dyn Elements + '_>> {
+        let _ = slot;
+        None
+    }
     /// Types that read objects and arrays as a tree say so here and read it in `from_tree`.
     const TREE: bool = false;
     fn from_tree(v: &Json) -> Decoded<Self> {
@@ -133,6 +144,9 @@ impl<T: FromJson> Sink for Option<T> {
     }
     fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
         T::array(self)
+    }
+    fn wrapped(&mut self) -> Option<Box<dyn Elements + '_>> {
+        T::wrapped(self)
     }
     fn wants_tree(&self) -> bool {
         T::TREE
@@ -170,8 +184,8 @@ impl<T: Object> FromJson for T {
 }
 
 /// A list: elements that read as absent are left out; `null` and `""` are an empty list; text
-/// is read as a JSON list; an object's array member is read as the list (Taobao wraps lists
-/// as `{"order": [...]}`).
+/// is read as a JSON list; an object is a wrapper whose member holds the list (Taobao sends
+/// `{"order": [...]}`, and `{"order": {...}}` when there is one element).
 impl<T: FromJson> Sink for Vec<T> {
     fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
         self.clear();
@@ -189,11 +203,20 @@ impl<T: FromJson> Sink for Vec<T> {
         Ok(())
     }
     fn member(&mut self, _key: &str) -> Option<&mut dyn Sink> {
-        Some(self)
+        None
     }
     fn array(&mut self) -> Result<Box<dyn Elements + '_>, JsonError> {
         self.clear();
         Ok(Box::new(ListElements {
+            list: self,
+            next: None,
+        }))
+    }
+    /// Each member of the wrapper replaces what an earlier one left (a member sent twice counts
+    /// as its last occurrence).
+    fn wrapped(&mut self) -> Option<Box<dyn Elements + '_>> {
+        self.clear();
+        Some(Box::new(ListElements {
             list: self,
             next: None,
         }))
@@ -211,11 +234,11 @@ impl<T: FromJson> FromJson for Vec<T> {
         *slot = Some(Vec::new());
         Ok(())
     }
-    fn member<'s>(slot: &'s mut Option<Self>, _key: &str) -> Option<&'s mut dyn Sink> {
-        Some(slot.as_mut()?)
-    }
     fn array(slot: &mut Option<Self>) -> Result<Box<dyn Elements + '_>, JsonError> {
         Sink::array(slot.get_or_insert_with(Vec::new))
+    }
+    fn wrapped(slot: &mut Option<Self>) -> Option<Box<dyn Elements + '_>> {
+        Sink::wrapped(slot.get_or_insert_with(Vec::new))
     }
 }
 
@@ -552,6 +575,13 @@ impl Reader<'_> {
         });
         let mut key = self.jiter.known_object().map_err(syntax(body))?;
         while let Some(k) = key {
+            if let Some(elements) = sink.wrapped() {
+                let at = KeyAt::of(body, k);
+                self.wrapped(elements, depth)
+                    .map_err(|e| e.at(at.segment(body)))?;
+                key = self.jiter.next_key().map_err(syntax(body))?;
+                continue;
+            }
             let child = sink.member(k);
             let child_capture = match captured.as_mut() {
                 Some(Capture {
@@ -598,6 +628,30 @@ impl Reader<'_> {
             *c.into = Json::Array(Vec::new());
         }
         let mut elements = sink.array()?;
+        let mut next = self.jiter.known_array().map_err(syntax(self.body))?;
+        let mut index = 0;
+        while let Some(peek) = next {
+            self.value(peek, Some(elements.element()), None, depth)
+                .map_err(|e| e.at(Segment::Index(index)))?;
+            elements.done();
+            index += 1;
+            next = self.jiter.array_step().map_err(syntax(self.body))?;
+        }
+        Ok(())
+    }
+
+    /// One member of a list's wrapper: its array's elements, or one element.
+    fn wrapped(
+        &mut self,
+        mut elements: Box<dyn Elements + '_>,
+        depth: u16,
+    ) -> Result<(), JsonError> {
+        let peek = self.jiter.peek().map_err(syntax(self.body))?;
+        if peek != Peek::Array {
+            self.value(peek, Some(elements.element()), None, depth)?;
+            elements.done();
+            return Ok(());
+        }
         let mut next = self.jiter.known_array().map_err(syntax(self.body))?;
         let mut index = 0;
         while let Some(peek) = next {
@@ -801,6 +855,13 @@ mod tests {
         assert_eq!(read_as::<Vec<i64>>(json!(["1", 2, null])), Some(vec![1, 2]));
         assert_eq!(read_as::<Vec<i64>>(json!("")), None);
         assert_eq!(read_as::<Vec<i64>>(json!({"order": [1]})), Some(vec![1]));
+        // One element may come as itself rather than in a list (Taobao `{"number": 7}`).
+        assert_eq!(read_as::<Vec<i64>>(json!({"number": 7})), Some(vec![7]));
+        assert_eq!(read_as::<Vec<i64>>(json!({})), Some(vec![]));
+        assert_eq!(
+            read_as::<Vec<Vec<i64>>>(json!([{"number": [1, 2]}, [3]])),
+            Some(vec![vec![1, 2], vec![3]])
+        );
         assert_eq!(read_as::<Vec<i64>>(json!("[3]")), Some(vec![3]));
         assert_eq!(
             read_as::<Value>(json!([1, {"a": null}])),
@@ -870,6 +931,25 @@ mod tests {
         assert_eq!(t.orders.len(), 2);
         assert_eq!(t.orders[0].price.unwrap().to_string(), "1.5");
         assert_eq!(t.orders[1].tags, vec!["a".to_owned()]);
+        // A wrapped list of one element: the element itself, not a list.
+        let t =
+            read_as::<Trade>(json!({"orders": {"order": {"price": "2", "tags": {"string": "x"}}}}))
+                .unwrap();
+        assert_eq!(
+            t.orders,
+            vec![Order {
+                price: Some(Decimal::from(2)),
+                tags: vec!["x".into()]
+            }]
+        );
+        // The wrapper's member sent twice: the last occurrence counts.
+        let t = read_as::<Trade>(json!({"orders": {"order": [{"price": "1"}]}})).unwrap();
+        assert_eq!(t.orders.len(), 1);
+        let body =
+            br#"{"orders": {"order": [{"price": "1"}, {"price": "2"}], "order": {"price": "3"}}}"#;
+        let mut trade: Option<Trade> = None;
+        read(body, Some(&mut trade), None).unwrap();
+        assert_eq!(trade.unwrap().orders[0].price, Some(Decimal::from(3)));
     }
 
     #[test]

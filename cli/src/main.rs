@@ -5,7 +5,7 @@ mod import;
 mod openapi;
 
 use clap::{Parser, Subcommand};
-use opengate::{ApiDesc, AuthKind, HttpMethod, ParamLocation, ParamSpec};
+use opengate::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
 use opengate_codegen::ir::{self, TyIr};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -231,10 +231,16 @@ fn desc_of(api: &ir::Api) -> ApiDesc {
     let params = api
         .params
         .iter()
-        .filter(|f| f.location != ir::Location::Default)
+        .filter(|f| f.location != ir::Location::Default || !f.limits.is_none())
         .map(|f| ParamSpec {
             name: f.wire.clone().into(),
             location: loc(f.location),
+            limits: Limits::new(
+                f.limits.max_length,
+                f.limits.max_items,
+                f.limits.min,
+                f.limits.max,
+            ),
         })
         .collect();
     ApiDesc::new(

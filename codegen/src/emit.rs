@@ -266,12 +266,61 @@ pub fn root(c: &Corpus, include_prefix: &str) -> String {
     w.finish(None)
 }
 
+/// Spec text as doc text: plain prose, whatever a catalog wrote. Leading spaces would start a
+/// code block (which rustdoc compiles as a doctest), a fence the same, brackets an intra-doc
+/// link, `<...>` an HTML tag, and a bare URL draws rustdoc's `bare_urls` lint; so indentation
+/// goes, fences lose their backticks, those characters are escaped outside code spans and URLs
+/// are wrapped in `<...>`.
+fn prose(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let line = line.trim().replace("```", "'''");
+            let mut out = String::with_capacity(line.len());
+            let mut in_code = false;
+            let mut rest = line.as_str();
+            while let Some(c) = rest.chars().next() {
+                if !in_code && (rest.starts_with("https://") || rest.starts_with("http://")) {
+                    let end = rest
+                        .find(|c: char| {
+                            c.is_whitespace() || !c.is_ascii() || "<>\"'()[]{}`".contains(c)
+                        })
+                        .unwrap_or(rest.len());
+                    out.push('<');
+                    out.push_str(&rest[..end]);
+                    out.push('>');
+                    rest = &rest[end..];
+                    continue;
+                }
+                match c {
+                    '`' => {
+                        in_code = !in_code;
+                        out.push(c);
+                    }
+                    _ if in_code => out.push(c),
+                    '[' | ']' | '\\' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    _ => out.push(c),
+                }
+                rest = &rest[c.len_utf8()..];
+            }
+            out
+        })
+        .collect()
+}
+
 fn api_doc_lines(api: &Api) -> Vec<String> {
     let mut lines = Vec::new();
-    lines.push(api.summary.clone().unwrap_or_else(|| api.name.clone()));
+    match &api.summary {
+        Some(summary) => lines.extend(prose(summary)),
+        None => lines.push(api.name.clone()),
+    }
     lines.push(String::new());
     if let Some(d) = &api.description {
-        lines.extend(d.lines().map(str::to_owned));
+        lines.extend(prose(d));
         lines.push(String::new());
     }
     lines.push(format!(
@@ -301,6 +350,23 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
     if let Some(u) = &api.doc_url {
         lines.push(format!("- Platform docs: <{u}>"));
     }
+    if let Some(s) = &api.source {
+        let mut line = format!("- Imported from {}", code(&s.format));
+        if let Some(f) = &s.file {
+            line.push_str(&format!(" ({})", code(f)));
+        }
+        if !s.inferred.is_empty() {
+            let facts: Vec<String> = s.inferred.iter().map(|f| code(f)).collect();
+            line.push_str(&format!(
+                "; not in the source, by the platform's rule: {}",
+                facts.join(", ")
+            ));
+        }
+        lines.push(line);
+        if let Some(n) = &s.note {
+            lines.extend(prose(n).into_iter().map(|l| format!("  {l}")));
+        }
+    }
     lines
 }
 
@@ -321,12 +387,21 @@ fn api_module(api: &Api) -> String {
     let locations: Vec<String> = api
         .params
         .iter()
-        .filter(|f| f.location != Location::Default)
+        .filter(|f| f.location != Location::Default || !f.limits.is_none())
         .map(|f| {
+            let location = format!("__rt::ParamLocation::{}", variant(f.location.as_str()));
+            if f.limits.is_none() {
+                return format!("__rt::param({}, {location})", lit(&f.wire));
+            }
+            let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
+            let l = &f.limits;
             format!(
-                "__rt::param({}, __rt::ParamLocation::{})",
+                "__rt::limited({}, {location}, __rt::Limits::new({}, {}, {}, {}))",
                 lit(&f.wire),
-                variant(f.location.as_str())
+                opt(l.max_length.map(|v| v.to_string())),
+                opt(l.max_items.map(|v| v.to_string())),
+                opt(l.min.map(|v| v.to_string())),
+                opt(l.max.map(|v| v.to_string())),
             )
         })
         .collect();
@@ -433,7 +508,7 @@ fn files_fn(w: &mut Writer, api: &Api) {
 fn field_doc(f: &FieldIr, is_param: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(d) = &f.description {
-        lines.extend(d.lines().map(str::to_owned));
+        lines.extend(prose(d));
         lines.push(String::new());
     }
     let mut facts = vec![
@@ -459,6 +534,19 @@ fn field_doc(f: &FieldIr, is_param: bool) -> Vec<String> {
     if !f.enum_values.is_empty() {
         let vals: Vec<String> = f.enum_values.iter().map(|v| code(v)).collect();
         facts.push(format!("one of {}", vals.join(", ")));
+    }
+    let l = &f.limits;
+    if let Some(n) = l.max_length {
+        facts.push(format!("at most {n} characters"));
+    }
+    if let Some(n) = l.max_items {
+        facts.push(format!("at most {n} elements"));
+    }
+    match (l.min, l.max) {
+        (Some(a), Some(b)) => facts.push(format!("from {a} to {b}")),
+        (Some(a), None) => facts.push(format!("at least {a}")),
+        (None, Some(b)) => facts.push(format!("at most {b}")),
+        (None, None) => {}
     }
     lines.push(format!("{}.", facts.join(", ")));
     lines

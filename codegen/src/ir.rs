@@ -93,6 +93,9 @@ pub struct Api {
     pub response: StructIr,
     pub response_types: Vec<StructIr>,
     pub response_example: Option<serde_json::Value>,
+    /// The group folder the spec is in (a cargo feature of the generated crate).
+    pub group: Option<String>,
+    pub source: Option<spec::Source>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +118,7 @@ pub struct FieldIr {
     pub location: Location,
     /// The spec type as written, for docs.
     pub spec_ty: String,
+    pub limits: spec::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -474,6 +478,8 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         },
         response_types: resp_types,
         response_example: a.response_example.clone(),
+        group: a.group.clone(),
+        source: a.source.clone(),
     })
 }
 
@@ -591,6 +597,7 @@ fn lower_fields(
                 format!("`{}`: `secret: true` is only for string fields", f.name),
             );
         }
+        check_limits(f, d);
         let ty = if f.secret {
             TyIr::Secret
         } else {
@@ -607,9 +614,52 @@ fn lower_fields(
             enum_values: f.enum_values.clone(),
             location,
             spec_ty: f.ty.describe(),
+            limits: f.limits,
         });
     }
     out
+}
+
+/// Limits must fit the param's type: lengths of text and numbers, counts of lists, bounds of numbers.
+fn check_limits(f: &spec::Field, d: &mut Diagnostics) {
+    let elem = match &f.ty {
+        Ty::Array(inner) => inner.as_ref(),
+        other => other,
+    };
+    let is_array = matches!(f.ty, Ty::Array(_));
+    let text_like = matches!(
+        elem,
+        Ty::Scalar(Scalar::String | Scalar::Int | Scalar::Long | Scalar::Decimal | Scalar::Double)
+    );
+    let numeric = matches!(
+        elem,
+        Ty::Scalar(Scalar::Int | Scalar::Long | Scalar::Decimal | Scalar::Double)
+    );
+    let ty = f.ty.describe();
+    if f.limits.max_length.is_some() && !text_like {
+        d.push(
+            &f.pos,
+            format!(
+                "`{}`: `max_length` is for text and number params, not `{ty}`",
+                f.name
+            ),
+        );
+    }
+    if f.limits.max_items.is_some() && !is_array {
+        d.push(
+            &f.pos,
+            format!("`{}`: `max_items` is for list params, not `{ty}`", f.name),
+        );
+    }
+    if (f.limits.min.is_some() || f.limits.max.is_some()) && !numeric {
+        d.push(
+            &f.pos,
+            format!(
+                "`{}`: `min` and `max` are for number params, not `{ty}`",
+                f.name
+            ),
+        );
+    }
 }
 
 fn lower_ty(

@@ -60,6 +60,39 @@ pub struct Api {
     pub response: Option<Located<Vec<Field>>>,
     pub response_example: Option<serde_json::Value>,
     pub doc_url: Option<String>,
+    /// Where an imported spec came from (`source:`), for its docs.
+    pub source: Option<Source>,
+    /// The group folder (`specs/<platform>/<group>/...`) the file is in; `None` directly in the
+    /// platform folder. Each group is a cargo feature of the generated crate.
+    pub group: Option<String>,
+}
+
+/// `source:` of an imported spec: the catalog it came from, and what the importer had to infer
+/// because the source does not say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Source {
+    /// The importer's source format, e.g. `top-metadata`.
+    pub format: String,
+    /// The file within the source, e.g. `tbtrade/taobao_trade_fullinfo_get.json`.
+    pub file: Option<String>,
+    /// Facts the source lacks, chosen by the platform's rule (e.g. `method`, `version`).
+    pub inferred: Vec<String>,
+    pub note: Option<String>,
+}
+
+/// A param's documented limits (checked before sending).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub max_length: Option<u32>,
+    pub max_items: Option<u32>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+impl Limits {
+    pub fn is_none(&self) -> bool {
+        *self == Limits::default()
+    }
 }
 
 /// A param or a response field.
@@ -77,6 +110,7 @@ pub struct Field {
     pub location: Option<Located<String>>,
     /// A credential (token, secret), kept out of `Debug` output.
     pub secret: bool,
+    pub limits: Limits,
 }
 
 /// A field's type.
@@ -272,6 +306,8 @@ pub fn load_source(
         return;
     }
     let folder = comps[0].clone();
+    // `specs/<platform>/<group>/.../file.yaml`: the first folder below the platform's.
+    let group = (comps.len() > 2).then(|| comps[1].as_str());
     let stem = Path::new(&comps[comps.len() - 1])
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -304,7 +340,7 @@ pub fn load_source(
         match &list.value {
             Value::Seq(items) => {
                 for item in items {
-                    if let Some(api) = cx.api(item, &folder) {
+                    if let Some(api) = cx.api(item, &folder, group) {
                         corpus.apis.push(api);
                     }
                 }
@@ -317,7 +353,7 @@ pub fn load_source(
                 );
             }
         }
-    } else if let Some(api) = cx.api(&root, &folder) {
+    } else if let Some(api) = cx.api(&root, &folder, group) {
         corpus.apis.push(api);
     }
 }
@@ -511,7 +547,84 @@ impl Cx<'_> {
         })
     }
 
-    fn api(&mut self, n: &Node, folder: &str) -> Option<Api> {
+    fn source(&mut self, n: &Node) -> Option<Source> {
+        let f = self.fields(n, "source", &["format", "file", "inferred", "note"])?;
+        let format = self.required(&f, "format", n, "source")?.value;
+        let inferred = match f.get("inferred") {
+            None => Vec::new(),
+            Some(list) => match &list.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .filter_map(|i| self.string(i, "inferred"))
+                    .collect(),
+                _ => {
+                    self.err(
+                        list,
+                        format!("`inferred` must be a list, found {}", list.kind()),
+                    );
+                    Vec::new()
+                }
+            },
+        };
+        Some(Source {
+            format,
+            file: self.opt_string(&f, "file"),
+            inferred,
+            note: self.opt_string(&f, "note"),
+        })
+    }
+
+    /// A non-negative limit that fits `u32`.
+    fn count(&mut self, f: &Fields<'_>, k: &str) -> Option<u32> {
+        let n = f.get(k)?;
+        match n.value {
+            Value::Int(i) => match u32::try_from(i) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    self.err(
+                        n,
+                        format!("`{k}` must be between 0 and {}, found {i}", u32::MAX),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.err(n, format!("`{k}` must be an integer, found {}", n.kind()));
+                None
+            }
+        }
+    }
+
+    fn bound(&mut self, f: &Fields<'_>, k: &str) -> Option<i64> {
+        let n = f.get(k)?;
+        match n.value {
+            Value::Int(i) => Some(i),
+            _ => {
+                self.err(n, format!("`{k}` must be an integer, found {}", n.kind()));
+                None
+            }
+        }
+    }
+
+    fn limits(&mut self, f: &Fields<'_>, owner: &Node) -> Limits {
+        let limits = Limits {
+            max_length: self.count(f, "max_length"),
+            max_items: self.count(f, "max_items"),
+            min: self.bound(f, "min"),
+            max: self.bound(f, "max"),
+        };
+        if let (Some(min), Some(max)) = (limits.min, limits.max) {
+            if min > max {
+                self.err(
+                    owner,
+                    format!("`min` ({min}) is greater than `max` ({max})"),
+                );
+            }
+        }
+        limits
+    }
+
+    fn api(&mut self, n: &Node, folder: &str, group: Option<&str>) -> Option<Api> {
         const KEYS: &[&str] = &[
             "name",
             "version",
@@ -527,6 +640,7 @@ impl Cx<'_> {
             "response",
             "response_example",
             "doc_url",
+            "source",
         ];
         let f = self.fields(n, "api", KEYS)?;
         let name = self.required(&f, "name", n, "api");
@@ -560,7 +674,10 @@ impl Cx<'_> {
             Some(r) => self.response(r),
         };
         let response_example = f.get("response_example").map(Node::to_json);
+        let source = f.get("source").and_then(|s| self.source(s));
         Some(Api {
+            source,
+            group: group.map(str::to_owned),
             pos: self.at(n),
             platform: folder.to_owned(),
             summary: self.opt_string(&f, "summary"),
@@ -683,6 +800,7 @@ impl Cx<'_> {
                         enum_values: Vec::new(),
                         location: None,
                         secret: false,
+                        limits: Limits::default(),
                     });
                 }
                 Some(Ty::Object(fields))
@@ -753,6 +871,10 @@ impl Cx<'_> {
             "fields",
             "items",
             "secret",
+            "max_length",
+            "max_items",
+            "min",
+            "max",
         ];
         const FIELD_KEYS: &[&str] = &[
             "name",
@@ -813,8 +935,10 @@ impl Cx<'_> {
                 }
             },
         };
+        let limits = self.limits(&f, n);
         Some(Field {
             pos: self.at(n),
+            limits,
             required: self.boolean(&f, "required").unwrap_or(false),
             description: self.opt_string(&f, "description"),
             example: f.get("example").map(Node::to_json),

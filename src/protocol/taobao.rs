@@ -43,6 +43,20 @@ impl TaobaoSignMethod {
     }
 }
 
+/// A param's text as TOP takes it: a list of scalars (`String[]`, `Number[]`) is comma-joined,
+/// as the API docs ask ("多个用半角逗号分隔") and the official SDKs send them; objects and lists
+/// of objects travel as JSON text, as the SDKs' JSON writer sends them.
+fn top_text(v: &serde_json::Value) -> Option<Cow<'_, str>> {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
+            let texts: Vec<Cow<'_, str>> = items.iter().filter_map(param_text).collect();
+            Some(Cow::Owned(texts.join(",")))
+        }
+        other => param_text(other),
+    }
+}
+
 /// The TOP protocol for one app.
 #[derive(Debug, Clone)]
 pub struct Taobao {
@@ -131,7 +145,7 @@ impl Protocol for Taobao {
         let is_get = api.method == HttpMethod::Get;
         let mut form = Vec::new();
         for p in call.params {
-            let Some(v) = param_text(&p.value) else {
+            let Some(v) = top_text(&p.value) else {
                 continue;
             };
             if is_blank(&v) {
@@ -245,7 +259,25 @@ fn ban_seconds(message: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::ban_seconds;
+    use super::{ban_seconds, top_text};
+    use serde_json::json;
+
+    #[test]
+    fn lists_of_scalars_are_comma_joined_and_objects_are_json() {
+        let text = |v| top_text(&v).map(|t| t.into_owned());
+        assert_eq!(text(json!([1, 22, 333])).as_deref(), Some("1,22,333"));
+        assert_eq!(text(json!(["a", "b"])).as_deref(), Some("a,b"));
+        assert_eq!(text(json!([])).as_deref(), Some(""));
+        assert_eq!(
+            text(json!([{"sku_id": 1}])).as_deref(),
+            Some(r#"[{"sku_id":1}]"#)
+        );
+        assert_eq!(
+            text(json!({"a": [1, 2]})).as_deref(),
+            Some(r#"{"a":[1,2]}"#)
+        );
+        assert_eq!(text(json!(null)), None);
+    }
 
     #[test]
     fn the_ban_length_is_read_from_the_message() {
