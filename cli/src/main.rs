@@ -54,8 +54,24 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: String,
     },
-    /// Turn an API doc table (markdown) into a spec (YAML on stdout).
-    Import { file: String },
+    /// Turn an API doc table (markdown) into a spec (YAML on stdout), or, with `--from`, a
+    /// platform's whole catalog into specs under `--out`.
+    Import {
+        /// The doc table (`-` for stdin), or with `--from` the catalog folder or file.
+        file: String,
+        /// The catalog's format: top-metadata, youzan-docs, doudian-go-sdk, openapi, aop-php-sdk.
+        #[arg(long)]
+        from: Option<String>,
+        /// The platform folder to write into, e.g. `specs/taobao` (with `--from`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The platform the APIs belong to (for `openapi`, which can describe any).
+        #[arg(long)]
+        platform: Option<String>,
+        /// A second source some formats use: `youzan-docs` takes the current index here.
+        #[arg(long)]
+        index: Option<PathBuf>,
+    },
     /// Write an OpenAPI 3.1 document (JSON) for the specs.
     Openapi {
         #[arg(long)]
@@ -142,7 +158,20 @@ fn run(cli: Cli) -> Result<(), Fail> {
             body.as_deref(),
         ),
         Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
-        Command::Import { file } => {
+        Command::Import {
+            file,
+            from: Some(format),
+            out,
+            platform,
+            index,
+        } => catalog_import(
+            &format,
+            Path::new(&file),
+            out.as_deref(),
+            platform.as_deref(),
+            index.as_deref(),
+        ),
+        Command::Import { file, .. } => {
             let text = if file == "-" {
                 let mut s = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -162,6 +191,76 @@ fn run(cli: Cli) -> Result<(), Fail> {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             Ok(())
         }
+    }
+}
+
+/// `import --from`: reads a catalog, writes its specs, prints what happened; problems in the
+/// catalog are reported (exit 1) but do not stop the rest from being imported.
+fn catalog_import(
+    format: &str,
+    source: &Path,
+    out: Option<&Path>,
+    platform: Option<&str>,
+    index: Option<&Path>,
+) -> Result<(), Fail> {
+    let importer = opengate_import::importer(format, platform, index).ok_or_else(|| {
+        Fail(
+            3,
+            format!(
+                "--from: unknown format `{format}`, expected one of: {}",
+                opengate_import::FORMATS.join(", ")
+            ),
+        )
+    })?;
+    let out = out.ok_or_else(|| {
+        Fail(
+            3,
+            "--from needs --out (a platform folder such as specs/taobao)".into(),
+        )
+    })?;
+    let import = importer.read(source);
+    for note in &import.notes {
+        eprintln!("note: {note}");
+    }
+    let mut problems = import.problems;
+    let count = import.apis.len();
+    let report = opengate_import::write::write_specs(out, importer.format(), import.apis);
+    problems.extend(report.problems);
+    // A platform crate's features follow its group folders.
+    let manifest = out.join("Cargo.toml");
+    if let Ok(text) = std::fs::read_to_string(&manifest) {
+        match opengate_import::features::update(&text, out, importer.default_groups()) {
+            Ok(updated) if updated != text => std::fs::write(&manifest, updated)
+                .map_err(|e| Fail(3, format!("cannot write {}: {e}", manifest.display())))?,
+            Ok(_) => {}
+            Err(e) => problems.push(opengate_import::Problem {
+                path: manifest.display().to_string(),
+                message: e,
+            }),
+        }
+    }
+    for h in &report.hand_written {
+        eprintln!("hand-written spec wins: {h}");
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    println!(
+        "{}: {count} APIs read, {} written, {} unchanged, {} removed, {} corrected, {} skipped, {} left to hand-written specs, in {} groups; {} problems",
+        importer.platform(),
+        report.written,
+        report.unchanged,
+        report.removed,
+        report.corrected,
+        report.skipped,
+        report.hand_written.len(),
+        report.groups.len(),
+        problems.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Fail(1, String::new()))
     }
 }
 

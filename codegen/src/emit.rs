@@ -211,26 +211,63 @@ fn accessor(p: &Platform) -> String {
     w.finish(None)
 }
 
-/// The crate root: one module per platform plus the `ClientExt` accessor trait.
-pub fn root(c: &Corpus, include_prefix: &str) -> String {
-    let mut w = Writer::new();
-    for p in &c.platforms {
-        let title = p.title.clone().unwrap_or_else(|| p.name.clone());
-        let mut lines = vec![format!(
-            "{title}: {} APIs, protocol `{}`.",
-            p.apis.len(),
-            p.protocol
-        )];
-        if let Some(d) = &p.description {
-            lines.push(String::new());
-            lines.extend(d.lines().map(str::to_owned));
-        }
+/// A platform whose APIs live in a crate of their own, re-exported by the facade crate.
+#[derive(Debug, Clone)]
+pub struct CratePlatform {
+    /// The platform (and module) name, e.g. `taobao`.
+    pub name: String,
+    pub title: String,
+    /// The crate's name in Rust paths, e.g. `opengate_taobao`.
+    pub krate: String,
+    /// The facade's cargo feature that turns it on.
+    pub feature: String,
+}
+
+impl CratePlatform {
+    fn accessor(&self) -> String {
+        format!("{}Api", crate::names::pascal(&self.name))
+    }
+}
+
+/// The platform's summary for docs: title, size, protocol, description, hosts.
+fn platform_doc_lines(p: &Platform) -> Vec<String> {
+    let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+    let mut lines = vec![format!(
+        "{title}: {} APIs, protocol `{}`.",
+        p.apis.len(),
+        p.protocol
+    )];
+    if let Some(d) = &p.description {
         lines.push(String::new());
-        lines.push("Hosts:".into());
-        for (k, v) in &p.hosts {
-            lines.push(format!("- {}: <{v}>", code(k)));
-        }
-        w.docs(0, &lines);
+        lines.extend(d.lines().map(str::to_owned));
+    }
+    lines.push(String::new());
+    lines.push("Hosts:".into());
+    for (k, v) in &p.hosts {
+        lines.push(format!("- {}: <{v}>", code(k)));
+    }
+    lines
+}
+
+/// The crate root: one module per platform generated here, one re-export per platform crate,
+/// and the `ClientExt` accessor trait over all of them.
+pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> String {
+    let mut w = Writer::new();
+    for k in crates {
+        w.docs(
+            0,
+            &[format!(
+                "{}: the crate `{}` (feature `{}`).",
+                k.title,
+                k.krate.replace('_', "-"),
+                k.feature
+            )],
+        );
+        w.line(0, &format!("#[cfg(feature = {})]", lit(&k.feature)));
+        w.line(0, &format!("pub use ::{} as {};", k.krate, k.name));
+    }
+    for p in &c.platforms {
+        w.docs(0, &platform_doc_lines(p));
         w.line(0, &format!("pub mod {} {{", p.module));
         let file = lit(&format!("{include_prefix}{}.rs", p.name));
         w.breakable(
@@ -239,31 +276,108 @@ pub fn root(c: &Corpus, include_prefix: &str) -> String {
         );
         w.line(0, "}");
     }
+    // (cfg, name, module, accessor, title)
+    let mut entries: Vec<(Option<&str>, &str, &str, String, String)> = crates
+        .iter()
+        .map(|k| {
+            (
+                Some(k.feature.as_str()),
+                k.name.as_str(),
+                k.name.as_str(),
+                k.accessor(),
+                k.title.clone(),
+            )
+        })
+        .collect();
+    entries.extend(c.platforms.iter().map(|p| {
+        let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+        (
+            None,
+            p.name.as_str(),
+            p.module.as_str(),
+            p.accessor.clone(),
+            title,
+        )
+    }));
+    entries.sort_by(|a, b| a.1.cmp(b.1));
     w.docs(0, &["Per-platform accessors on [`opengate::Client`]: `client.youzan().trade_get_v4_0_0(req)`.".into()]);
     w.line(0, "pub trait ClientExt {");
-    for p in &c.platforms {
-        let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+    for (cfg, name, module, accessor, title) in &entries {
         w.docs(INDENT, &[format!("The {title} APIs.")]);
+        if let Some(f) = cfg {
+            w.line(INDENT, &format!("#[cfg(feature = {})]", lit(f)));
+        }
         w.breakable(
             INDENT,
-            &format!("fn {}(&self) -> {}::{}<'_>;", p.name, p.module, p.accessor),
+            &format!("fn {name}(&self) -> {module}::{accessor}<'_>;"),
         );
     }
     w.line(0, "}");
     w.line(0, "impl ClientExt for ::opengate::Client {");
-    for p in &c.platforms {
+    for (cfg, name, module, accessor, _) in &entries {
+        if let Some(f) = cfg {
+            w.line(INDENT, &format!("#[cfg(feature = {})]", lit(f)));
+        }
         w.breakable(
             INDENT,
-            &format!(
-                "fn {}(&self) -> {}::{}<'_> {{",
-                p.name, p.module, p.accessor
-            ),
+            &format!("fn {name}(&self) -> {module}::{accessor}<'_> {{"),
         );
-        w.breakable(2 * INDENT, &format!("{}::{}(self)", p.module, p.accessor));
+        w.breakable(2 * INDENT, &format!("{module}::{accessor}(self)"));
         w.line(INDENT, "}");
     }
     w.line(0, "}");
     w.finish(None)
+}
+
+/// The crate docs of a platform crate (Markdown, for `#![doc = include_str!(...)]`): the
+/// platform, then its groups (cargo features) and how many APIs each has.
+pub fn platform_crate_doc(p: &Platform, groups: &[(String, usize, bool)]) -> String {
+    let mut out = platform_doc_lines(p).join("\n");
+    out.push_str("\n\nUse the APIs through [`ClientExt`]: `client.");
+    out.push_str(&p.name);
+    out.push_str("().<api>(request)`. Each group of APIs is a cargo feature; the APIs directly in the platform folder are always there.\n");
+    if !groups.is_empty() {
+        out.push_str("\n| feature | APIs | on in this build |\n|---|---|---|\n");
+        for (g, n, on) in groups {
+            out.push_str(&format!(
+                "| `{g}` | {n} | {} |\n",
+                if *on { "yes" } else { "no" }
+            ));
+        }
+    }
+    out
+}
+
+/// The root of a platform crate: the platform's APIs (as [`platform_text`]) plus its own
+/// `ClientExt` with the one accessor.
+pub fn platform_crate_root(p: &Platform, threads: usize) -> String {
+    let mut text = platform_text(p, threads);
+    let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+    let mut w = Writer::new();
+    w.docs(
+        0,
+        &[format!(
+            "The {title} accessor on [`opengate::Client`]: `client.{}()`.",
+            p.name
+        )],
+    );
+    w.line(0, "pub trait ClientExt {");
+    w.docs(INDENT, &[format!("The {title} APIs.")]);
+    w.breakable(
+        INDENT,
+        &format!("fn {}(&self) -> {}<'_>;", p.name, p.accessor),
+    );
+    w.line(0, "}");
+    w.line(0, "impl ClientExt for ::opengate::Client {");
+    w.breakable(
+        INDENT,
+        &format!("fn {}(&self) -> {}<'_> {{", p.name, p.accessor),
+    );
+    w.breakable(2 * INDENT, &format!("{}(self)", p.accessor));
+    w.line(INDENT, "}");
+    w.line(0, "}");
+    text.push_str(&w.finish(None));
+    text
 }
 
 /// Spec text as doc text: plain prose, whatever a catalog wrote. Leading spaces would start a

@@ -14,6 +14,7 @@
 //! layout, infallible). Every problem in the corpus is reported at once as
 //! `path:line:col: message`.
 
+pub mod build;
 pub mod diag;
 pub mod emit;
 pub mod ir;
@@ -31,7 +32,16 @@ pub const HEADER: &str =
 
 /// Loads and validates a specs folder.
 pub fn load(specs: &Path, display_root: &str) -> Result<(spec::Corpus, ir::Corpus), Diagnostics> {
-    let (corpus, diags) = spec::load_dir(specs, display_root);
+    load_filtered(specs, display_root, &|_| true)
+}
+
+/// [`load`] of only the platform folders `keep` accepts.
+pub fn load_filtered(
+    specs: &Path,
+    display_root: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(spec::Corpus, ir::Corpus), Diagnostics> {
+    let (corpus, diags) = spec::load_dir_filtered(specs, display_root, keep);
     // Lower even when loading found problems, so that one run reports both kinds.
     match (ir::lower(&corpus), diags.is_empty()) {
         (Ok(ir), true) => Ok((corpus, ir)),
@@ -57,6 +67,7 @@ pub struct Config {
     platforms: Option<Vec<String>>,
     display_root: String,
     threads: usize,
+    crates: Vec<emit::CratePlatform>,
 }
 
 impl Default for Config {
@@ -71,7 +82,15 @@ impl Config {
             platforms: None,
             display_root: "specs".into(),
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            crates: Vec::new(),
         }
+    }
+
+    /// Platforms whose APIs are in crates of their own: the generated root re-exports them
+    /// (each behind its feature) and adds them to `ClientExt`.
+    pub fn crate_platforms(&mut self, crates: Vec<emit::CratePlatform>) -> &mut Self {
+        self.crates = crates;
+        self
     }
 
     /// Generates only these platforms (the others are still validated).
@@ -102,13 +121,32 @@ impl Config {
         &self,
         specs: impl AsRef<Path>,
     ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Diagnostics> {
-        let (corpus, mut ir) = load(specs.as_ref(), &self.display_root)?;
+        self.generate_filtered(specs, &|_| true)
+    }
+
+    /// [`Config::generate`] from only the platform folders `keep` accepts; a specs folder that
+    /// does not exist holds no platforms.
+    pub fn generate_filtered(
+        &self,
+        specs: impl AsRef<Path>,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Diagnostics> {
+        let (corpus, mut ir) = if specs.as_ref().is_dir() {
+            load_filtered(specs.as_ref(), &self.display_root, keep)?
+        } else {
+            (
+                spec::Corpus::default(),
+                ir::Corpus {
+                    platforms: Vec::new(),
+                },
+            )
+        };
         if let Some(keep) = &self.platforms {
             ir.platforms.retain(|p| keep.contains(&p.name));
         }
         let mut files = vec![GeneratedFile {
             name: "opengate_apis.rs".into(),
-            text: format!("{HEADER}{}", emit::root(&ir, "/")),
+            text: format!("{HEADER}{}", emit::root(&ir, "/", &self.crates)),
         }];
         for p in &ir.platforms {
             files.push(GeneratedFile {
@@ -116,6 +154,52 @@ impl Config {
                 text: format!("{HEADER}{}", emit::platform_text(p, self.threads)),
             });
         }
+        Ok((files, corpus.files))
+    }
+
+    /// Generates a platform crate from its own folder `dir` (which holds `platform.yaml`), with
+    /// the groups `groups` lists as `(group, spec files, enabled)`: `<name>.rs` (the crate's
+    /// items, for `include!`) and `<name>.md` (its docs).
+    pub fn generate_platform(
+        &self,
+        dir: impl AsRef<Path>,
+        name: &str,
+        groups: &[(String, usize, bool)],
+    ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Diagnostics> {
+        let keep = |g: &str| {
+            groups.iter().any(|(n, _, on)| n == g && *on) || !groups.iter().any(|(n, _, _)| n == g)
+        };
+        let (corpus, diags) = spec::load_platform(dir.as_ref(), name, &self.display_root, &keep);
+        let ir = match (ir::lower(&corpus), diags.is_empty()) {
+            (Ok(ir), true) => ir,
+            (Ok(_), false) => return Err(diags.sorted()),
+            (Err(more), _) => {
+                let mut all = diags;
+                all.0.extend(more.0);
+                return Err(all.sorted());
+            }
+        };
+        let Some(p) = ir.platforms.iter().find(|p| p.name == name) else {
+            let pos = Pos {
+                file: format!("{}/{name}/platform.yaml", self.display_root).into(),
+                line: 1,
+                col: 1,
+            };
+            return Err(Diagnostics(vec![Diagnostic {
+                pos,
+                message: format!("platform `{name}` has no platform.yaml"),
+            }]));
+        };
+        let files = vec![
+            GeneratedFile {
+                name: format!("{name}.rs"),
+                text: format!("{HEADER}{}", emit::platform_crate_root(p, self.threads)),
+            },
+            GeneratedFile {
+                name: format!("{name}.md"),
+                text: emit::platform_crate_doc(p, groups),
+            },
+        ];
         Ok((files, corpus.files))
     }
 
@@ -127,22 +211,29 @@ impl Config {
         out_dir: impl AsRef<Path>,
     ) -> Result<Vec<PathBuf>, Diagnostics> {
         let (files, inputs) = self.generate(specs)?;
-        for f in files {
-            let path = out_dir.as_ref().join(&f.name);
-            if std::fs::read_to_string(&path).ok().as_deref() != Some(f.text.as_str()) {
-                if let Err(e) = std::fs::write(&path, &f.text) {
-                    let pos = Pos {
-                        file: path.display().to_string().into(),
-                        line: 1,
-                        col: 1,
-                    };
-                    return Err(Diagnostics(vec![Diagnostic {
-                        pos,
-                        message: format!("cannot write generated file: {e}"),
-                    }]));
-                }
-            }
-        }
+        write_files(files, out_dir.as_ref())?;
         Ok(inputs)
     }
+}
+
+/// Writes generated files, rewriting only those whose text changed (so cargo does not rebuild
+/// what did not change).
+pub fn write_files(files: Vec<GeneratedFile>, out_dir: &Path) -> Result<(), Diagnostics> {
+    for f in files {
+        let path = out_dir.join(&f.name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(f.text.as_str()) {
+            if let Err(e) = std::fs::write(&path, &f.text) {
+                let pos = Pos {
+                    file: path.display().to_string().into(),
+                    line: 1,
+                    col: 1,
+                };
+                return Err(Diagnostics(vec![Diagnostic {
+                    pos,
+                    message: format!("cannot write generated file: {e}"),
+                }]));
+            }
+        }
+    }
+    Ok(())
 }

@@ -183,6 +183,38 @@ pub(crate) const TYPE_NAMES: &str =
 /// Reads every spec file under `root`. Paths in diagnostics are shown as
 /// `display_root` joined with the file's path relative to `root`.
 pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
+    load(root, None, display_root, &|_| true, &|_| true)
+}
+
+/// [`load_dir`] of only the platform folders `keep_platform` accepts.
+pub fn load_dir_filtered(
+    root: &Path,
+    display_root: &str,
+    keep_platform: &dyn Fn(&str) -> bool,
+) -> (Corpus, Diagnostics) {
+    load(root, None, display_root, keep_platform, &|_| true)
+}
+
+/// Reads one platform folder (`dir` holds `platform.yaml`) as platform `name`, with only the
+/// group folders `keep_group` accepts (files directly in the folder are always read). This is
+/// what a platform crate's build script reads: its own specs, and only the enabled groups.
+pub fn load_platform(
+    dir: &Path,
+    name: &str,
+    display_root: &str,
+    keep_group: &dyn Fn(&str) -> bool,
+) -> (Corpus, Diagnostics) {
+    load(dir, Some(name), display_root, &|_| true, keep_group)
+}
+
+/// `platform`: `root` is that platform's folder rather than a folder of platform folders.
+fn load(
+    root: &Path,
+    platform: Option<&str>,
+    display_root: &str,
+    keep_platform: &dyn Fn(&str) -> bool,
+    keep_group: &dyn Fn(&str) -> bool,
+) -> (Corpus, Diagnostics) {
     let mut corpus = Corpus::default();
     let mut diags = Diagnostics::default();
     let mut files = Vec::new();
@@ -195,6 +227,27 @@ pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
         diags.push(&pos, format!("cannot read the specs folder: {e}"));
         return (corpus, diags);
     }
+    // (path on disk, path as the spec loader sees it: `<platform>/[<group>/]file.yaml`)
+    let mut files: Vec<(PathBuf, PathBuf)> = files
+        .into_iter()
+        .map(|path| {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let rel = match platform {
+                Some(name) => Path::new(name).join(rel),
+                None => rel,
+            };
+            (path, rel)
+        })
+        .filter(|(_, rel)| {
+            let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
+            let platform = parts.next().unwrap_or_default();
+            match (parts.next(), parts.next()) {
+                _ if !keep_platform(&platform) => false,
+                (Some(group), Some(_)) => keep_group(&group),
+                _ => true,
+            }
+        })
+        .collect();
     files.sort();
     // Files are independent: read and parse them on all cores, merge in file order.
     let threads = std::thread::available_parallelism()
@@ -207,8 +260,8 @@ pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
             .map(|paths| {
                 scope.spawn(move || {
                     let mut part = (Corpus::default(), Diagnostics::default());
-                    for path in paths {
-                        load_file(root, display_root, path, &mut part.0, &mut part.1);
+                    for (path, rel) in paths {
+                        load_file(display_root, path, rel, &mut part.0, &mut part.1);
                     }
                     part
                 })
@@ -229,16 +282,15 @@ pub fn load_dir(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
 }
 
 fn load_file(
-    root: &Path,
     display_root: &str,
     path: &Path,
+    rel: &Path,
     corpus: &mut Corpus,
     diags: &mut Diagnostics,
 ) {
-    let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let shown: Arc<str> = display_path(display_root, &rel).into();
+    let shown: Arc<str> = display_path(display_root, rel).into();
     match std::fs::read_to_string(path) {
-        Ok(src) => load_source(&src, &rel, shown, corpus, diags),
+        Ok(src) => load_source(&src, rel, shown, corpus, diags),
         Err(e) => diags.push(
             &Pos {
                 file: shown,

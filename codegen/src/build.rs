@@ -1,0 +1,194 @@
+//! What the generated crates' build scripts do, so that each is one line.
+//!
+//! A platform crate (`specs/<platform>/` with its own `Cargo.toml`) generates its APIs from its
+//! own folder: the specs directly in it always, and each group folder whose cargo feature is
+//! on (a group folder without a declared feature, one just added, is always generated). The
+//! facade crate (`opengate-apis`) re-exports the platform crates its features name and
+//! generates the platform folders that have no crate of their own.
+
+use crate::{emit, write_files, Config, Diagnostics};
+use std::path::{Path, PathBuf};
+
+fn env_path(key: &str) -> PathBuf {
+    // Cargo always sets these for build scripts.
+    PathBuf::from(std::env::var_os(key).unwrap_or_default())
+}
+
+/// The feature names declared in a manifest's `[features]` table, with their values' text.
+pub fn declared_features(manifest: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(manifest).unwrap_or_default();
+    let mut in_features = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features {
+            if let Some((name, value)) = line.split_once('=') {
+                out.push((name.trim().to_owned(), value.trim().to_owned()));
+            }
+        }
+    }
+    out
+}
+
+fn feature_on(name: &str) -> bool {
+    let var = format!(
+        "CARGO_FEATURE_{}",
+        name.to_ascii_uppercase().replace('-', "_")
+    );
+    std::env::var_os(var).is_some()
+}
+
+/// Every folder below `dir`, for `rerun-if-changed` (adding or deleting a file changes its
+/// folder's mtime).
+fn rerun_folders(dir: &Path) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() && p.file_name().is_some_and(|n| n != "src" && n != "target") {
+                rerun_folders(&p);
+            }
+        }
+    }
+}
+
+fn fail(diags: &Diagnostics) -> ! {
+    eprintln!("error: the API specs have {} problem(s):", diags.len());
+    eprintln!("{diags}");
+    std::process::exit(1);
+}
+
+/// The group folders of a platform folder and how many spec files each holds.
+pub fn groups(dir: &Path) -> Vec<(String, usize)> {
+    fn count(dir: &Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |rd| {
+            rd.flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        count(&p)
+                    } else {
+                        usize::from(p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                    }
+                })
+                .sum()
+        })
+    }
+    let mut out: Vec<(String, usize)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n != "src" && n != "target" && !n.starts_with('.'))
+                .map(|n| {
+                    let c = count(&dir.join(&n));
+                    (n, c)
+                })
+                .filter(|(_, c)| *c > 0)
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The build script of a platform crate: `opengate_codegen::build::platform_crate("taobao")`.
+pub fn platform_crate(platform: &str) {
+    let dir = env_path("CARGO_MANIFEST_DIR");
+    let out = env_path("OUT_DIR");
+    let declared: Vec<String> = declared_features(&dir.join("Cargo.toml"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let groups: Vec<(String, usize, bool)> = groups(&dir)
+        .into_iter()
+        .map(|(g, n)| {
+            let on = !declared.contains(&g) || feature_on(&g);
+            (g, n, on)
+        })
+        .collect();
+    rerun_folders(&dir);
+    let generated = Config::new()
+        .display_root("specs")
+        .generate_platform(&dir, platform, &groups)
+        .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
+    match generated {
+        Ok(inputs) => {
+            for f in inputs {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+        Err(d) => fail(&d),
+    }
+}
+
+/// The facade's build script: platform crates named by the facade's features
+/// (`taobao = ["dep:opengate-taobao"]`) are re-exported; platform folders under the specs
+/// folder (`$OPENGATE_SPECS`, else `../specs`) that have no `Cargo.toml` are generated here.
+pub fn facade() {
+    let manifest = env_path("CARGO_MANIFEST_DIR");
+    println!("cargo:rerun-if-env-changed=OPENGATE_SPECS");
+    let specs = std::env::var_os("OPENGATE_SPECS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../specs"));
+    let out = env_path("OUT_DIR");
+    let mut crates = Vec::new();
+    for (feature, value) in declared_features(&manifest.join("Cargo.toml")) {
+        let Some(krate) = value
+            .split('"')
+            .find_map(|part| part.strip_prefix("dep:"))
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let name = feature.clone();
+        // The title for the re-export's doc line, from the crate's platform.yaml when the
+        // folder is here (a packaged facade has only the name).
+        let title = std::fs::read_to_string(specs.join(&name).join("platform.yaml"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("title:").map(|v| v.trim().to_owned()))
+            })
+            .unwrap_or_else(|| name.clone());
+        crates.push(emit::CratePlatform {
+            name,
+            title,
+            krate: krate.replace('-', "_"),
+            feature,
+        });
+    }
+    // Platform folders with no crate of their own (a platform just added) are generated here.
+    let own: Vec<String> = std::fs::read_dir(&specs)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_dir() && !e.path().join("Cargo.toml").exists())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let crate_names: Vec<String> = crates.iter().map(|c| c.name.clone()).collect();
+    let mut config = Config::new();
+    config
+        .display_root("specs")
+        .platforms(own)
+        .crate_platforms(crates);
+    if specs.is_dir() {
+        rerun_folders(&specs);
+    }
+    // Only the folders generated here are loaded: the platform crates validate their own.
+    let keep_specs = |rel: &str| !crate_names.iter().any(|c| c == rel);
+    let generated = config
+        .generate_filtered(&specs, &keep_specs)
+        .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
+    match generated {
+        Ok(inputs) => {
+            for f in inputs {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+        Err(d) => fail(&d),
+    }
+}

@@ -1,0 +1,127 @@
+//! opengate-import: the platforms' machine-readable API catalogs to opengate specs.
+//!
+//! Each source format is one module behind the [`Importer`] trait: it reads a catalog and gives
+//! [`ApiSpec`]s plus the problems it met (a malformed file, an unknown type, a duplicate
+//! field), each `path: what is wrong`, without stopping. [`write::write_specs`] then writes one
+//! spec per API under `<out>/<group>/`, applies the platform's corrections file, leaves
+//! hand-written specs alone (they win) and removes imported files the catalog no longer has.
+//!
+//! | format | source | platform |
+//! |---|---|---|
+//! | `top-metadata` | TOP metadata JSON (`json/` + `patch/`) | taobao |
+//! | `youzan-docs` | Youzan doc JSON, with the current index | youzan |
+//! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
+//! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
+//! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/` | alibaba |
+
+pub mod corrections;
+pub mod doudian;
+pub mod features;
+mod golang;
+pub mod model;
+pub mod top;
+pub mod write;
+mod yaml;
+
+pub use model::{ApiSpec, Param, Source, Type};
+use std::fmt;
+use std::path::Path;
+
+/// Something wrong in the source: the file (relative to the catalog) and what.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// One API and the group (folder, cargo feature) it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub group: String,
+    pub api: ApiSpec,
+}
+
+/// What reading a catalog gave.
+#[derive(Debug, Default)]
+pub struct Import {
+    pub apis: Vec<Imported>,
+    pub problems: Vec<Problem>,
+    /// Facts worth telling that are not problems (e.g. APIs no longer in the current index).
+    pub notes: Vec<String>,
+}
+
+impl Import {
+    pub(crate) fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// A catalog format.
+pub trait Importer {
+    /// The format's name, as `--from` takes it and `source.format` records it.
+    fn format(&self) -> &'static str;
+    /// The platform folder its APIs belong to.
+    fn platform(&self) -> &str;
+    /// Reads the catalog at `source` (a folder or a file). Never panics on bad input: every
+    /// problem is in [`Import::problems`] and the rest is imported.
+    fn read(&self, source: &Path) -> Import;
+    /// The groups a platform crate turns on by default, when its manifest has none yet: the
+    /// common set (trade, item, logistics, refund, shop).
+    fn default_groups(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// The importer for a `--from` format name. `platform` names the platform of formats that can
+/// describe any (`openapi`); `index` is a second source (`youzan-docs`: the current index).
+pub fn importer(
+    format: &str,
+    platform: Option<&str>,
+    index: Option<&Path>,
+) -> Option<Box<dyn Importer>> {
+    let _ = (platform, index);
+    Some(match format {
+        "top-metadata" => Box::new(top::TopMetadata),
+        "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
+        _ => return None,
+    })
+}
+
+/// The format names [`importer`] knows.
+pub const FORMATS: &[&str] = &["top-metadata", "doudian-go-sdk"];
+
+/// Files under `dir` with extension `ext`, sorted, as paths relative to `dir` with `/`.
+pub(crate) fn files_with(dir: &Path, ext: &str, out: &mut Vec<String>, problems: &mut Import) {
+    fn walk(root: &Path, dir: &Path, ext: &str, out: &mut Vec<String>, problems: &mut Import) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.problem(
+                    dir.display().to_string(),
+                    format!("cannot read the folder: {e}"),
+                );
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, ext, out, problems);
+            } else if path.to_string_lossy().ends_with(ext) {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    walk(dir, dir, ext, out, problems);
+    out.sort();
+}

@@ -1,0 +1,4 @@
+#![doc = include_str!(concat!(env!("OUT_DIR"), "/alibaba.md"))]
+#![allow(clippy::doc_markdown, clippy::large_enum_variant)]
+
+include!(concat!(env!("OUT_DIR"), "/alibaba.rs"));
