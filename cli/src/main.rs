@@ -4,10 +4,12 @@
 mod import;
 mod openapi;
 
+use opengate_cli::dynamic;
+
 use clap::{Parser, Subcommand};
-use opengate::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
-use opengate_codegen::ir::{self, TyIr};
+use opengate_codegen::ir;
 use serde_json::Value;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -133,13 +135,17 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Command::List { platform } => {
             let corpus = load(&specs)?;
+            let mut out = std::io::stdout().lock();
             for p in corpus
                 .platforms
                 .iter()
                 .filter(|p| platform.as_deref().is_none_or(|f| f == p.name))
             {
                 for a in &p.apis {
-                    println!("{} {} {} {}", p.name, a.name, a.version, a.method);
+                    // A closed pipe (`opengate list | head`) ends the listing, not the process.
+                    if writeln!(out, "{} {} {} {}", p.name, a.name, a.version, a.method).is_err() {
+                        return Ok(());
+                    }
                 }
             }
             Ok(())
@@ -203,11 +209,16 @@ fn catalog_import(
     platform: Option<&str>,
     index: Option<&Path>,
 ) -> Result<(), Fail> {
-    let importer = opengate_import::importer(format, platform, index).ok_or_else(|| {
+    let options = opengate_import::Options {
+        platform: platform.map(str::to_owned),
+        index: index.map(Path::to_path_buf),
+        out: out.map(Path::to_path_buf),
+    };
+    let importer = opengate_import::importer(format, &options).ok_or_else(|| {
         Fail(
             3,
             format!(
-                "--from: unknown format `{format}`, expected one of: {}",
+                "--from: unknown format `{format}` (or `openapi` without --platform), expected one of: {}",
                 opengate_import::FORMATS.join(", ")
             ),
         )
@@ -224,7 +235,11 @@ fn catalog_import(
     }
     let mut problems = import.problems;
     let count = import.apis.len();
-    let report = opengate_import::write::write_specs(out, importer.format(), import.apis);
+    let origin = source.file_name().map_or_else(
+        || source.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let report = opengate_import::write::write_specs(out, importer.format(), &origin, import.apis);
     problems.extend(report.problems);
     // A platform crate's features follow its group folders.
     let manifest = out.join("Cargo.toml");
@@ -312,80 +327,6 @@ fn config_text(config: Option<&Path>) -> Result<String, Fail> {
     }
 }
 
-fn desc_of(api: &ir::Api) -> ApiDesc {
-    let loc = |l: ir::Location| match l {
-        ir::Location::Default => ParamLocation::Default,
-        ir::Location::Query => ParamLocation::Query,
-        ir::Location::Body => ParamLocation::Body,
-        ir::Location::Form => ParamLocation::Form,
-        ir::Location::Path => ParamLocation::Path,
-        ir::Location::Header => ParamLocation::Header,
-    };
-    let auth = match api.auth {
-        ir::Auth::None => AuthKind::None,
-        ir::Auth::App => AuthKind::App,
-        ir::Auth::User => AuthKind::User,
-        ir::Auth::Client => AuthKind::Client,
-    };
-    let params = api
-        .params
-        .iter()
-        .filter(|f| f.location != ir::Location::Default || !f.limits.is_none())
-        .map(|f| ParamSpec {
-            name: f.wire.clone().into(),
-            location: loc(f.location),
-            limits: Limits::new(
-                f.limits.max_length,
-                f.limits.max_items,
-                f.limits.min,
-                f.limits.max,
-            ),
-        })
-        .collect();
-    ApiDesc::new(
-        &api.platform,
-        &api.name,
-        &api.version,
-        HttpMethod::parse(&api.method).unwrap_or(HttpMethod::Post),
-        &api.base_url,
-        &api.path,
-        &api.namespace,
-        auth,
-        api.idempotent,
-        params,
-    )
-}
-
-/// Converts a `-p key=value` text to the param's JSON type.
-fn typed(f: &ir::FieldIr, text: &str) -> Result<Value, String> {
-    let bad = |what: &str| format!("param `{}` must be {what}, got `{text}`", f.wire);
-    Ok(match &f.ty {
-        TyIr::String | TyIr::Secret | TyIr::Decimal | TyIr::DateTime => {
-            Value::String(text.to_owned())
-        }
-        TyIr::I64 => Value::from(text.trim().parse::<i64>().map_err(|_| bad("an integer"))?),
-        TyIr::F64 => {
-            serde_json::Number::from_f64(text.trim().parse::<f64>().map_err(|_| bad("a number"))?)
-                .map(Value::Number)
-                .ok_or_else(|| bad("a finite number"))?
-        }
-        TyIr::Bool => Value::Bool(match text.trim() {
-            "true" | "1" => true,
-            "false" | "0" => false,
-            _ => return Err(bad("true or false")),
-        }),
-        TyIr::File => {
-            return Err(format!(
-                "param `{}` is a file upload, which `opengate call` does not send",
-                f.wire
-            ))
-        }
-        TyIr::Json | TyIr::Vec(_) | TyIr::Struct(_) => {
-            serde_json::from_str(text).map_err(|_| bad("JSON"))?
-        }
-    })
-}
-
 fn call(
     specs: &Path,
     config: Option<&Path>,
@@ -445,7 +386,7 @@ fn call(
                 ),
             )
         })?;
-        values.insert(k.to_owned(), typed(f, v).map_err(|e| Fail(3, e))?);
+        values.insert(k.to_owned(), dynamic::typed(f, v).map_err(|e| Fail(3, e))?);
     }
     if let Some(missing) = api
         .params
@@ -457,7 +398,7 @@ fn call(
             format!("missing required param `{}` of `{name}`", missing.wire),
         ));
     }
-    let desc = desc_of(api);
+    let desc = dynamic::desc_of(api);
     let params: Vec<opengate::protocol::Param> = values
         .into_iter()
         .map(|(name, value)| opengate::protocol::Param {

@@ -594,7 +594,8 @@ fn files_fn(w: &mut Writer, api: &Api) {
         i2,
         "fn files(&self) -> Vec<(&'static str, ::opengate::File)> {",
     );
-    // Required files in the `vec!`, optional ones pushed when set (clippy's vec_init_then_push).
+    // Required files in `Vec::from([...])` (prettyplease lays `vec![]` out as one run of tokens),
+    // optional ones pushed when set (clippy's vec_init_then_push).
     let (required, optional): (Vec<&FieldIr>, Vec<&FieldIr>) =
         files.into_iter().partition(|f| f.required);
     let items: Vec<String> = required
@@ -602,12 +603,12 @@ fn files_fn(w: &mut Writer, api: &Api) {
         .map(|f| format!("({}, self.{}.clone())", lit(&f.wire), f.ident))
         .collect();
     if optional.is_empty() {
-        w.list(i3, "vec![", &items, "]", false);
+        w.list(i3, "Vec::from([", &items, "])", false);
     } else {
         if items.is_empty() {
             w.line(i3, "let mut files = Vec::new();");
         } else {
-            w.list(i3, "let mut files = vec![", &items, "];", false);
+            w.list(i3, "let mut files = Vec::from([", &items, "]);", false);
         }
         for f in optional {
             w.breakable(i3, &format!("if let Some(f) = &self.{} {{", f.ident));

@@ -14,18 +14,21 @@
 //! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
 //! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/` | alibaba |
 
+mod aop;
 pub mod corrections;
 pub mod doudian;
 pub mod features;
 mod golang;
 pub mod model;
+pub mod openapi;
 pub mod top;
 pub mod write;
 mod yaml;
+pub mod youzan;
 
 pub use model::{ApiSpec, Param, Source, Type};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Something wrong in the source: the file (relative to the catalog) and what.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,23 +84,71 @@ pub trait Importer {
     }
 }
 
-/// The importer for a `--from` format name. `platform` names the platform of formats that can
-/// describe any (`openapi`); `index` is a second source (`youzan-docs`: the current index).
-pub fn importer(
-    format: &str,
-    platform: Option<&str>,
-    index: Option<&Path>,
-) -> Option<Box<dyn Importer>> {
-    let _ = (platform, index);
+/// What an importer may need besides the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The platform, for formats that can describe any (`openapi`).
+    pub platform: Option<String>,
+    /// A second source: `youzan-docs` takes today's index here.
+    pub index: Option<PathBuf>,
+    /// The platform folder the specs go to (its `platform.yaml` names the hosts).
+    pub out: Option<PathBuf>,
+}
+
+/// The importer for a `--from` format name; `None` for an unknown one (or `openapi` without a
+/// platform).
+pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
     Some(match format {
         "top-metadata" => Box::new(top::TopMetadata),
+        "youzan-docs" => Box::new(youzan::YouzanDocs {
+            index: options.index.clone(),
+        }),
         "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
+        "aop-php-sdk" => Box::new(aop::AopPhpSdk),
+        "openapi" => {
+            let platform = options.platform.clone()?;
+            let hosts = options
+                .out
+                .as_deref()
+                .map(|out| platform_hosts(out, &platform))
+                .unwrap_or_default();
+            Box::new(openapi::OpenApi { platform, hosts })
+        }
         _ => return None,
     })
 }
 
+/// The `hosts` of `<out>/platform.yaml`, read with the spec loader.
+fn platform_hosts(out: &Path, platform: &str) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(out.join("platform.yaml")) else {
+        return Vec::new();
+    };
+    let mut corpus = opengate_codegen::spec::Corpus::default();
+    let mut diags = opengate_codegen::Diagnostics::default();
+    let rel = Path::new(platform).join("platform.yaml");
+    opengate_codegen::spec::load_source(
+        &text,
+        &rel,
+        "platform.yaml".into(),
+        &mut corpus,
+        &mut diags,
+    );
+    corpus
+        .platforms
+        .into_iter()
+        .flat_map(|p| p.hosts)
+        .map(|(k, v)| (k.value, v.value))
+        .collect()
+}
+
 /// The format names [`importer`] knows.
-pub const FORMATS: &[&str] = &["top-metadata", "doudian-go-sdk"];
+pub const FORMATS: &[&str] = &[
+    "top-metadata",
+    "youzan-docs",
+    "doudian-go-sdk",
+    "openapi",
+    "aop-php-sdk",
+];
 
 /// Files under `dir` with extension `ext`, sorted, as paths relative to `dir` with `/`.
 pub(crate) fn files_with(dir: &Path, ext: &str, out: &mut Vec<String>, problems: &mut Import) {

@@ -272,7 +272,8 @@ impl Cx<'_> {
         };
         let scalar = match base {
             "String" => Some("string"),
-            "Number" => Some("long"),
+            // `byte` is a small number in a few TOP APIs.
+            "Number" | "byte" => Some("long"),
             "Boolean" => Some("boolean"),
             "Date" => Some("datetime"),
             "Price" | "BigDecimal" => Some("decimal"),

@@ -31,12 +31,18 @@ pub fn file_name(name: &str, version: &str) -> String {
     format!("{name}-{version}.yaml")
 }
 
-fn header(format: &str) -> String {
-    format!("{HEADER_PREFIX}{format}`: do not edit; fix the catalog or `corrections.json`.\n")
+/// The first line of a spec imported by `format` from the catalog named `origin` (the file or
+/// folder given to the importer). Files of an earlier import with the same first line and not
+/// written again are removed, so importing several catalogs of one format side by side works.
+fn header(format: &str, origin: &str) -> String {
+    format!(
+        "{HEADER_PREFIX}{format}` from `{origin}`: do not edit; fix the catalog or `corrections.json`.\n"
+    )
 }
 
-/// Writes `apis` under `out` (a platform folder, e.g. `specs/taobao`).
-pub fn write_specs(out: &Path, format: &str, apis: Vec<Imported>) -> Report {
+/// Writes `apis` under `out` (a platform folder, e.g. `specs/taobao`), imported by `format`
+/// from the catalog named `origin`.
+pub fn write_specs(out: &Path, format: &str, origin: &str, apis: Vec<Imported>) -> Report {
     let mut report = Report::default();
     let corrections_path = out.join("corrections.json");
     let corrections = match std::fs::read_to_string(&corrections_path) {
@@ -51,7 +57,7 @@ pub fn write_specs(out: &Path, format: &str, apis: Vec<Imported>) -> Report {
     };
     let mut used = vec![false; corrections.len()];
     let (hand, ours) = existing(out, &mut report);
-    let header = header(format);
+    let header = header(format, origin);
     let mut wanted: BTreeSet<PathBuf> = BTreeSet::new();
     let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
     for mut imported in apis {
@@ -114,8 +120,8 @@ pub fn write_specs(out: &Path, format: &str, apis: Vec<Imported>) -> Report {
             message: format!("`{stale}` matches no imported API"),
         });
     }
-    // Files of an earlier import of this format that this one did not write.
-    for path in ours.get(format).into_iter().flatten() {
+    // Files of an earlier import of this catalog that this one did not write.
+    for path in ours.get(header.as_str()).into_iter().flatten() {
         if !wanted.contains(path) && std::fs::remove_file(path).is_ok() {
             report.removed += 1;
             if let Some(dir) = path.parent() {
@@ -127,7 +133,8 @@ pub fn write_specs(out: &Path, format: &str, apis: Vec<Imported>) -> Report {
     report
 }
 
-/// Specs already under `out`: hand-written ones by (name, version), and imported files by format.
+/// Specs already under `out`: hand-written ones by (name, version), and imported files by
+/// their first line.
 #[allow(clippy::type_complexity)]
 fn existing(
     out: &Path,
@@ -145,9 +152,13 @@ fn existing(
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        if let Some(rest) = text.strip_prefix(HEADER_PREFIX) {
-            let format = rest.split('`').next().unwrap_or_default().to_owned();
-            ours.entry(format).or_default().push(path);
+        if text.starts_with(HEADER_PREFIX) {
+            let first = text
+                .split_inclusive('\n')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            ours.entry(first).or_default().push(path);
             continue;
         }
         if path.file_stem().is_some_and(|s| s == "platform") && path.parent() == Some(out) {

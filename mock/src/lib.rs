@@ -16,8 +16,8 @@ use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use http::Reply;
@@ -92,7 +92,7 @@ struct Live {
 /// A configured mock gateway (not yet listening).
 #[derive(Debug)]
 pub struct MockGateway {
-    apis: Vec<(String, ir::Api)>,
+    apis: Arc<Vec<(String, ir::Api)>>,
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
     live: Mutex<Live>,
@@ -172,17 +172,53 @@ impl Outcome {
     }
 }
 
+/// The APIs of a specs folder with their protocol. A process that starts many gateways (a test
+/// binary) loads a folder once: thousands of specs take seconds to read. A folder whose spec
+/// files changed since (count or newest mtime) is read again.
+fn loaded(specs: &Path) -> Result<Arc<Vec<(String, ir::Api)>>, String> {
+    type Cache =
+        Mutex<HashMap<PathBuf, ((usize, Option<SystemTime>), Arc<Vec<(String, ir::Api)>>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    fn stamp(dir: &Path, acc: &mut (usize, Option<SystemTime>)) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stamp(&p, acc);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                acc.0 += 1;
+                let m = e.metadata().and_then(|m| m.modified()).ok();
+                acc.1 = acc.1.max(m);
+            }
+        }
+    }
+    let mut now = (0, None);
+    stamp(specs, &mut now);
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some((seen, apis)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(specs) {
+        if *seen == now {
+            return Ok(apis.clone());
+        }
+    }
+    let (_, corpus) =
+        opengate_codegen::load(specs, &specs.display().to_string()).map_err(|d| d.to_string())?;
+    let mut apis = Vec::new();
+    for p in corpus.platforms {
+        for a in p.apis {
+            apis.push((p.protocol.clone(), a));
+        }
+    }
+    let apis = Arc::new(apis);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(specs.to_owned(), (now, apis.clone()));
+    Ok(apis)
+}
+
 impl MockGateway {
     /// Loads the specs and the TOML config (the client's format; `[mock]` adds `token_ttl_secs`).
     pub fn new(specs: &Path, config_toml: &str) -> Result<Self, String> {
-        let (_, corpus) = opengate_codegen::load(specs, &specs.display().to_string())
-            .map_err(|d| d.to_string())?;
-        let mut apis = Vec::new();
-        for p in corpus.platforms {
-            for a in p.apis {
-                apis.push((p.protocol.clone(), a));
-            }
-        }
+        let apis = loaded(specs)?;
         let table: toml::Table = config_toml
             .parse()
             .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
@@ -432,20 +468,22 @@ impl MockGateway {
         if p == "/auth/token" {
             return ("youzan".into(), self.youzan_token(req));
         }
-        if let Some(rest) = p.strip_prefix("/api/") {
-            return ("youzan".into(), self.youzan(req, rest));
-        }
         if p == "/oauth/client_token/" {
             return ("douyin".into(), self.douyin_client_token(req));
         }
         if p == "/oauth/refresh_token/" {
             return ("douyin".into(), self.douyin_refresh_token(req));
         }
+        // Douyin's explicit paths before Youzan's: some (`/api/apps/...`) look like Youzan's.
         if let Some((_, api)) =
             self.find(|proto, a| proto == "douyin" && !a.path.is_empty() && a.path == p)
         {
             return ("douyin".into(), self.douyin(req, api));
         }
+        if let Some(rest) = p.strip_prefix("/api/") {
+            return ("youzan".into(), self.youzan(req, rest));
+        }
+
         let method_name = p.trim_start_matches('/').replace('/', ".");
         if let Some((_, api)) = self.find(|proto, a| proto == "doudian" && a.name == method_name) {
             return ("doudian".into(), self.doudian(req, api));

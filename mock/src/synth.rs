@@ -23,7 +23,7 @@ fn field(f: &FieldIr, api: &Api, platform: &str) -> Value {
     match f.wire.as_str() {
         "success" if f.ty == TyIr::Bool => return json!(true),
         "code" if f.ty == TyIr::I64 => return json!(if platform == "youzan" { 200 } else { 0 }),
-        "error_code" | "errorCode" | "err_no" => {
+        "error_code" | "errorCode" | "err_no" | "error" => {
             return if f.ty == TyIr::String {
                 json!("")
             } else {

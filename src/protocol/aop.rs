@@ -124,9 +124,10 @@ impl Protocol for Aop {
         status: u16,
         body: &Json,
     ) -> std::result::Result<DataAt, Failure> {
+        // Business results carry `errorCode` too, `0` (or empty) when the call succeeded.
         let code = text_of(body.get("error_code"))
             .or_else(|| text_of(body.get("errorCode")))
-            .filter(|c| !c.is_empty());
+            .filter(|c| !c.is_empty() && c != "0");
         let oauth = text_of(body.get("error")).filter(|c| !c.is_empty());
         let Some(code) = code.or(oauth.clone()) else {
             return Ok(DataAt::Whole);

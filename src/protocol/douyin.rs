@@ -2,8 +2,8 @@
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
 use super::{
-    fill_path, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call, DataAt,
-    Failure, FailureKind, Protocol,
+    fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
+    DataAt, Failure, FailureKind, Protocol,
 };
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
@@ -44,8 +44,25 @@ impl Protocol for Douyin {
         if let Some(t) = call.token {
             headers.push(("access-token".into(), t.to_owned()));
         }
+        // A few endpoints (`/oauth/refresh_token/`) take a form rather than JSON: their specs
+        // put the params `in: form`.
         let body = if is_get {
             Body::Empty
+        } else if call
+            .params
+            .iter()
+            .any(|p| p.location == ParamLocation::Form)
+        {
+            let pairs = text_pairs(call.params, |l| {
+                matches!(
+                    l,
+                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                )
+            });
+            Body::Bytes {
+                content_type: "application/x-www-form-urlencoded".into(),
+                bytes: form_body(&pairs),
+            }
         } else {
             json_body(call.params)
         };
