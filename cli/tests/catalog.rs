@@ -190,3 +190,107 @@ async fn every_shipped_api_round_trips_through_the_mock() {
     let shipped: usize = corpus.platforms.iter().map(|p| p.apis.len()).sum();
     assert_eq!(total, shipped, "every API was sent: {sent:?}");
 }
+
+/// The catalogs the shipped specs were imported from, when this checkout has them beside it
+/// (`../shared/catalogs`); tests that need them say so and pass without.
+fn catalogs() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/catalogs");
+    dir.join("taobao-top").is_dir().then_some(dir)
+}
+
+/// (platform, format, catalog folder, `--index`), as `scripts/import-catalogs.sh` runs them.
+const IMPORTS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("taobao", "top-metadata", "taobao-top", None),
+    ("youzan", "youzan-docs", "youzan", Some("youzan-index/apis")),
+    ("doudian", "doudian-go-sdk", "doudian", None),
+    ("douyin", "openapi", "douyin", None),
+    ("alibaba", "aop-php-sdk", "alibaba-1688", None),
+];
+
+fn tree(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>, root: &Path) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            tree(&p, out, root);
+        } else {
+            out.push((
+                p.strip_prefix(root).unwrap().to_owned(),
+                std::fs::read(&p).unwrap(),
+            ));
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn re_importing_the_catalogs_changes_no_shipped_spec() {
+    let Some(catalogs) = catalogs() else {
+        eprintln!("skipped: no ../shared/catalogs beside this checkout");
+        return;
+    };
+    for (platform, format, folder, index) in IMPORTS {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = scratch.path().join(platform);
+        copy_tree(&specs().join(platform), &out);
+        let mut before = Vec::new();
+        tree(&out, &mut before, &out);
+        before.sort();
+        let options = opengate_import::Options {
+            platform: Some((*platform).to_owned()),
+            index: index.map(|i| catalogs.join(i)),
+            out: Some(out.clone()),
+        };
+        let importer = opengate_import::importer(format, &options).unwrap();
+        let read = importer.read(&catalogs.join(folder));
+        let report =
+            opengate_import::write::write_specs(&out, importer.format(), folder, read.apis);
+        let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+        let updated =
+            opengate_import::features::update(&manifest, &out, importer.default_groups()).unwrap();
+        assert_eq!(
+            updated, manifest,
+            "{platform}: the features follow the folders"
+        );
+        let mut after = Vec::new();
+        tree(&out, &mut after, &out);
+        after.sort();
+        assert_eq!(
+            report.written, 0,
+            "{platform}: a re-import rewrote {} specs",
+            report.written
+        );
+        assert_eq!(
+            report.removed, 0,
+            "{platform}: a re-import removed {} specs",
+            report.removed
+        );
+        assert!(
+            before == after,
+            "{platform}: the re-import changed the shipped specs"
+        );
+    }
+}
+
+#[test]
+fn each_platform_crate_has_a_feature_per_group_folder() {
+    for (platform, ..) in IMPORTS {
+        let dir = specs().join(platform);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        opengate_import::features::check_manifest(&manifest, &dir)
+            .unwrap_or_else(|e| panic!("{platform}: {e}"));
+        // The registry takes at most 300 features per crate.
+        let n = opengate_codegen::build::declared_features(&dir.join("Cargo.toml")).len();
+        assert!(n <= 300, "{platform}: {n} features");
+    }
+}

@@ -1,0 +1,482 @@
+//! Every importer on small fixtures of its source format (`tests/fixtures/`): what it writes
+//! is valid spec, faithful to the source, deterministic and idempotent, and bad input is
+//! reported with its path while the rest imports.
+
+use opengate_codegen::spec::{self, Scalar, Ty};
+use opengate_import::{importer, write, Options, Problem};
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+struct Imported {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    report: write::Report,
+    problems: Vec<Problem>,
+}
+
+impl Imported {
+    fn out(&self, platform: &str) -> PathBuf {
+        self.root.join(platform)
+    }
+
+    /// The specs written, as the spec loader reads them; they must be valid.
+    fn apis(&self) -> Vec<spec::Api> {
+        let (corpus, _) = opengate_codegen::load(&self.root, "specs")
+            .unwrap_or_else(|d| panic!("the imported specs are valid:\n{d}"));
+        corpus.apis
+    }
+
+    fn api(&self, name: &str, version: &str) -> spec::Api {
+        self.apis()
+            .into_iter()
+            .find(|a| a.name.value == name && a.version.value == version)
+            .unwrap_or_else(|| panic!("{name} {version} was imported"))
+    }
+
+    fn problem(&self, needle: &str) -> &Problem {
+        self.problems
+            .iter()
+            .chain(&self.report.problems)
+            .find(|p| p.to_string().contains(needle))
+            .unwrap_or_else(|| panic!("a problem mentioning {needle:?} in {:#?}", self.problems))
+    }
+}
+
+/// Imports `source` with `format` into a fresh specs folder holding the platform's
+/// `platform.yaml` (and whatever `prepare` adds).
+fn import(format: &str, platform: &str, source: &Path, prepare: impl Fn(&Path)) -> Imported {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("specs");
+    let out = root.join(platform);
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::copy(
+        fixtures()
+            .join("platforms")
+            .join(platform)
+            .join("platform.yaml"),
+        out.join("platform.yaml"),
+    )
+    .unwrap();
+    prepare(&out);
+    let options = Options {
+        platform: Some(platform.into()),
+        index: Some(fixtures().join("youzan-index/apis")),
+        out: Some(out.clone()),
+    };
+    let imp = importer(format, &options).expect("a known format");
+    let read = imp.read(source);
+    let origin = source.file_name().unwrap().to_string_lossy().into_owned();
+    let report = write::write_specs(&out, imp.format(), &origin, read.apis);
+    Imported {
+        _dir: dir,
+        root,
+        report,
+        problems: read.problems,
+    }
+}
+
+fn param<'a>(api: &'a spec::Api, name: &str) -> &'a spec::Field {
+    api.params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("param {name} of {}", api.name.value))
+}
+
+fn field<'a>(fields: &'a [spec::Field], name: &str) -> &'a spec::Field {
+    fields
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("field {name}"))
+}
+
+fn object(ty: &Ty) -> &[spec::Field] {
+    match ty {
+        Ty::Object(f) => f,
+        Ty::Array(inner) => object(inner),
+        other => panic!("an object, found {other:?}"),
+    }
+}
+
+fn response(api: &spec::Api) -> &[spec::Field] {
+    &api.response.as_ref().expect("a response").value
+}
+
+/// Importing again changes nothing, and the files are the same bytes.
+fn assert_idempotent(format: &str, platform: &str, source: &Path, first: &Imported) {
+    let before: Vec<(PathBuf, Vec<u8>)> = files(&first.out(platform));
+    let options = Options {
+        platform: Some(platform.into()),
+        index: Some(fixtures().join("youzan-index/apis")),
+        out: Some(first.out(platform)),
+    };
+    let imp = importer(format, &options).unwrap();
+    let origin = source.file_name().unwrap().to_string_lossy().into_owned();
+    let again = write::write_specs(
+        &first.out(platform),
+        imp.format(),
+        &origin,
+        imp.read(source).apis,
+    );
+    assert_eq!(again.written, 0, "nothing rewritten");
+    assert_eq!(again.removed, 0);
+    assert_eq!(files(&first.out(platform)), before);
+}
+
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn top_metadata() {
+    let source = fixtures().join("top");
+    let imp = import("top-metadata", "taobao", &source, |_| {});
+    let api = imp.api("taobao.trade.fullinfo.get", "2.0");
+    assert_eq!(api.auth.value, "user");
+    assert_eq!(api.method.value, "POST");
+    assert_eq!(api.group.as_deref(), Some("tbtrade"));
+    // A group of fewer than 3 APIs is merged into its domain's `more_` group.
+    let small = imp.api("tmall.picture.get", "2.0");
+    assert_eq!(small.group.as_deref(), Some("more_tmall"));
+    assert_eq!(api.summary.as_deref(), Some("获取单笔交易的详细信息"));
+    assert_eq!(
+        api.description.as_deref(),
+        Some("获取单笔交易\n1. 请按需获取字段 注意")
+    );
+    assert_eq!(
+        api.doc_url.as_deref(),
+        Some("https://open.taobao.com/api.htm?docId=54&docType=2")
+    );
+    let source_block = api.source.as_ref().expect("a source block");
+    assert_eq!(source_block.format, "top-metadata");
+    assert_eq!(
+        source_block.file.as_deref(),
+        Some("json/tbtrade/taobao_trade_fullinfo_get.json")
+    );
+    assert_eq!(source_block.inferred, ["version", "method", "auth"]);
+    // Types and limits.
+    let fields = param(&api, "fields");
+    assert!(fields.required);
+    assert_eq!(fields.limits.max_length, Some(200));
+    let tid = param(&api, "tid");
+    assert_eq!(tid.ty, Ty::Scalar(Scalar::Long));
+    assert_eq!(tid.limits.min, Some(1));
+    let tags = param(&api, "tags");
+    assert_eq!(tags.ty, Ty::Array(Box::new(Ty::Scalar(Scalar::String))));
+    assert_eq!(tags.limits.max_items, Some(20));
+    assert!(!tags.required);
+    assert_eq!(param(&api, "invoice").ty, Ty::Scalar(Scalar::File));
+    let trade = object(&field(response(&api), "trade").ty);
+    assert_eq!(field(trade, "payment").ty, Ty::Scalar(Scalar::Decimal));
+    assert_eq!(field(trade, "created").ty, Ty::Scalar(Scalar::DateTime));
+    assert_eq!(field(trade, "extra").ty, Ty::Scalar(Scalar::Json));
+    let orders = &field(trade, "orders").ty;
+    assert!(
+        matches!(orders, Ty::Array(_)),
+        "Order[] is a list: {orders:?}"
+    );
+    assert_eq!(field(object(orders), "oid").ty, Ty::Scalar(Scalar::Long));
+
+    // The patch wins over json/.
+    let memo = imp.api("taobao.trade.memo.add", "2.0");
+    assert!(param(&memo, "memo").required);
+    assert_eq!(param(&memo, "memo").limits.max_length, Some(1000));
+    assert_eq!(
+        memo.source.as_ref().unwrap().file.as_deref(),
+        Some("patch/tbtrade/taobao.trade.memo.add.json")
+    );
+
+    // Bad input: reported with its path, the rest imported.
+    assert!(imp
+        .problem("taobao_trade_broken_get.json: not valid JSON")
+        .path
+        .starts_with("json/"));
+    imp.problem("taobao_trade_odd_get.json: requestParams.tid: duplicate field, the first is kept");
+    imp.problem("requestParams.mystery: unknown type `byte[][]`, skipped");
+    let odd = imp.api("taobao.trade.odd.get", "2.0");
+    assert_eq!(odd.params.len(), 1);
+    assert_idempotent("top-metadata", "taobao", &source, &imp);
+}
+
+#[test]
+fn hand_written_specs_win_and_corrections_apply() {
+    let source = fixtures().join("top");
+    let imp = import("top-metadata", "taobao", &source, |out| {
+        std::fs::write(
+            out.join("trade.yaml"),
+            "name: taobao.trade.fullinfo.get\nversion: \"2.0\"\nauth: user\nmethod: POST\nparams:\n  - {name: tid, type: long, required: true}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            out.join("corrections.json"),
+            r#"{
+              "taobao.trade.memo.add@2.0": {"set": {"auth": "app", "group": "tbtrade"}, "params": {"memo": {"max_length": 500}, "tid": null, "note": {"type": "string"}}},
+              "taobao.trade.odd.get": {"skip": true},
+              "taobao.no.such.api": {"skip": true}
+            }"#,
+        )
+        .unwrap();
+    });
+    assert_eq!(imp.report.hand_written.len(), 1);
+    assert!(imp.report.hand_written[0].starts_with("taobao.trade.fullinfo.get 2.0: "));
+    // The hand-written spec is the one there, once.
+    let full = imp.api("taobao.trade.fullinfo.get", "2.0");
+    assert!(full.source.is_none());
+    let memo = imp.api("taobao.trade.memo.add", "2.0");
+    assert_eq!(memo.auth.value, "app");
+    assert_eq!(memo.group.as_deref(), Some("tbtrade"));
+    assert_eq!(param(&memo, "memo").limits.max_length, Some(500));
+    assert!(memo.params.iter().all(|p| p.name != "tid"));
+    assert_eq!(param(&memo, "note").ty, Ty::Scalar(Scalar::String));
+    assert_eq!(
+        memo.source.as_ref().unwrap().note.as_deref(),
+        Some("corrected by corrections.json")
+    );
+    assert!(imp
+        .apis()
+        .iter()
+        .all(|a| a.name.value != "taobao.trade.odd.get"));
+    assert_eq!(imp.report.skipped, 1);
+    imp.problem("`taobao.no.such.api` matches no imported API");
+}
+
+#[test]
+fn a_catalog_that_lost_an_api_loses_its_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("top");
+    copy(&fixtures().join("top"), &source);
+    let imp = import("top-metadata", "taobao", &source, |_| {});
+    let odd = imp
+        .out("taobao")
+        .join("more_tmall/tmall.picture.get-2.0.yaml");
+    assert!(odd.exists());
+    std::fs::remove_file(source.join("json/tmallpic/tmall_picture_get.json")).unwrap();
+    let imp2 = importer("top-metadata", &Options::default()).unwrap();
+    let again = write::write_specs(
+        &imp.out("taobao"),
+        "top-metadata",
+        "top",
+        imp2.read(&source).apis,
+    );
+    assert_eq!(again.removed, 1);
+    assert!(!odd.exists());
+    assert!(
+        !odd.parent().unwrap().exists(),
+        "the emptied group folder goes too"
+    );
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn youzan_docs() {
+    let source = fixtures().join("youzan");
+    let imp = import("youzan-docs", "youzan", &source, |_| {});
+    let v4 = imp.api("youzan.trade.get", "4.0.0");
+    assert_eq!(v4.group.as_deref(), Some("trade"));
+    assert_eq!(v4.summary.as_deref(), Some("查询单笔交易详情"));
+    assert_eq!(
+        v4.doc_url.as_deref(),
+        Some("https://doc.youzanyun.com/detail/API/0/402")
+    );
+    assert!(
+        v4.path.is_none(),
+        "today's gateway path is the protocol's default"
+    );
+    assert!(param(&v4, "tid").required);
+    assert_eq!(param(&v4, "tid").example, Some(serde_json::json!("E2019")));
+    assert_eq!(
+        param(&v4, "item_ids").ty,
+        Ty::Array(Box::new(Ty::Scalar(Scalar::Long)))
+    );
+    // The whole body: the envelope around today's `data`.
+    let names: Vec<&str> = response(&v4).iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["success", "code", "message", "data"]);
+    let data = object(&field(response(&v4), "data").ty);
+    let info = object(&field(data, "full_order_info").ty);
+    assert_eq!(field(info, "pay_time").ty, Ty::Scalar(Scalar::DateTime));
+    assert_eq!(field(info, "payment").ty, Ty::Scalar(Scalar::Decimal));
+    assert!(matches!(field(info, "orders").ty, Ty::Array(_)));
+    imp.problem("responseParams.weird: unknown type `Map<String,Object>`");
+    // A single `response` member was the old gateway's wrapper: it is the data.
+    let v3 = imp.api("youzan.trade.get", "3.0.0");
+    assert_eq!(field(response(&v3), "data").ty, Ty::Scalar(Scalar::Bool));
+    // 3.0.0 is not in today's index: imported, with a note.
+    assert_eq!(
+        v3.source.as_ref().unwrap().note.as_deref(),
+        Some("not in today's Youzan index: it may be retired")
+    );
+    assert!(v4.source.as_ref().unwrap().note.is_none());
+    assert_idempotent("youzan-docs", "youzan", &source, &imp);
+}
+
+#[test]
+fn doudian_go_sdk() {
+    let source = fixtures().join("doudian");
+    let imp = import("doudian-go-sdk", "doudian", &source, |_| {});
+    let api = imp.api("order.orderDetail", "2");
+    assert_eq!(api.group.as_deref(), Some("order"));
+    assert_eq!(
+        param(&api, "shop_order_id").description.as_deref(),
+        Some("店铺父订单号")
+    );
+    assert!(
+        api.params.iter().all(|p| !p.required),
+        "required is not marked reliably"
+    );
+    assert_eq!(param(&api, "is_searchable").ty, Ty::Scalar(Scalar::Bool));
+    assert_eq!(
+        param(&api, "tags").ty,
+        Ty::Array(Box::new(Ty::Scalar(Scalar::String)))
+    );
+    let detail = object(&field(response(&api), "shop_order_detail").ty);
+    let skus = object(&field(detail, "sku_order_list").ty);
+    assert_eq!(field(skus, "pay_amount").ty, Ty::Scalar(Scalar::Long));
+    assert_eq!(field(skus, "extra").ty, Ty::Scalar(Scalar::Json));
+    imp.problem("duplicate field `order_id`, the first is kept");
+    imp.problem("`odd`: unknown type `chan`");
+    assert_idempotent("doudian-go-sdk", "doudian", &source, &imp);
+}
+
+#[test]
+fn openapi_documents() {
+    let source = fixtures().join("douyin.openapi.json");
+    let imp = import("openapi", "douyin", &source, |_| {});
+    let list = imp.api("api.douyin.v1.video.list", "1");
+    assert_eq!(list.method.value, "GET");
+    assert_eq!(list.auth.value, "user");
+    assert_eq!(list.host.as_ref().map(|h| h.value.as_str()), Some("open"));
+    assert_eq!(
+        list.path.as_ref().map(|p| p.value.as_str()),
+        Some("/api/douyin/v1/video/list/")
+    );
+    assert_eq!(list.summary.as_deref(), Some("查询视频列表"));
+    assert_eq!(
+        list.doc_url.as_deref(),
+        Some("https://developer.open-douyin.com/docs/video-list")
+    );
+    assert_eq!(list.group.as_deref(), Some("video-management"));
+    let open_id = param(&list, "open_id");
+    assert!(open_id.required);
+    assert_eq!(
+        open_id.location.as_ref().map(|l| l.value.as_str()),
+        Some("query")
+    );
+    assert!(
+        list.params.iter().all(|p| p.name != "access-token"),
+        "the token header is the protocol's"
+    );
+    // The `data` member of the answer, `$ref`s followed, a self-reference read as JSON.
+    let names: Vec<&str> = response(&list).iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["cursor", "has_more", "list"]);
+    let video = object(&field(response(&list), "list").ty);
+    assert_eq!(field(video, "parent").ty, Ty::Scalar(Scalar::Json));
+
+    let poi = imp.api("goodlife.v1.shop.poi.query", "1");
+    assert_eq!(poi.auth.value, "client");
+    assert!(param(&poi, "account_id").required);
+    assert!(!param(&poi, "page").required);
+    let pois = object(&field(response(&poi), "pois").ty);
+    let names: Vec<&str> = pois.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["poi_id", "name"], "allOf merges");
+    imp.problem("unusable property name `名字`, skipped");
+    assert_idempotent("openapi", "douyin", &source, &imp);
+}
+
+#[test]
+fn aop_php_sdk() {
+    let source = fixtures().join("aop");
+    let imp = import("aop-php-sdk", "alibaba", &source, |_| {});
+    let api = imp.api("alibaba.trade.get.buyer.view", "1");
+    assert_eq!(api.namespace.as_deref(), Some("com.alibaba.trade"));
+    assert_eq!(api.group.as_deref(), Some("trade"));
+    let s = api.source.as_ref().unwrap();
+    assert!(s.inferred.contains(&"name".to_owned()) && s.inferred.contains(&"required".to_owned()));
+    assert!(s
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("AlibabaTradeGetBuyerViewParam"));
+    let site = param(&api, "webSite");
+    assert!(!site.required);
+    assert!(site
+        .description
+        .as_deref()
+        .unwrap()
+        .ends_with("(SDK: 必填)"));
+    assert_eq!(site.example, Some(serde_json::json!("1688")));
+    assert_eq!(param(&api, "orderId").ty, Ty::Scalar(Scalar::Long));
+    assert_eq!(
+        param(&api, "includeFields").ty,
+        Ty::Array(Box::new(Ty::Scalar(Scalar::String)))
+    );
+    let result = object(&field(response(&api), "result").ty);
+    let base = object(&field(result, "baseInfo").ty);
+    assert_eq!(field(base, "totalAmount").ty, Ty::Scalar(Scalar::Decimal));
+    assert_eq!(
+        field(result, "createTime").ty,
+        Ty::Scalar(Scalar::String),
+        "1688 dates stay text"
+    );
+    assert_eq!(
+        field(result, "productItems").ty,
+        Ty::Array(Box::new(Ty::Scalar(Scalar::Json)))
+    );
+    imp.problem("entity class `AlibabaOpenplatformTradeModelProductItemInfo` is not beside it");
+    assert_idempotent("aop-php-sdk", "alibaba", &source, &imp);
+}
+
+#[test]
+fn nothing_panics_on_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, bytes) in [
+        ("json/g/a.json", &b"\xff\xfe not json"[..]),
+        ("json/g/b.json", b"[1, 2]"),
+        ("json/g/c.json", b"{\"name\": 5}"),
+        ("json/g/d.json", b"{\"name\": \"x.y\", \"requestParams\": {\"a\": 1}, \"responseParams\": [7, {\"name\": \"\"}]}"),
+        ("api/x/request/x_request.go", b"type struct {{{"),
+        ("docs/g/y.json", b"{\"version\": [\"1.0\"], \"1.0\": {\"requestParams\": [{\"name\": \"a\", \"type\": \"Foo[]\"}]}}"),
+        ("p/com/x/param/XParam.class.php", b"/** @param */ public function set"),
+        ("o.json", b"{\"openapi\": \"3.1.0\", \"paths\": {\"/a\": {\"get\": {\"parameters\": [{\"$ref\": \"#/nowhere\"}]}}}}"),
+    ] {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let options = Options {
+        platform: Some("douyin".into()),
+        ..Options::default()
+    };
+    for format in opengate_import::FORMATS {
+        let imp = importer(format, &options).unwrap();
+        let read = imp.read(dir.path());
+        let _ = read.apis.len();
+        // A missing catalog is a problem too, not a panic.
+        let _ = imp.read(&dir.path().join("missing"));
+    }
+    let top = importer("top-metadata", &options).unwrap().read(dir.path());
+    assert!(top.problems.iter().any(|p| p.path == "json/g/a.json"));
+    assert!(top.problems.iter().any(|p| p.path == "json/g/c.json"));
+}
