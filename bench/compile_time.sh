@@ -25,11 +25,11 @@ measure() { # label, dir, command...
 
 # --- opengate
 export CARGO_TARGET_DIR="$WORK/target-opengate"
-(cd "$ROOT" && OPENGATE_SPECS="$ROOT/specs" cargo check -q -p opengate-apis && OPENGATE_SPECS="$ROOT/specs" cargo build -q -p opengate-apis)
+(cd "$ROOT" && OPENGATE_SPECS="$ROOT/specs" cargo check -q -p opengate-apis --no-default-features && OPENGATE_SPECS="$ROOT/specs" cargo build -q -p opengate-apis --no-default-features)
 echo "| what ($N APIs) | wall time | peak RSS |"
 echo "|---|---|---|"
-measure "opengate: cargo check -p opengate-apis" "$ROOT" env OPENGATE_SPECS="$SPECS" cargo check -q -p opengate-apis
-measure "opengate: cargo build -p opengate-apis" "$ROOT" env OPENGATE_SPECS="$SPECS" cargo build -q -p opengate-apis
+measure "opengate: cargo check -p opengate-apis" "$ROOT" env OPENGATE_SPECS="$SPECS" cargo check -q -p opengate-apis --no-default-features
+measure "opengate: cargo build -p opengate-apis" "$ROOT" env OPENGATE_SPECS="$SPECS" cargo build -q -p opengate-apis --no-default-features
 
 # --- progenitor (a scratch crate outside the repository)
 PROG="$WORK/progenitor-client"

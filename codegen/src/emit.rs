@@ -159,8 +159,10 @@ fn lit(s: &str) -> String {
     proc_macro2::Literal::string(s).to_string()
 }
 
+/// A code span; blanks collapse to one space (a catalog's example may hold tabs and line breaks).
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
+    let text = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("`{}`", text.replace('`', "'"))
 }
 
 /// The text of one platform's module (no inner attributes, so the file can be `include!`d),
@@ -380,15 +382,21 @@ pub fn platform_crate_root(p: &Platform, threads: usize) -> String {
     text
 }
 
-/// Spec text as doc text: plain prose, whatever a catalog wrote. Leading spaces would start a
-/// code block (which rustdoc compiles as a doctest), a fence the same, brackets an intra-doc
-/// link, `<...>` an HTML tag, and a bare URL draws rustdoc's `bare_urls` lint; so indentation
-/// goes, fences lose their backticks, those characters are escaped outside code spans and URLs
-/// are wrapped in `<...>`.
+/// Spec text as doc text: plain prose, whatever a catalog wrote. Leading spaces (also after a
+/// list marker) would start a code block, which rustdoc compiles as a doctest, and a fence the
+/// same; brackets make an intra-doc link, `<...>` an HTML tag, and a bare URL draws rustdoc's
+/// `bare_urls` lint. So runs of blanks become one space, fences lose their backticks, those
+/// characters are escaped outside code spans and URLs are wrapped in `<...>`.
 fn prose(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
-            let line = line.trim().replace("```", "'''");
+            // Runs of blanks become one: after a list marker (`*     x`), four make a code block.
+            let line = line
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace("```", "'''")
+                .replace("~~~", "---");
             let mut out = String::with_capacity(line.len());
             let mut in_code = false;
             let mut rest = line.as_str();

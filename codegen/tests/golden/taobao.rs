@@ -196,7 +196,7 @@ pub mod picture_upload_v2_0 {
             &API
         }
         fn files(&self) -> Vec<(&'static str, ::opengate::File)> {
-            let mut files = vec![("img", self.img.clone())];
+            let mut files = Vec::from([("img", self.img.clone())]);
             if let Some(f) = &self.watermark {
                 files.push(("watermark", f.clone()));
             }
