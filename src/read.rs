@@ -628,6 +628,11 @@ impl Reader<'_> {
             *c.into = Json::Array(Vec::new());
         }
         let mut elements = sink.array()?;
+        self.elements(elements.as_mut(), depth)
+    }
+
+    /// The elements of the array that begins here, each read into `elements`.
+    fn elements(&mut self, elements: &mut dyn Elements, depth: u16) -> Result<(), JsonError> {
         let mut next = self.jiter.known_array().map_err(syntax(self.body))?;
         let mut index = 0;
         while let Some(peek) = next {
@@ -652,16 +657,7 @@ impl Reader<'_> {
             elements.done();
             return Ok(());
         }
-        let mut next = self.jiter.known_array().map_err(syntax(self.body))?;
-        let mut index = 0;
-        while let Some(peek) = next {
-            self.value(peek, Some(elements.element()), None, depth)
-                .map_err(|e| e.at(Segment::Index(index)))?;
-            elements.done();
-            index += 1;
-            next = self.jiter.array_step().map_err(syntax(self.body))?;
-        }
-        Ok(())
+        self.elements(elements.as_mut(), depth)
     }
 
     /// The whole value as a tree.

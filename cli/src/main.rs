@@ -399,14 +399,9 @@ fn call(
         ));
     }
     let desc = dynamic::desc_of(api);
-    let params: Vec<opengate::protocol::Param> = values
-        .into_iter()
-        .map(|(name, value)| opengate::protocol::Param {
-            location: desc.location_of(&name),
-            name,
-            value,
-        })
-        .collect();
+    // The runtime's own conversion: locations, and the spec's limits checked before sending.
+    let params =
+        opengate::to_params(&desc, &Value::Object(values)).map_err(|e| Fail(3, e.to_string()))?;
     let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
     runtime()?.block_on(async move {
         let client = config

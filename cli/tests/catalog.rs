@@ -140,14 +140,13 @@ async fn every_shipped_api_round_trips_through_the_mock() {
                     )
                 })
                 .collect();
-            let params: Vec<opengate::protocol::Param> = values
-                .into_iter()
-                .map(|(name, value)| opengate::protocol::Param {
-                    location: desc.location_of(&name),
-                    name,
-                    value,
-                })
-                .collect();
+            let params = match opengate::to_params(&desc, &serde_json::Value::Object(values)) {
+                Ok(p) => p,
+                Err(e) => {
+                    failures.push(format!("{} {}: {e}", api.name, api.version));
+                    continue;
+                }
+            };
             match client.execute(&desc, &params, &files).await {
                 Ok(raw) => {
                     // The data reads back as what the response shape describes.

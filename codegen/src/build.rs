@@ -54,10 +54,20 @@ fn rerun_folders(dir: &Path) {
     }
 }
 
-fn fail(diags: &Diagnostics) -> ! {
-    eprintln!("error: the API specs have {} problem(s):", diags.len());
-    eprintln!("{diags}");
-    std::process::exit(1);
+/// Tells cargo which spec files to watch, or fails the build with every problem in the specs.
+fn finish(generated: Result<Vec<PathBuf>, Diagnostics>) {
+    match generated {
+        Ok(inputs) => {
+            for f in inputs {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+        Err(diags) => {
+            eprintln!("error: the API specs have {} problem(s):", diags.len());
+            eprintln!("{diags}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// The group folders of a platform folder and how many spec files each holds.
@@ -114,14 +124,7 @@ pub fn platform_crate(platform: &str) {
         .display_root("specs")
         .generate_platform(&dir, platform, &groups)
         .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
-    match generated {
-        Ok(inputs) => {
-            for f in inputs {
-                println!("cargo:rerun-if-changed={}", f.display());
-            }
-        }
-        Err(d) => fail(&d),
-    }
+    finish(generated);
 }
 
 /// The facade's build script: platform crates named by the facade's features
@@ -183,12 +186,5 @@ pub fn facade() {
     let generated = config
         .generate_filtered(&specs, &keep_specs)
         .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
-    match generated {
-        Ok(inputs) => {
-            for f in inputs {
-                println!("cargo:rerun-if-changed={}", f.display());
-            }
-        }
-        Err(d) => fail(&d),
-    }
+    finish(generated);
 }

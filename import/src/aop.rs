@@ -15,8 +15,7 @@
 //! text (1688 writes `yyyyMMddHHmmssSSS+0800`); `array include @see T[]` is a list of `T`,
 //! another `array` raw JSON; a class name is the entity class of that name beside it.
 
-use crate::model::{plain_text, ApiSpec, Param, Source, Type};
-use crate::top::usable_name;
+use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use std::path::Path;
 

@@ -11,8 +11,7 @@
 //! answers a missing param with its own error.
 
 use crate::golang::{returned_string, structs, GoStruct};
-use crate::model::{plain_text, ApiSpec, Param, Source, Type};
-use crate::top::usable_name;
+use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use std::path::Path;
 

@@ -80,6 +80,13 @@ impl Param {
     }
 }
 
+/// A name the spec language and Rust identifiers can take.
+pub(crate) fn usable_name(n: &str) -> bool {
+    n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
 /// Plain text from a catalog's HTML-ish prose: tags dropped (`<br/>` and block ends become line
 /// breaks), the common entities decoded, blank runs squeezed. `None` when nothing is left.
 pub fn plain_text(s: &str) -> Option<String> {

@@ -14,8 +14,7 @@
 //! `none`; the header itself is the protocol's business. The version is the document's, except
 //! for Douyin, whose paths carry their versions (`/v1/`) and whose specs use `1`.
 
-use crate::model::{plain_text, ApiSpec, Param, Source, Type};
-use crate::top::usable_name;
+use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::path::Path;

@@ -14,7 +14,7 @@
 //! without is raw JSON). TOP wraps lists in responses (`{"order": [...]}`); the runtime unwraps
 //! them, so specs describe the list itself.
 
-use crate::model::{plain_text, ApiSpec, Param, Source, Type};
+use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -162,13 +162,6 @@ fn api(name: &str, shown: &str, doc: &Map<String, Value>, import: &mut Import) -
 struct Cx<'a> {
     shown: &'a str,
     import: &'a mut Import,
-}
-
-/// A name the spec language and Rust identifiers can take.
-pub(crate) fn usable_name(n: &str) -> bool {
-    n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 impl Cx<'_> {

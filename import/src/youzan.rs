@@ -8,8 +8,7 @@
 //! `user` (an `access_token`), or `none` where the index says `无认证`. An API the index does not
 //! list is still imported, with a note in its spec and in the import's notes: it may be retired.
 
-use crate::model::{plain_text, ApiSpec, Param, Source, Type};
-use crate::top::usable_name;
+use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
