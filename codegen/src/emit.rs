@@ -1,17 +1,19 @@
-//! IR -> Rust source text, laid out exactly as prettyplease lays it out. Infallible: everything
-//! that could go wrong was rejected by `ir::lower`.
+//! IR -> Rust source text in a fixed layout of our own. Infallible: everything that could go
+//! wrong was rejected by `ir::lower`.
 //!
 //! Why text rather than `quote!` tokens: the generated code has a handful of fixed shapes, and
 //! going through tokens -> `syn::File` -> prettyplease spent 7 s on 5,000 APIs, almost all of it
 //! parsing tokens we had just built. Writing the text directly takes a small fraction of that
 //! (docs/decisions.md, docs/PERFORMANCE.md).
 //!
-//! The layout follows prettyplease 0.2 (margin 89 columns, indent 4): a list (call arguments,
-//! fn parameters, array elements) stays on one line when the line fits, else each item goes on
-//! its own line with a trailing comma; a struct literal wider than 34 columns always breaks. A
-//! line that would still overflow after that is where prettyplease has choices this module does
-//! not model, so such a unit (an API module, a client method, the crate root) is handed to
-//! prettyplease itself. `tests/format.rs` checks that prettyplease leaves every output unchanged.
+//! The layout is prettyplease 0.2's wherever it is modelled here (margin 89 columns, indent 4):
+//! a list (call arguments, fn parameters, array elements) stays on one line when the line fits,
+//! else each item goes on its own line with a trailing comma; a struct literal wider than 34
+//! columns always breaks. A line that still overflows after that (a long type, a long name)
+//! stays whole: no formatter runs at build time, so the output does not depend on a
+//! prettyplease release, and handing such units to prettyplease had made it most of the full
+//! Taobao catalog's generation time (10 of 11 s). `tests/format.rs` checks that prettyplease
+//! leaves every unit without such a line unchanged.
 //!
 //! Generated items use the prelude names `Option`, `Some`, `None`, `String`, `Vec` and `Into`
 //! unqualified: every type generated inside an API module is named `Request*`/`Response*`, so
@@ -29,33 +31,21 @@ const INDENT: usize = 4;
 /// prettyplease breaks a struct literal wider than this whatever the room left on the line.
 const STRUCT_LITERAL_MAX: usize = 34;
 
-/// Source text under construction, plus whether any line left the layouts modelled here.
+/// Source text under construction.
 struct Writer {
     out: String,
-    unmodelled: bool,
 }
 
 impl Writer {
     fn new() -> Self {
-        Writer {
-            out: String::new(),
-            unmodelled: false,
-        }
+        Writer { out: String::new() }
     }
 
-    /// A line prettyplease never breaks (comments, item heads, atoms).
+    /// One line; one too long for prettyplease's margin stays whole (see the module docs).
     fn line(&mut self, indent: usize, text: &str) {
         self.out.extend(std::iter::repeat_n(' ', indent));
         self.out.push_str(text);
         self.out.push('\n');
-    }
-
-    /// A line prettyplease would break if it did not fit.
-    fn breakable(&mut self, indent: usize, text: &str) {
-        if indent + text.len() > MARGIN {
-            self.unmodelled = true;
-        }
-        self.line(indent, text);
     }
 
     /// Doc comments, one `///` line per line of text.
@@ -89,10 +79,10 @@ impl Writer {
             if atoms {
                 self.line(indent + INDENT, &text);
             } else {
-                self.breakable(indent + INDENT, &text);
+                self.line(indent + INDENT, &text);
             }
         }
-        self.breakable(indent, tail);
+        self.line(indent, tail);
     }
 
     /// `prefix Self { fields }suffix`, broken one field per line when wider than prettyplease allows.
@@ -105,52 +95,16 @@ impl Writer {
             + 2 * (fields.len() - 1)
             + 1;
         if width <= STRUCT_LITERAL_MAX {
-            return self.breakable(
+            return self.line(
                 indent,
                 &format!("{prefix}Self {{ {} }}{suffix}", fields.join(", ")),
             );
         }
         self.line(indent, &format!("{prefix}Self {{"));
         for f in fields {
-            self.breakable(indent + INDENT, &format!("{f},"));
+            self.line(indent + INDENT, &format!("{f},"));
         }
         self.line(indent, &format!("}}{suffix}"));
-    }
-
-    /// The text, reformatted by prettyplease when a line left the modelled layouts.
-    /// `wrap` gives the enclosing item's head and tail when the text is not whole items.
-    fn finish(self, wrap: Option<(&str, &str)>) -> String {
-        if !self.unmodelled {
-            return self.out;
-        }
-        match wrap {
-            None => format_items(&self.out),
-            Some((head, tail)) => {
-                let formatted = format_items(&format!("{head}\n{}{tail}\n", self.out));
-                // Strip the wrapper's first and last lines again.
-                let inner = formatted
-                    .split_once('\n')
-                    .map_or("", |(_, rest)| rest)
-                    .trim_end_matches('\n');
-                match inner.rsplit_once('\n') {
-                    Some((body, _)) => format!("{body}\n"),
-                    None => String::new(),
-                }
-            }
-        }
-    }
-}
-
-/// prettyplease over text this module wrote. The text is valid Rust by construction; were it
-/// ever not, the generated crate fails to compile with the parser's message rather than the
-/// build script panicking.
-fn format_items(text: &str) -> String {
-    match syn::parse_file(text) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(e) => format!(
-            "compile_error!({});\n",
-            lit(&format!("opengate-codegen produced invalid Rust: {e}"))
-        ),
     }
 }
 
@@ -171,7 +125,9 @@ fn code(s: &str) -> String {
 pub fn platform_text(p: &Platform, threads: usize) -> String {
     let threads = threads.clamp(1, 16);
     let chunk = p.apis.len().div_ceil(threads).max(1);
-    let mut parts = vec![String::from("use ::opengate::{Reply, Result};\n")];
+    let mut parts = vec![String::from(
+        "use ::core::future::Future;\nuse ::opengate::{Reply, Result};\n",
+    )];
     std::thread::scope(|scope| {
         let handles: Vec<_> = p
             .apis
@@ -200,17 +156,16 @@ fn accessor(p: &Platform) -> String {
         ],
     );
     w.line(0, "#[derive(Debug, Clone, Copy)]");
-    w.breakable(
+    w.line(
         0,
         &format!("pub struct {}<'a>(pub &'a ::opengate::Client);", p.accessor),
     );
-    let head = format!("impl {}<'_> {{", p.accessor);
-    w.line(0, &head);
+    w.line(0, &format!("impl<'a> {}<'a> {{", p.accessor));
     for api in &p.apis {
-        w.out.push_str(&client_method(api, &head));
+        w.out.push_str(&client_method(api));
     }
     w.line(0, "}");
-    w.finish(None)
+    w.out
 }
 
 /// A platform whose APIs live in a crate of their own, re-exported by the facade crate.
@@ -272,7 +227,7 @@ pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> Strin
         w.docs(0, &platform_doc_lines(p));
         w.line(0, &format!("pub mod {} {{", p.module));
         let file = lit(&format!("{include_prefix}{}.rs", p.name));
-        w.breakable(
+        w.line(
             INDENT,
             &format!("include!(concat!(env!(\"OUT_DIR\"), {file}));"),
         );
@@ -309,7 +264,7 @@ pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> Strin
         if let Some(f) = cfg {
             w.line(INDENT, &format!("#[cfg(feature = {})]", lit(f)));
         }
-        w.breakable(
+        w.line(
             INDENT,
             &format!("fn {name}(&self) -> {module}::{accessor}<'_>;"),
         );
@@ -320,15 +275,15 @@ pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> Strin
         if let Some(f) = cfg {
             w.line(INDENT, &format!("#[cfg(feature = {})]", lit(f)));
         }
-        w.breakable(
+        w.line(
             INDENT,
             &format!("fn {name}(&self) -> {module}::{accessor}<'_> {{"),
         );
-        w.breakable(2 * INDENT, &format!("{module}::{accessor}(self)"));
+        w.line(2 * INDENT, &format!("{module}::{accessor}(self)"));
         w.line(INDENT, "}");
     }
     w.line(0, "}");
-    w.finish(None)
+    w.out
 }
 
 /// The crate docs of a platform crate (Markdown, for `#![doc = include_str!(...)]`): the
@@ -365,20 +320,20 @@ pub fn platform_crate_root(p: &Platform, threads: usize) -> String {
     );
     w.line(0, "pub trait ClientExt {");
     w.docs(INDENT, &[format!("The {title} APIs.")]);
-    w.breakable(
+    w.line(
         INDENT,
         &format!("fn {}(&self) -> {}<'_>;", p.name, p.accessor),
     );
     w.line(0, "}");
     w.line(0, "impl ClientExt for ::opengate::Client {");
-    w.breakable(
+    w.line(
         INDENT,
         &format!("fn {}(&self) -> {}<'_> {{", p.name, p.accessor),
     );
-    w.breakable(2 * INDENT, &format!("{}(self)", p.accessor));
+    w.line(2 * INDENT, &format!("{}(self)", p.accessor));
     w.line(INDENT, "}");
     w.line(0, "}");
-    text.push_str(&w.finish(None));
+    text.push_str(&w.out);
     text
 }
 
@@ -588,7 +543,7 @@ fn api_module(api: &Api) -> String {
         response_struct(&mut w, s);
     }
     w.line(0, "}");
-    w.finish(None)
+    w.out
 }
 
 /// Files travel as multipart parts (`ApiRequest::files`), not as params.
@@ -598,7 +553,7 @@ fn files_fn(w: &mut Writer, api: &Api) {
         return;
     }
     let (i2, i3, i4) = (2 * INDENT, 3 * INDENT, 4 * INDENT);
-    w.breakable(
+    w.line(
         i2,
         "fn files(&self) -> Vec<(&'static str, ::opengate::File)> {",
     );
@@ -619,8 +574,8 @@ fn files_fn(w: &mut Writer, api: &Api) {
             w.list(i3, "let mut files = Vec::from([", &items, "]);", false);
         }
         for f in optional {
-            w.breakable(i3, &format!("if let Some(f) = &self.{} {{", f.ident));
-            w.breakable(i4, &format!("files.push(({}, f.clone()));", lit(&f.wire)));
+            w.line(i3, &format!("if let Some(f) = &self.{} {{", f.ident));
+            w.line(i4, &format!("files.push(({}, f.clone()));", lit(&f.wire)));
             w.line(i3, "}");
         }
         w.line(i3, "files");
@@ -720,9 +675,9 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
             w.docs(i2, &field_doc(f, true));
             let t = req_ty(&f.ty);
             if f.required {
-                w.breakable(i2, &format!("pub {}: {t},", f.ident));
+                w.line(i2, &format!("pub {}: {t},", f.ident));
             } else {
-                w.breakable(i2, &format!("pub {}: Option<{t}>,", f.ident));
+                w.line(i2, &format!("pub {}: Option<{t}>,", f.ident));
             }
         }
         w.line(i1, "}");
@@ -777,7 +732,7 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         } else {
             i.clone()
         };
-        w.breakable(i3, &format!("self.{i} = Some({value});"));
+        w.line(i3, &format!("self.{i} = Some({value});"));
         w.line(i3, "self");
         w.line(i2, "}");
     }
@@ -836,7 +791,7 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         w.line(i1, &format!("pub struct {} {{", s.ident));
         for f in &s.fields {
             w.docs(i2, &field_doc(f, false));
-            w.breakable(i2, &format!("pub {}: {},", f.ident, resp_ty(&f.ty)));
+            w.line(i2, &format!("pub {}: {},", f.ident, resp_ty(&f.ty)));
             arms.push(format!("{} => &mut self.{},", lit(&f.wire), f.ident));
         }
         w.line(i1, "}");
@@ -855,7 +810,7 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         );
         w.line(i3, "let field: &mut dyn __rt::Sink = match key {");
         for arm in &arms {
-            w.breakable(4 * INDENT, arm);
+            w.line(4 * INDENT, arm);
         }
         w.line(4 * INDENT, "_ => return None,");
         w.line(i3, "};");
@@ -865,8 +820,8 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
     w.line(i1, "}");
 }
 
-/// One method of the platform accessor; `impl_head` opens the impl it sits in.
-fn client_method(api: &Api, impl_head: &str) -> String {
+/// One method of the platform accessor.
+fn client_method(api: &Api) -> String {
     let m = &api.module;
     let mut w = Writer::new();
     let mut lines = api_doc_lines(api);
@@ -876,14 +831,15 @@ fn client_method(api: &Api, impl_head: &str) -> String {
         m.trim_start_matches("r#")
     ));
     w.docs(INDENT, &lines);
+    // Not `async fn`: a state machine per API costs more to check than the call is worth.
     w.list(
         INDENT,
-        &format!("pub async fn {m}("),
+        &format!("pub fn {m}("),
         &["self".into(), format!("request: {m}::Request")],
-        &format!(") -> Result<Reply<{m}::Response>> {{"),
+        &format!(") -> impl Future<Output = Result<Reply<{m}::Response>>> + 'a {{"),
         false,
     );
-    w.line(2 * INDENT, "self.0.send(&request).await");
+    w.line(2 * INDENT, "self.0.send_owned(request)");
     w.line(INDENT, "}");
-    w.finish(Some((impl_head, "}")))
+    w.out
 }

@@ -1,44 +1,33 @@
 //! The emitter writes Rust text in prettyplease's layout without running prettyplease (see
-//! `src/emit.rs`). These tests hold it to that: prettyplease must leave every generated file
-//! unchanged, for the project's specs, the goldens, and a corpus that sweeps every name length
+//! `src/emit.rs`). These tests hold it to that: every generated file parses, and prettyplease
+//! leaves every unit of it (an item with its docs; a method of the accessor `impl`) unchanged
+//! unless the unit has a line of code wider than prettyplease's margin, which the emitter leaves
+//! whole.
+//! They run over the project's specs, the goldens, and a corpus that sweeps every name length
 //! across the points where prettyplease's layout changes (89 columns, 34-column struct literals).
 
 use std::fmt::Write;
 use std::path::Path;
 
+mod layout;
+
 fn assert_prettyplease_fixed_point(specs: &Path) {
     let (files, _) = opengate_codegen::Config::new()
         .generate(specs)
         .unwrap_or_else(|d| panic!("{d}"));
+    let mut compared = 0;
     for f in files {
         let text = f
             .text
             .strip_prefix(opengate_codegen::HEADER)
             .expect("header");
-        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        let formatted = prettyplease::unparse(&file);
-        if formatted != text {
-            let line = formatted
-                .lines()
-                .zip(text.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            let show = |s: &str| {
-                s.lines()
-                    .skip(line.saturating_sub(3))
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
-            panic!(
-                "{}: differs from prettyplease at line {}\n--- emitted:\n{}\n--- prettyplease:\n{}",
-                f.name,
-                line + 1,
-                show(text),
-                show(&formatted)
-            );
-        }
+        syn::parse_file(text).unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        compared += layout::check(text).unwrap_or_else(|e| panic!("{}: {e}", f.name));
     }
+    assert!(
+        compared > 0,
+        "no unit fits the margin: the test checked nothing"
+    );
 }
 
 #[test]
