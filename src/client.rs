@@ -12,7 +12,6 @@ use crate::wire::{ReqwestTransport, Transport, TransportError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
@@ -419,11 +418,8 @@ impl Client {
     /// its own that only hands the request on keeps them free of `async` bodies, each of which
     /// the compiler would turn into a state machine of its own (a sixth of a platform crate's
     /// check time, docs/PERFORMANCE.md).
-    pub fn send_owned<R: ApiRequest>(
-        &self,
-        request: R,
-    ) -> impl Future<Output = Result<Reply<R::Response>>> + use<'_, R> {
-        async move { self.send(&request).await }
+    pub async fn send_owned<R: ApiRequest>(&self, request: R) -> Result<Reply<R::Response>> {
+        self.send(&request).await
     }
 
     /// How many times a platform's token of `kind` was fetched (for tests and metrics).

@@ -60,8 +60,8 @@ impl Writer {
     }
 
     /// `head` + items + `tail`: one line if it fits, else one item per line with a trailing
-    /// comma. `atoms` says the items themselves cannot break (literals, paths).
-    fn list(&mut self, indent: usize, head: &str, items: &[String], tail: &str, atoms: bool) {
+    /// comma.
+    fn list(&mut self, indent: usize, head: &str, items: &[String], tail: &str) {
         if items.is_empty() {
             return self.line(indent, &format!("{head}{tail}"));
         }
@@ -75,12 +75,7 @@ impl Writer {
         }
         self.line(indent, head);
         for item in items {
-            let text = format!("{item},");
-            if atoms {
-                self.line(indent + INDENT, &text);
-            } else {
-                self.line(indent + INDENT, &text);
-            }
+            self.line(indent + INDENT, &format!("{item},"));
         }
         self.line(indent, tail);
     }
@@ -487,7 +482,6 @@ fn api_module(api: &Api) -> String {
         &format!("static PARAMS: [__rt::ParamSpec; {}] = [", locations.len()),
         &locations,
         "];",
-        false,
     );
     w.docs(
         INDENT,
@@ -518,7 +512,6 @@ fn api_module(api: &Api) -> String {
             "&PARAMS".into(),
         ],
         ");",
-        true,
     );
     request_struct(
         &mut w,
@@ -566,12 +559,12 @@ fn files_fn(w: &mut Writer, api: &Api) {
         .map(|f| format!("({}, self.{}.clone())", lit(&f.wire), f.ident))
         .collect();
     if optional.is_empty() {
-        w.list(i3, "Vec::from([", &items, "])", false);
+        w.list(i3, "Vec::from([", &items, "])");
     } else {
         if items.is_empty() {
             w.line(i3, "let mut files = Vec::new();");
         } else {
-            w.list(i3, "let mut files = Vec::from([", &items, "]);", false);
+            w.list(i3, "let mut files = Vec::from([", &items, "]);");
         }
         for f in optional {
             w.line(i3, &format!("if let Some(f) = &self.{} {{", f.ident));
@@ -714,7 +707,7 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         i2,
         "#[allow(clippy::new_without_default, clippy::too_many_arguments)]",
     );
-    w.list(i2, "pub fn new(", &args, ") -> Self {", false);
+    w.list(i2, "pub fn new(", &args, ") -> Self {");
     w.struct_literal(i3, "", &inits, "");
     w.line(i2, "}");
     for f in s.fields.iter().filter(|f| !f.required) {
@@ -725,7 +718,6 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
             &format!("pub fn {i}("),
             &["mut self".into(), format!("{i}: {}", arg_ty(&f.ty))],
             ") -> Self {",
-            false,
         );
         let value = if matches!(f.ty, TyIr::String | TyIr::Secret) {
             format!("{i}.into()")
@@ -747,7 +739,6 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
             &format!("__rt::{put}("),
             &["&mut m".into(), wire, value],
             ");",
-            false,
         );
     }
     w.line(i3, "__rt::Value::Object(m)");
@@ -837,7 +828,6 @@ fn client_method(api: &Api) -> String {
         &format!("pub fn {m}("),
         &["self".into(), format!("request: {m}::Request")],
         &format!(") -> impl Future<Output = Result<Reply<{m}::Response>>> + 'a {{"),
-        false,
     );
     w.line(2 * INDENT, "self.0.send_owned(request)");
     w.line(INDENT, "}");
