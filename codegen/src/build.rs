@@ -128,8 +128,9 @@ pub fn platform_crate(platform: &str) {
 }
 
 /// The facade's build script: platform crates named by the facade's features
-/// (`taobao = ["dep:opengate-taobao"]`) are re-exported; platform folders under the specs
-/// folder (`$OPENGATE_SPECS`, else `../specs`) that have no `Cargo.toml` are generated here.
+/// (`taobao = ["dep:opengate-taobao"]`) are re-exported when their feature is on; platform
+/// folders under the specs folder (`$OPENGATE_SPECS`, else `../specs`) that have no `Cargo.toml`
+/// are generated here, unless a crate of the same name is re-exported.
 pub fn facade() {
     let manifest = env_path("CARGO_MANIFEST_DIR");
     println!("cargo:rerun-if-env-changed=OPENGATE_SPECS");
@@ -146,6 +147,10 @@ pub fn facade() {
         else {
             continue;
         };
+        // A crate whose feature is off leaves its name to a specs folder of that name.
+        if !feature_on(&feature) {
+            continue;
+        }
         let name = feature.clone();
         // The title for the re-export's doc line, from the crate's platform.yaml when the
         // folder is here (a packaged facade has only the name).
@@ -173,6 +178,13 @@ pub fn facade() {
         })
         .unwrap_or_default();
     let crate_names: Vec<String> = crates.iter().map(|c| c.name.clone()).collect();
+    for name in own.iter().filter(|n| crate_names.contains(n)) {
+        println!(
+            "cargo:warning=specs folder `{name}` has no Cargo.toml but the feature `{name}` \
+             re-exports the crate of that name: the crate wins; turn the feature off to generate \
+             the folder here"
+        );
+    }
     let mut config = Config::new();
     config
         .display_root("specs")
