@@ -20,20 +20,34 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// `cargo check -p opengate-apis` in the scratch workspace; returns the generated `youzan.rs`.
-fn check(ws: &Path, target: &Path) -> String {
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--offline", "-q", "-p", "opengate-apis"])
-        .current_dir(ws)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("OPENGATE_SPECS")
-        .output()
-        .expect("run cargo");
+/// `cargo check --offline -q <args>` in `dir` into `target`, with `OPENGATE_SPECS` set to `specs`
+/// or unset; asserts it passed.
+fn cargo_check(dir: &Path, target: &Path, args: &[&str], specs: Option<&Path>) {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["check", "--offline", "-q"])
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target);
+    match specs {
+        Some(specs) => cmd.env("OPENGATE_SPECS", specs),
+        None => cmd.env_remove("OPENGATE_SPECS"),
+    };
+    let out = cmd.output().expect("run cargo");
     assert!(
         out.status.success(),
         "cargo check failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The tests share `target/regenerate-test`, and `check` reads the newest generated file in it,
+/// so one test's build and read must not interleave with another's.
+static TARGET: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `cargo check -p opengate-apis` in the scratch workspace; returns the generated `youzan.rs`.
+fn check(ws: &Path, target: &Path) -> String {
+    let _target = TARGET.lock().unwrap_or_else(|e| e.into_inner());
+    cargo_check(ws, target, &["-p", "opengate-apis"], None);
     let build = target.join("debug/build");
     let newest: PathBuf = std::fs::read_dir(&build)
         .unwrap()
@@ -130,31 +144,23 @@ fn a_folder_named_like_a_crate_whose_feature_is_off_is_generated_here() {
     )
     .unwrap();
     let target = root.join("target/regenerate-test");
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "check",
-            "--offline",
-            "-q",
-            "-p",
-            "opengate-apis",
-            "--no-default-features",
-        ])
-        .current_dir(&root)
-        .env("CARGO_TARGET_DIR", &target)
-        .env("OPENGATE_SPECS", specs.path())
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo check failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let _target = TARGET.lock().unwrap_or_else(|e| e.into_inner());
+    cargo_check(
+        &root,
+        &target,
+        &["-p", "opengate-apis", "--no-default-features"],
+        Some(specs.path()),
     );
+    // This build's script is the one whose output names this test's specs folder.
+    let specs_path = specs.path().to_string_lossy().into_owned();
     let newest = std::fs::read_dir(target.join("debug/build"))
         .unwrap()
-        .map(|e| e.unwrap().path().join("out/opengate_apis.rs"))
-        .filter(|p| p.exists())
-        .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
-        .expect("a generated opengate_apis.rs");
+        .map(|e| e.unwrap().path())
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("output")).is_ok_and(|o| o.contains(&specs_path))
+        })
+        .map(|dir| dir.join("out/opengate_apis.rs"))
+        .expect("the facade's build script ran on this test's specs");
     // The root names what this build generated (OUT_DIR may keep files of earlier builds).
     let root_text = std::fs::read_to_string(&newest).unwrap();
     assert!(
