@@ -241,17 +241,13 @@ fn catalog_import(
     );
     let report = opengate_import::write::write_specs(out, importer.format(), &origin, import.apis);
     problems.extend(report.problems);
-    // A platform crate's features follow its group folders.
-    let manifest = out.join("Cargo.toml");
-    if let Ok(text) = std::fs::read_to_string(&manifest) {
-        match opengate_import::features::update(&text, out, importer.default_groups()) {
-            Ok(updated) if updated != text => std::fs::write(&manifest, updated)
-                .map_err(|e| Fail(3, format!("cannot write {}: {e}", manifest.display())))?,
-            Ok(_) => {}
-            Err(e) => problems.push(opengate_import::Problem {
-                path: manifest.display().to_string(),
-                message: e,
-            }),
+    // A platform crate's features (and part crates) follow its group folders.
+    if out.join("Cargo.toml").is_file() {
+        if let Err(message) = opengate_import::features::write(out, importer.default_groups()) {
+            problems.push(opengate_import::Problem {
+                path: out.join("Cargo.toml").display().to_string(),
+                message,
+            });
         }
     }
     for h in &report.hand_written {

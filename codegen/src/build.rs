@@ -5,6 +5,13 @@
 //! on (a group folder without a declared feature, one just added, is always generated). The
 //! facade crate (`opengate-apis`) re-exports the platform crates its features name and
 //! generates the platform folders that have no crate of their own.
+//!
+//! A large platform crate has part crates: folders below its own with a `Cargo.toml` each
+//! (`specs/taobao/part3/`), holding some of its groups, so that cargo compiles them in
+//! parallel and none is too large for docs.rs. The platform crate's feature for such a group
+//! turns the part on (`tbk = ["dep:opengate-taobao-part3", "opengate-taobao-part3/tbk"]`); it
+//! re-exports the part's modules and puts their methods on its accessor, read from a file the
+//! part's build script names through cargo's `links` metadata.
 
 use crate::{emit, write_files, Config, Diagnostics};
 use std::path::{Path, PathBuf};
@@ -40,18 +47,26 @@ fn feature_on(name: &str) -> bool {
     std::env::var_os(var).is_some()
 }
 
-/// Every folder below `dir`, for `rerun-if-changed` (adding or deleting a file changes its
-/// folder's mtime).
+/// Every folder below `dir` but part crates', for `rerun-if-changed` (adding or deleting a
+/// file changes its folder's mtime).
 fn rerun_folders(dir: &Path) {
     println!("cargo:rerun-if-changed={}", dir.display());
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
-            if p.is_dir() && p.file_name().is_some_and(|n| n != "src" && n != "target") {
+            if p.is_dir()
+                && p.file_name().is_some_and(|n| n != "src" && n != "target")
+                && !is_part(&p)
+            {
                 rerun_folders(&p);
             }
         }
     }
+}
+
+/// Whether a folder below a platform crate's is a part crate.
+fn is_part(dir: &Path) -> bool {
+    dir.join("Cargo.toml").is_file()
 }
 
 /// Tells cargo which spec files to watch, or fails the build with every problem in the specs.
@@ -70,7 +85,8 @@ fn finish(generated: Result<Vec<PathBuf>, Diagnostics>) {
     }
 }
 
-/// The group folders of a platform folder and how many spec files each holds.
+/// The group folders of a platform (or part) folder and how many spec files each holds; part
+/// folders are not groups.
 pub fn groups(dir: &Path) -> Vec<(String, usize)> {
     fn count(dir: &Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |rd| {
@@ -89,7 +105,7 @@ pub fn groups(dir: &Path) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
-                .filter(|e| e.path().is_dir())
+                .filter(|e| e.path().is_dir() && !is_part(&e.path()))
                 .filter_map(|e| e.file_name().into_string().ok())
                 .filter(|n| n != "src" && n != "target" && !n.starts_with('.'))
                 .map(|n| {
@@ -108,23 +124,122 @@ pub fn groups(dir: &Path) -> Vec<(String, usize)> {
 pub fn platform_crate(platform: &str) {
     let dir = env_path("CARGO_MANIFEST_DIR");
     let out = env_path("OUT_DIR");
-    let declared: Vec<String> = declared_features(&dir.join("Cargo.toml"))
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    let groups: Vec<(String, usize, bool)> = groups(&dir)
-        .into_iter()
-        .map(|(g, n)| {
-            let on = !declared.contains(&g) || feature_on(&g);
-            (g, n, on)
-        })
-        .collect();
+    let declared = declared_features(&dir.join("Cargo.toml"));
+    let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
+    let groups = crate_groups(&dir, &names);
+    let parts = match parts(&declared) {
+        Ok(parts) => parts,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(1);
+        }
+    };
     rerun_folders(&dir);
     let generated = Config::new()
-        .display_root("specs")
-        .generate_platform(&dir, platform, &groups)
+        .display_root(display_root(&dir, 1))
+        .generate_platform(&dir, platform, &groups, &parts)
         .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
     finish(generated);
+}
+
+/// The build script of a part crate:
+/// `opengate_codegen::build::part_crate("taobao", "opengate-taobao")`. Its manifest has
+/// `links = "<its package name>"`, so that the platform crate's build script gets the
+/// `methods` and `groups` it prints.
+pub fn part_crate(platform: &str, platform_crate: &str) {
+    let dir = env_path("CARGO_MANIFEST_DIR");
+    let out = env_path("OUT_DIR");
+    let declared = declared_features(&dir.join("Cargo.toml"));
+    let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
+    let groups = crate_groups(&dir, &names);
+    rerun_folders(&dir);
+    let generated = Config::new()
+        .display_root(display_root(&dir, 2))
+        .generate_part(&dir, platform, platform_crate, &groups)
+        .and_then(|(files, inputs)| write_files(files, &out).map(|()| inputs));
+    if generated.is_ok() {
+        println!(
+            "cargo:methods={}",
+            out.join(format!("{platform}_methods.rs")).display()
+        );
+        let counts: Vec<String> = groups.iter().map(|(g, n, _)| format!("{g}:{n}")).collect();
+        println!("cargo:groups={}", counts.join(","));
+    }
+    finish(generated);
+}
+
+/// A crate's group folders: `(group, spec files, enabled)`; a folder without a declared
+/// feature (one just added) is always generated.
+fn crate_groups(dir: &Path, declared: &[&str]) -> Vec<(String, usize, bool)> {
+    groups(dir)
+        .into_iter()
+        .map(|(g, n)| {
+            let on = !declared.contains(&g.as_str()) || feature_on(&g);
+            (g, n, on)
+        })
+        .collect()
+}
+
+/// How diagnostics name a crate's folder: `specs/` and its last `depth` components.
+fn display_root(dir: &Path, depth: usize) -> String {
+    let comps: Vec<String> = dir
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let tail = &comps[comps.len().saturating_sub(depth)..];
+    format!("specs/{}", tail.join("/"))
+}
+
+/// The part crates the platform crate's features name (`g = ["dep:<part>", "<part>/g"]`),
+/// with what the built ones printed (their environment variables, from `links`).
+fn parts(declared: &[(String, String)]) -> Result<Vec<emit::PartCrate>, String> {
+    let mut parts: Vec<emit::PartCrate> = Vec::new();
+    for (feature, value) in declared {
+        let Some(package) = value.split('"').find_map(|part| part.strip_prefix("dep:")) else {
+            continue;
+        };
+        let on = feature_on(feature);
+        match parts.iter_mut().find(|p| p.package == package) {
+            Some(part) => part.groups.push((feature.clone(), None, on)),
+            None => parts.push(emit::PartCrate {
+                package: package.to_owned(),
+                groups: vec![(feature.clone(), None, on)],
+                methods: None,
+            }),
+        }
+    }
+    for part in &mut parts {
+        if !part.groups.iter().any(|g| g.2) {
+            continue;
+        }
+        let var = |key: &str| {
+            let name = format!(
+                "DEP_{}_{key}",
+                part.package.to_ascii_uppercase().replace('-', "_")
+            );
+            println!("cargo:rerun-if-env-changed={name}");
+            std::env::var(&name).map_err(|_| {
+                format!(
+                    "the part crate `{}` did not say its {key} (`{name}`): its manifest needs `links = \"{}\"`",
+                    part.package, part.package
+                )
+            })
+        };
+        let path = var("METHODS")?;
+        println!("cargo:rerun-if-changed={path}");
+        let methods = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {path} of `{}`: {e}", part.package))?;
+        // The part's file starts with the generated-file header; the accessor has its own.
+        part.methods = Some(methods.trim_start_matches(crate::HEADER).to_owned());
+        for entry in var("GROUPS")?.split(',').filter(|e| !e.is_empty()) {
+            if let Some((g, n)) = entry.split_once(':') {
+                if let Some(row) = part.groups.iter_mut().find(|r| r.0 == g) {
+                    row.1 = n.parse().ok();
+                }
+            }
+        }
+    }
+    Ok(parts)
 }
 
 /// The facade's build script: platform crates named by the facade's features

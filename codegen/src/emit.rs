@@ -118,11 +118,19 @@ fn code(s: &str) -> String {
 /// emitted on up to `threads` threads. The text does not depend on `threads`: chunks of whole
 /// API modules are written separately and concatenated in order.
 pub fn platform_text(p: &Platform, threads: usize) -> String {
+    let mut text = format!("{ACCESSOR_USES}{}", modules(p, threads));
+    text.push_str(&accessor(p, &[]));
+    text
+}
+
+/// What the accessor's methods name.
+const ACCESSOR_USES: &str = "use ::core::future::Future;\nuse ::opengate::{Reply, Result};\n";
+
+/// The API modules of a platform.
+fn modules(p: &Platform, threads: usize) -> String {
     let threads = threads.clamp(1, 16);
     let chunk = p.apis.len().div_ceil(threads).max(1);
-    let mut parts = vec![String::from(
-        "use ::core::future::Future;\nuse ::opengate::{Reply, Result};\n",
-    )];
+    let mut parts = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = p
             .apis
@@ -132,11 +140,11 @@ pub fn platform_text(p: &Platform, threads: usize) -> String {
         // A panicking emitter thread would be a bug; keep going with an empty part rather than panic.
         parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
     });
-    parts.push(accessor(p));
     parts.concat()
 }
 
-fn accessor(p: &Platform) -> String {
+/// The accessor struct with a method per API of `p`, then the methods of the part crates.
+fn accessor(p: &Platform, parts: &[PartCrate]) -> String {
     let title = p.title.clone().unwrap_or_else(|| p.name.clone());
     let mut w = Writer::new();
     w.docs(
@@ -156,11 +164,64 @@ fn accessor(p: &Platform) -> String {
         &format!("pub struct {}<'a>(pub &'a ::opengate::Client);", p.accessor),
     );
     w.line(0, &format!("impl<'a> {}<'a> {{", p.accessor));
-    for api in &p.apis {
-        w.out.push_str(&client_method(api));
+    w.out.push_str(&part_methods(p));
+    for methods in parts.iter().filter_map(|part| part.methods.as_deref()) {
+        w.out.push_str(methods);
     }
     w.line(0, "}");
     w.out
+}
+
+/// The accessor methods of `p`'s APIs, for the platform crate's accessor: a part crate
+/// writes them to a file the platform crate's build script reads. They name each API's module
+/// by its bare name, which the platform crate re-exports from the part.
+pub fn part_methods(p: &Platform) -> String {
+    p.apis.iter().map(client_method).collect()
+}
+
+/// The root of a part crate: the API modules of its groups, no accessor (the platform crate's
+/// has their methods).
+pub fn part_crate_root(p: &Platform, threads: usize) -> String {
+    modules(p, threads)
+}
+
+/// The docs of a part crate: what it is, and its groups.
+pub fn part_crate_doc(
+    p: &Platform,
+    platform_crate: &str,
+    groups: &[(String, usize, bool)],
+) -> String {
+    let title = p.title.clone().unwrap_or_else(|| p.name.clone());
+    let mut out = format!(
+        "Some of the groups of `{platform_crate}` ({title}): {} APIs in this build. Use them \
+         through `{platform_crate}`, whose features turn the groups on and whose \
+         `client.{}()` accessor has their methods; this crate is what it builds them from.\n",
+        p.apis.len(),
+        p.name
+    );
+    let rows: Vec<GroupRow> = groups
+        .iter()
+        .map(|(g, n, on)| (g.as_str(), Some(*n), *on, None))
+        .collect();
+    group_table(&mut out, rows);
+    out
+}
+
+/// A part crate of a platform crate (see [`platform_crate_root`]).
+#[derive(Debug, Clone)]
+pub struct PartCrate {
+    /// The package name, e.g. `opengate-taobao-part3`.
+    pub package: String,
+    /// Its groups: name, APIs (known when the part is built), whether the feature is on.
+    pub groups: Vec<(String, Option<usize>, bool)>,
+    /// Its [`part_methods`] when it is built (a feature of one of its groups is on).
+    pub methods: Option<String>,
+}
+
+impl PartCrate {
+    fn krate(&self) -> String {
+        self.package.replace('-', "_")
+    }
 }
 
 /// A platform whose APIs live in a crate of their own, re-exported by the facade crate.
@@ -283,27 +344,81 @@ pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> Strin
 
 /// The crate docs of a platform crate (Markdown, for `#![doc = include_str!(...)]`): the
 /// platform, then its groups (cargo features) and how many APIs each has.
-pub fn platform_crate_doc(p: &Platform, groups: &[(String, usize, bool)]) -> String {
+pub fn platform_crate_doc(
+    p: &Platform,
+    groups: &[(String, usize, bool)],
+    parts: &[PartCrate],
+) -> String {
     let mut out = platform_doc_lines(p).join("\n");
     out.push_str("\n\nUse the APIs through [`ClientExt`]: `client.");
     out.push_str(&p.name);
-    out.push_str("().<api>(request)`. Each group of APIs is a cargo feature; the APIs directly in the platform folder are always there.\n");
-    if !groups.is_empty() {
-        out.push_str("\n| feature | APIs | on in this build |\n|---|---|---|\n");
-        for (g, n, on) in groups {
-            out.push_str(&format!(
-                "| `{g}` | {n} | {} |\n",
-                if *on { "yes" } else { "no" }
-            ));
-        }
+    out.push_str("().<api>(request)`. Each group of APIs is a cargo feature; the APIs directly in the platform folder are always there.");
+    if !parts.is_empty() {
+        out.push_str(" The groups in part crates compile in parallel; their modules are re-exported here, and their docs are those crates'.");
     }
+    out.push('\n');
+    let mut rows: Vec<GroupRow> = groups
+        .iter()
+        .map(|(g, n, on)| (g.as_str(), Some(*n), *on, None))
+        .collect();
+    for part in parts {
+        rows.extend(
+            part.groups
+                .iter()
+                .map(|(g, n, on)| (g.as_str(), *n, *on, Some(part.package.as_str()))),
+        );
+    }
+    rows.sort_by_key(|r| r.0);
+    group_table(&mut out, rows);
     out
 }
 
-/// The root of a platform crate: the platform's APIs (as [`platform_text`]) plus its own
-/// `ClientExt` with the one accessor.
-pub fn platform_crate_root(p: &Platform, threads: usize) -> String {
-    let mut text = platform_text(p, threads);
+/// A group in a crate's docs: feature, APIs (when known), whether it is on, its part crate.
+type GroupRow<'a> = (&'a str, Option<usize>, bool, Option<&'a str>);
+
+/// The table of a crate's groups.
+fn group_table(out: &mut String, rows: Vec<GroupRow>) {
+    if rows.is_empty() {
+        return;
+    }
+    let parts = rows.iter().any(|r| r.3.is_some());
+    out.push_str("\n| feature | APIs | on in this build |");
+    out.push_str(if parts {
+        " crate |\n|---|---|---|---|\n"
+    } else {
+        "\n|---|---|---|\n"
+    });
+    for (g, n, on, part) in rows {
+        let n = n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        out.push_str(&format!(
+            "| `{g}` | {n} | {} |",
+            if on { "yes" } else { "no" }
+        ));
+        if parts {
+            out.push_str(
+                &part
+                    .map(|c| format!(" `{c}` |"))
+                    .unwrap_or_else(|| " this one |".into()),
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// The root of a platform crate: the platform's APIs (as [`platform_text`]), the modules of
+/// its part crates re-exported with their methods on the accessor, and its own `ClientExt`
+/// with the one accessor.
+pub fn platform_crate_root(p: &Platform, threads: usize, parts: &[PartCrate]) -> String {
+    let mut text = format!("{ACCESSOR_USES}{}", modules(p, threads));
+    let mut w = Writer::new();
+    for part in parts.iter().filter(|part| part.methods.is_some()) {
+        // The part's docs are its own crate's: listing its modules here again would cost
+        // rustdoc as much as documenting the part.
+        w.line(0, "#[doc(no_inline)]");
+        w.line(0, &format!("pub use ::{}::*;", part.krate()));
+    }
+    text.push_str(&w.out);
+    text.push_str(&accessor(p, parts));
     let title = p.title.clone().unwrap_or_else(|| p.name.clone());
     let mut w = Writer::new();
     w.docs(

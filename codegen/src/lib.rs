@@ -158,19 +158,76 @@ impl Config {
     }
 
     /// Generates a platform crate from its own folder `dir` (which holds `platform.yaml`), with
-    /// the groups `groups` lists as `(group, spec files, enabled)`: `<name>.rs` (the crate's
-    /// items, for `include!`) and `<name>.md` (its docs).
+    /// the groups `groups` lists as `(group, spec files, enabled)` and the part crates `parts`
+    /// holding its other groups: `<name>.rs` (the crate's items, for `include!`) and
+    /// `<name>.md` (its docs).
     pub fn generate_platform(
         &self,
         dir: impl AsRef<Path>,
         name: &str,
         groups: &[(String, usize, bool)],
+        parts: &[emit::PartCrate],
     ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Diagnostics> {
+        let (ir, inputs) = self.load_crate(dir.as_ref(), name, groups)?;
+        let p = &ir.platforms[0];
+        let files = vec![
+            GeneratedFile {
+                name: format!("{name}.rs"),
+                text: format!(
+                    "{HEADER}{}",
+                    emit::platform_crate_root(p, self.threads, parts)
+                ),
+            },
+            GeneratedFile {
+                name: format!("{name}.md"),
+                text: emit::platform_crate_doc(p, groups, parts),
+            },
+        ];
+        Ok((files, inputs))
+    }
+
+    /// Generates a part crate of platform `name` (the package `platform_crate`) from its
+    /// folder `dir`: `<name>.rs` (its API modules), `<name>_methods.rs` (their accessor
+    /// methods, for the platform crate) and `<name>.md` (its docs).
+    pub fn generate_part(
+        &self,
+        dir: impl AsRef<Path>,
+        name: &str,
+        platform_crate: &str,
+        groups: &[(String, usize, bool)],
+    ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Diagnostics> {
+        let (ir, inputs) = self.load_crate(dir.as_ref(), name, groups)?;
+        let p = &ir.platforms[0];
+        let files = vec![
+            GeneratedFile {
+                name: format!("{name}.rs"),
+                text: format!("{HEADER}{}", emit::part_crate_root(p, self.threads)),
+            },
+            GeneratedFile {
+                name: format!("{name}_methods.rs"),
+                text: format!("{HEADER}{}", emit::part_methods(p)),
+            },
+            GeneratedFile {
+                name: format!("{name}.md"),
+                text: emit::part_crate_doc(p, platform_crate, groups),
+            },
+        ];
+        Ok((files, inputs))
+    }
+
+    /// A crate's folder, loaded and validated with its enabled groups: the IR holds exactly
+    /// that platform.
+    fn load_crate(
+        &self,
+        dir: &Path,
+        name: &str,
+        groups: &[(String, usize, bool)],
+    ) -> Result<(ir::Corpus, Vec<PathBuf>), Diagnostics> {
         let keep = |g: &str| {
             groups.iter().any(|(n, _, on)| n == g && *on) || !groups.iter().any(|(n, _, _)| n == g)
         };
-        let (corpus, diags) = spec::load_platform(dir.as_ref(), name, &self.display_root, &keep);
-        let ir = match (ir::lower(&corpus), diags.is_empty()) {
+        let (corpus, diags) = spec::load_platform(dir, name, &self.display_root, &keep);
+        let mut ir = match (ir::lower(&corpus), diags.is_empty()) {
             (Ok(ir), true) => ir,
             (Ok(_), false) => return Err(diags.sorted()),
             (Err(more), _) => {
@@ -179,9 +236,10 @@ impl Config {
                 return Err(all.sorted());
             }
         };
-        let Some(p) = ir.platforms.iter().find(|p| p.name == name) else {
+        ir.platforms.retain(|p| p.name == name);
+        if ir.platforms.is_empty() {
             let pos = Pos {
-                file: format!("{}/{name}/platform.yaml", self.display_root).into(),
+                file: format!("{}/platform.yaml", self.display_root).into(),
                 line: 1,
                 col: 1,
             };
@@ -189,18 +247,8 @@ impl Config {
                 pos,
                 message: format!("platform `{name}` has no platform.yaml"),
             }]));
-        };
-        let files = vec![
-            GeneratedFile {
-                name: format!("{name}.rs"),
-                text: format!("{HEADER}{}", emit::platform_crate_root(p, self.threads)),
-            },
-            GeneratedFile {
-                name: format!("{name}.md"),
-                text: emit::platform_crate_doc(p, groups),
-            },
-        ];
-        Ok((files, corpus.files))
+        }
+        Ok((ir, corpus.files))
     }
 
     /// Generates into `out_dir`, rewriting only files whose text changed.

@@ -197,7 +197,8 @@ pub fn load_dir_filtered(
 
 /// Reads one platform folder (`dir` holds `platform.yaml`) as platform `name`, with only the
 /// group folders `keep_group` accepts (files directly in the folder are always read). This is
-/// what a platform crate's build script reads: its own specs, and only the enabled groups.
+/// what a platform crate's build script reads: its own specs, and only the enabled groups (a
+/// part crate's folder below it is left to that crate). Diagnostics name `dir` `display_root`.
 pub fn load_platform(
     dir: &Path,
     name: &str,
@@ -227,18 +228,36 @@ fn load(
         diags.push(&pos, format!("cannot read the specs folder: {e}"));
         return (corpus, diags);
     }
-    // (path on disk, path as the spec loader sees it: `<platform>/[<group>/]file.yaml`)
-    let mut files: Vec<(PathBuf, PathBuf)> = files
+    // (path on disk, path as the spec loader sees it: `<platform>/[<group>/]file.yaml`, path
+    // shown in diagnostics)
+    let mut parts = PartFolders::default();
+    let mut files: Vec<(PathBuf, PathBuf, String)> = files
         .into_iter()
-        .map(|path| {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        .filter_map(|path| {
+            let real = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let shown = display_path(display_root, &real);
+            let comps: Vec<&std::ffi::OsStr> = real.iter().collect();
             let rel = match platform {
-                Some(name) => Path::new(name).join(rel),
-                None => rel,
+                // A crate's own folder: its part crates generate their groups themselves.
+                Some(_) if comps.len() > 1 && parts.is_part(&root.join(comps[0])) => return None,
+                Some(name) => Path::new(name).join(&real),
+                // A tree of platform folders: a part's groups are the platform's, and its
+                // `platform.yaml` is a copy of the platform's.
+                None if comps.len() > 2 && parts.is_part(&root.join(comps[0]).join(comps[1])) => {
+                    if comps.len() == 3
+                        && Path::new(comps[2]).file_stem() == Some("platform".as_ref())
+                    {
+                        return None;
+                    }
+                    std::iter::once(comps[0])
+                        .chain(comps[2..].iter().copied())
+                        .collect()
+                }
+                None => real,
             };
-            (path, rel)
+            Some((path, rel, shown))
         })
-        .filter(|(_, rel)| {
+        .filter(|(_, rel, _)| {
             let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
             let platform = parts.next().unwrap_or_default();
             match (parts.next(), parts.next()) {
@@ -260,8 +279,8 @@ fn load(
             .map(|paths| {
                 scope.spawn(move || {
                     let mut part = (Corpus::default(), Diagnostics::default());
-                    for (path, rel) in paths {
-                        load_file(display_root, path, rel, &mut part.0, &mut part.1);
+                    for (path, rel, shown) in paths {
+                        load_file(shown, path, rel, &mut part.0, &mut part.1);
                     }
                     part
                 })
@@ -281,14 +300,8 @@ fn load(
     (corpus, diags)
 }
 
-fn load_file(
-    display_root: &str,
-    path: &Path,
-    rel: &Path,
-    corpus: &mut Corpus,
-    diags: &mut Diagnostics,
-) {
-    let shown: Arc<str> = display_path(display_root, rel).into();
+fn load_file(shown: &str, path: &Path, rel: &Path, corpus: &mut Corpus, diags: &mut Diagnostics) {
+    let shown: Arc<str> = shown.into();
     match std::fs::read_to_string(path) {
         Ok(src) => load_source(&src, rel, shown, corpus, diags),
         Err(e) => diags.push(
@@ -301,6 +314,20 @@ fn load_file(
         ),
     }
     corpus.files.push(path.to_owned());
+}
+
+/// Which folders are part crates: a folder below a platform crate's with a `Cargo.toml` of its
+/// own holds some of the platform's groups (`opengate import` splits a large platform so).
+#[derive(Default)]
+struct PartFolders(std::collections::HashMap<PathBuf, bool>);
+
+impl PartFolders {
+    fn is_part(&mut self, dir: &Path) -> bool {
+        *self
+            .0
+            .entry(dir.to_owned())
+            .or_insert_with(|| dir.join("Cargo.toml").is_file())
+    }
 }
 
 fn display_path(display_root: &str, rel: &Path) -> String {

@@ -57,6 +57,7 @@ pub fn write_specs(out: &Path, format: &str, origin: &str, apis: Vec<Imported>) 
     };
     let mut used = vec![false; corrections.len()];
     let (hand, ours) = existing(out, &mut report);
+    let layout = crate::features::Layout::read(out);
     let header = header(format, origin);
     let mut wanted: BTreeSet<PathBuf> = BTreeSet::new();
     let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -93,7 +94,9 @@ pub fn write_specs(out: &Path, format: &str, origin: &str, apis: Vec<Imported>) 
             continue;
         }
         seen.insert(key, a.source.file.clone());
-        let rel = Path::new(&imported.group).join(file_name(&a.name, &a.version));
+        let rel = layout
+            .folder(&imported.group)
+            .join(file_name(&a.name, &a.version));
         let path = out.join(&rel);
         let text = crate::yaml::api(a, &header);
         *report.groups.entry(imported.group.clone()).or_default() += 1;
@@ -161,7 +164,9 @@ fn existing(
             ours.entry(first).or_default().push(path);
             continue;
         }
-        if path.file_stem().is_some_and(|s| s == "platform") && path.parent() == Some(out) {
+        if path.file_stem().is_some_and(|s| s == "platform")
+            && (path.parent() == Some(out) || text.starts_with(crate::features::PART_HEADER))
+        {
             continue;
         }
         // A hand-written spec: read it with the spec loader to know what it defines.

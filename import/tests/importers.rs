@@ -480,3 +480,117 @@ fn nothing_panics_on_garbage() {
     assert!(top.problems.iter().any(|p| p.path == "json/g/a.json"));
     assert!(top.problems.iter().any(|p| p.path == "json/g/c.json"));
 }
+
+/// A platform crate whose manifest asks for part crates keeps its default groups and spreads
+/// the others over the parts, each with its own manifest, build script and `platform.yaml`;
+/// the loader still sees the groups as the platform's; dropping the setting brings every
+/// group back and removes the parts.
+#[test]
+fn a_split_platform_spreads_its_groups_over_part_crates() {
+    let source = fixtures().join("top");
+    let manifest = |parts: usize| {
+        format!(
+            "[package]\nname = \"opengate-taobao\"\n\n[package.metadata.opengate]\nparts = {parts}\n\n\
+             [features]\ndefault = [\"tbtrade\"]\n\n[dependencies]\nopengate-runtime.workspace = true\n"
+        )
+    };
+    let imp = import("top-metadata", "taobao", &source, |out| {
+        std::fs::write(out.join("Cargo.toml"), manifest(2)).unwrap();
+    });
+    let out = imp.out("taobao");
+    assert_eq!(opengate_import::features::write(&out, &[]).unwrap(), 5);
+    // The default group stays; the other is in exactly one part.
+    assert!(out
+        .join("tbtrade/taobao.trade.fullinfo.get-2.0.yaml")
+        .is_file());
+    let parts: Vec<String> = ["part1", "part2"]
+        .into_iter()
+        .filter(|p| out.join(p).join("more_tmall").is_dir())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(parts.len(), 1, "more_tmall is in one part");
+    let part = &parts[0];
+    assert!(
+        !out.join(if part == "part1" { "part2" } else { "part1" })
+            .exists(),
+        "an empty part is not written"
+    );
+    let base = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let package = format!("opengate-taobao-{part}");
+    assert!(
+        base.contains(&format!(
+            "more_tmall = [\"dep:{package}\", \"{package}/more_tmall\"]\n"
+        )),
+        "{base}"
+    );
+    assert!(base.contains("tbtrade = []\n"), "{base}");
+    assert!(
+        base.contains(&format!("{package} = {{ path = \"{part}\", version = ")),
+        "{base}"
+    );
+    let part_manifest = std::fs::read_to_string(out.join(part).join("Cargo.toml")).unwrap();
+    assert!(part_manifest.contains(&format!("name = \"{package}\"\n")));
+    assert!(part_manifest.contains(&format!("links = \"{package}\"\n")));
+    assert!(part_manifest.contains("[features]\nfull = [\"more_tmall\"]\nmore_tmall = []\n"));
+    let build = std::fs::read_to_string(out.join(part).join("build.rs")).unwrap();
+    assert!(build.contains("opengate_codegen::build::part_crate(\"taobao\", \"opengate-taobao\")"));
+    let copy = std::fs::read_to_string(out.join(part).join("platform.yaml")).unwrap();
+    let original = std::fs::read_to_string(out.join("platform.yaml")).unwrap();
+    assert!(copy.starts_with("# @generated") && copy.ends_with(&original));
+    opengate_import::features::check(&out).unwrap();
+
+    // The loader reads the part's groups as the platform's, its platform.yaml not again.
+    let picture = imp.api("tmall.picture.get", "2.0");
+    assert_eq!(picture.group.as_deref(), Some("more_tmall"));
+
+    // Importing again changes nothing.
+    assert_idempotent("top-metadata", "taobao", &source, &imp);
+    assert_eq!(opengate_import::features::write(&out, &[]).unwrap(), 0);
+
+    // A group in the wrong part is caught.
+    let other = if part == "part1" { "part2" } else { "part1" };
+    std::fs::create_dir_all(out.join(other)).unwrap();
+    std::fs::copy(
+        out.join(part).join("Cargo.toml"),
+        out.join(other).join("Cargo.toml"),
+    )
+    .unwrap();
+    std::fs::rename(
+        out.join(part).join("more_tmall"),
+        out.join(other).join("more_tmall"),
+    )
+    .unwrap();
+    let err = opengate_import::features::check(&out).unwrap_err();
+    assert!(
+        err.contains(&format!("{other}/more_tmall belongs in {part}/more_tmall")),
+        "{err}"
+    );
+    std::fs::rename(
+        out.join(other).join("more_tmall"),
+        out.join(part).join("more_tmall"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(out.join(other)).unwrap();
+
+    // Without parts, every group is the platform crate's again and the parts are gone.
+    std::fs::write(out.join("Cargo.toml"), manifest(0)).unwrap();
+    let again = write::write_specs(
+        &out,
+        "top-metadata",
+        "top",
+        importer("top-metadata", &Options::default())
+            .unwrap()
+            .read(&source)
+            .apis,
+    );
+    assert_eq!((again.written, again.removed), (1, 1));
+    opengate_import::features::write(&out, &[]).unwrap();
+    assert!(out.join("more_tmall/tmall.picture.get-2.0.yaml").is_file());
+    assert!(!out.join(part).exists(), "the emptied part is removed");
+    let base = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(
+        base.contains("more_tmall = []\n") && !base.contains("-part"),
+        "{base}"
+    );
+    opengate_import::features::check(&out).unwrap();
+}
