@@ -7,9 +7,9 @@
 //! generates the platform folders that have no crate of their own.
 //!
 //! A large platform crate has part crates: folders below its own with a `Cargo.toml` each
-//! (`specs/taobao/part3/`), holding some of its groups, so that cargo compiles them in
+//! (`specs/taobao/part1/`), holding some of its groups, so that cargo compiles them in
 //! parallel and none is too large for docs.rs. The platform crate's feature for such a group
-//! turns the part on (`tbk = ["dep:opengate-taobao-part3", "opengate-taobao-part3/tbk"]`); it
+//! turns the part on (`tbk = ["dep:opengate-taobao-part1", "opengate-taobao-part1/tbk"]`); it
 //! re-exports the part's modules and puts their methods on its accessor, read from a file the
 //! part's build script names through cargo's `links` metadata.
 

@@ -170,3 +170,92 @@ fn a_folder_named_like_a_crate_whose_feature_is_off_is_generated_here() {
     let module = std::fs::read_to_string(newest.with_file_name("taobao.rs")).unwrap();
     assert!(module.contains("pub mod facade_probe_get_v2_0"), "{module}");
 }
+
+/// A group in a part crate is used through the platform crate exactly like one of its own:
+/// its feature on `opengate-taobao` builds the part, whose modules are re-exported and whose
+/// methods are on the accessor; with the feature off they are not there.
+#[test]
+fn a_group_in_a_part_crate_is_the_platform_crates() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let taobao = root.join("specs/taobao");
+    // A group of the shipped catalog that lives in a part, and one API of it.
+    // (`tbk = ["dep:opengate-taobao-part5", "opengate-taobao-part5/tbk"]`)
+    let manifest = std::fs::read_to_string(taobao.join("Cargo.toml")).unwrap();
+    let (group, part) = manifest
+        .lines()
+        .find_map(|line| {
+            let (feature, value) = line.split_once(" = ")?;
+            let part = value.split('"').find_map(|p| p.strip_prefix("dep:"))?;
+            Some((feature.to_owned(), part.to_owned()))
+        })
+        .expect("opengate-taobao has part crates");
+    let folder = taobao
+        .join(part.trim_start_matches("opengate-taobao-"))
+        .join(&group);
+    let spec = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let name = std::fs::read_to_string(&spec)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("name: ").map(str::to_owned))
+        .unwrap();
+    let version = spec
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .rsplit_once('-')
+        .unwrap()
+        .1
+        .to_owned();
+    // The module name, by the generator's rule (checked by the build below).
+    let module = format!(
+        "{}_v{}",
+        name.trim_start_matches("taobao.").replace('.', "_"),
+        version.replace('.', "_")
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let user = scratch.path().join("user");
+    std::fs::create_dir_all(user.join("src")).unwrap();
+    let manifest = |features: &str| {
+        format!(
+            "[package]\nname = \"user\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             opengate-runtime = {{ path = {root:?} }}\n\
+             opengate-taobao = {{ path = {taobao:?}, default-features = false, features = [{features}] }}\n\n\
+             [workspace]\n",
+            root = root.canonicalize().unwrap(),
+            taobao = taobao.canonicalize().unwrap(),
+        )
+    };
+    std::fs::write(user.join("Cargo.toml"), manifest(&format!("\"{group}\""))).unwrap();
+    std::fs::write(
+        user.join("src/lib.rs"),
+        format!(
+            "pub fn probe(client: &opengate::Client) {{\n    \
+             let _method = opengate_taobao::TaobaoApi::{module};\n    \
+             let _data: Option<opengate_taobao::{module}::Response> = None;\n    \
+             let _ = opengate_taobao::ClientExt::taobao(client);\n}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::copy(root.join("Cargo.lock"), user.join("Cargo.lock")).unwrap();
+    let target = root.join("target/regenerate-test");
+    let _target = TARGET.lock().unwrap_or_else(|e| e.into_inner());
+    cargo_check(&user, &target, &[], None);
+
+    std::fs::write(user.join("Cargo.toml"), manifest("")).unwrap();
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["check", "--offline", "-q"])
+        .current_dir(&user)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{module} is there without its feature"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&module), "{err}");
+}

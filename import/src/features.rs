@@ -33,7 +33,7 @@ impl Layout {
         }
     }
 
-    /// The folder of `group`, relative to the platform folder: `tbk` or `part3/tbk`.
+    /// The folder of `group`, relative to the platform folder: `tbk` or `part1/tbk`.
     pub fn folder(&self, group: &str) -> PathBuf {
         match self.part_of(group) {
             Some(part) => Path::new(&part).join(group),
