@@ -358,7 +358,7 @@ pub fn write(dir: &Path, new_default: &[&str]) -> Result<usize, String> {
     Ok(changed)
 }
 
-/// Whether the manifests under `dir` are exactly what [`write`] would write and every group
+/// Whether the manifests under `dir` are exactly what [`write()`] would write and every group
 /// is in the folder its [`Layout`] says: `Err` says what differs.
 pub fn check(dir: &Path) -> Result<(), String> {
     let layout = Layout::read(dir);
