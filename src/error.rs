@@ -43,7 +43,8 @@ pub struct DecodeError {
     /// Where in the body (e.g. `data.orders[3].price`); empty for the whole body.
     pub path: String,
     pub message: String,
-    /// The start of the body, for diagnosis (at most 200 characters).
+    /// The start of the body, for diagnosis (at most 200 characters), with credentials and
+    /// personal data masked.
     pub excerpt: String,
 }
 
@@ -115,11 +116,16 @@ impl Error {
     }
 }
 
-/// At most `n` characters of `bytes` as text, for error excerpts.
+/// At most `n` characters of `bytes` as text, for error excerpts, with the values of members
+/// named like credentials or personal data masked ([`crate::redact`]).
 pub(crate) fn excerpt(bytes: &[u8], n: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text.chars().take(n).collect();
-    if text.chars().count() > n {
+    // Masked before it is cut, so that no value is left half shown; a sensitive value longer
+    // than what is read here is masked to the end of it.
+    let head = &bytes[..bytes.len().min(n * 8)];
+    let text = String::from_utf8_lossy(head);
+    let masked = crate::redact::mask(&text);
+    let mut out: String = masked.chars().take(n).collect();
+    if masked.chars().count() > n || head.len() < bytes.len() {
         out.push('…');
     }
     out

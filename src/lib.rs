@@ -14,6 +14,7 @@ mod error;
 mod json;
 pub mod protocol;
 mod read;
+pub mod redact;
 mod secret;
 pub mod token;
 mod types;
@@ -41,5 +42,6 @@ pub mod __private {
         api, limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec,
     };
     pub use crate::read::{Object, Sink};
+    pub use crate::redact::Masked;
     pub use serde_json::{Map, Value};
 }

@@ -734,6 +734,9 @@ fn field_doc(f: &FieldIr, is_param: bool) -> Vec<String> {
         (None, Some(b)) => facts.push(format!("at most {b}")),
         (None, None) => {}
     }
+    if f.pii {
+        facts.push("personal data or a credential, masked in `Debug`".into());
+    }
     lines.push(format!("{}.", facts.join(", ")));
     lines
 }
@@ -770,7 +773,14 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         format!("Part of the request: `{}`.", s.ident)
     };
     w.docs(i1, &[sdoc]);
-    w.line(i1, "#[derive(Debug, Clone)]");
+    w.line(
+        i1,
+        if masks(s) {
+            "#[derive(Clone)]"
+        } else {
+            "#[derive(Debug, Clone)]"
+        },
+    );
     w.line(i1, "#[non_exhaustive]");
     let mut args = Vec::new();
     let mut inits = Vec::new();
@@ -790,6 +800,7 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         }
         w.line(i1, "}");
     }
+    masked_debug(w, s);
     w.line(i1, &format!("impl {} {{", s.ident));
     for f in &s.fields {
         let i = &f.ident;
@@ -888,7 +899,14 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
             format!("Part of the response: `{}`.", s.ident)
         }],
     );
-    w.line(i1, "#[derive(Debug, Clone, Default)]");
+    w.line(
+        i1,
+        if masks(s) {
+            "#[derive(Clone, Default)]"
+        } else {
+            "#[derive(Debug, Clone, Default)]"
+        },
+    );
     w.line(i1, "#[non_exhaustive]");
     let mut arms = Vec::new();
     if s.fields.is_empty() {
@@ -902,6 +920,7 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         }
         w.line(i1, "}");
     }
+    masked_debug(w, s);
     w.line(i1, &format!("impl __rt::Object for {} {{", s.ident));
     if arms.is_empty() {
         w.line(
@@ -922,6 +941,39 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         w.line(i3, "};");
         w.line(i3, "Some(field)");
     }
+    w.line(i2, "}");
+    w.line(i1, "}");
+}
+
+/// Whether a struct has `pii` fields, whose values its `Debug` masks.
+fn masks(s: &StructIr) -> bool {
+    s.fields.iter().any(|f| f.pii)
+}
+
+/// The `Debug` of a struct with `pii` fields: the derived one's output with their values `***`.
+fn masked_debug(w: &mut Writer, s: &StructIr) {
+    if !masks(s) {
+        return;
+    }
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    w.line(i1, &format!("impl ::core::fmt::Debug for {} {{", s.ident));
+    w.line(
+        i2,
+        "fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {",
+    );
+    w.line(
+        i3,
+        &format!("let mut s = f.debug_struct({});", lit(&s.ident)),
+    );
+    for f in &s.fields {
+        let name = lit(f.ident.trim_start_matches("r#"));
+        if f.pii {
+            w.line(i3, &format!("s.field({name}, &__rt::Masked);"));
+        } else {
+            w.line(i3, &format!("s.field({name}, &self.{});", f.ident));
+        }
+    }
+    w.line(i3, "s.finish()");
     w.line(i2, "}");
     w.line(i1, "}");
 }

@@ -119,6 +119,8 @@ pub struct FieldIr {
     /// The spec type as written, for docs.
     pub spec_ty: String,
     pub limits: spec::Limits,
+    /// A person's data (`pii: true`): masked in `Debug`.
+    pub pii: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -615,6 +617,7 @@ fn lower_fields(
             location,
             spec_ty: f.ty.describe(),
             limits: f.limits,
+            pii: f.pii,
         });
     }
     out

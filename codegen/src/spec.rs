@@ -110,6 +110,9 @@ pub struct Field {
     pub location: Option<Located<String>>,
     /// A credential (token, secret), kept out of `Debug` output.
     pub secret: bool,
+    /// A person's data (a receiver's phone, a buyer's nick, an address) or a credential not typed
+    /// `secret`: masked in `Debug`.
+    pub pii: bool,
     pub limits: Limits,
 }
 
@@ -821,6 +824,24 @@ impl Cx<'_> {
         has("type") && (has("fields") || has("items"))
     }
 
+    /// A compact field written `{type: T, pii: true}`: its type node and the flag.
+    fn flagged(n: &Node) -> Option<(&Node, bool)> {
+        let Value::Map(entries) = &n.value else {
+            return None;
+        };
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(kn, _)| key(kn) == Some(k))
+                .map(|(_, v)| v)
+        };
+        let Value::Bool(pii) = get("pii")?.value else {
+            return None;
+        };
+        (entries.len() == 2).then_some(())?;
+        Some((get("type")?, pii))
+    }
+
     /// A type given as a node: a type name, `[elem]`, a compact map or an expanded form.
     fn ty_node(&mut self, n: &Node, what: &str) -> Option<Ty> {
         match &n.value {
@@ -865,7 +886,13 @@ impl Cx<'_> {
                         );
                         continue;
                     };
-                    let Some(ty) = self.ty_node(v, &name) else {
+                    // `name: {type: string, pii: true}`: a compact field with its flag (a
+                    // boolean is no type, so this is never an object of fields).
+                    let (ty, pii) = match Self::flagged(v) {
+                        Some((ty_node, pii)) => (self.ty_node(ty_node, &name), pii),
+                        None => (self.ty_node(v, &name), false),
+                    };
+                    let Some(ty) = ty else {
                         continue;
                     };
                     fields.push(Field {
@@ -879,6 +906,7 @@ impl Cx<'_> {
                         enum_values: Vec::new(),
                         location: None,
                         secret: false,
+                        pii,
                         limits: Limits::default(),
                     });
                 }
@@ -950,6 +978,7 @@ impl Cx<'_> {
             "fields",
             "items",
             "secret",
+            "pii",
             "max_length",
             "max_items",
             "min",
@@ -965,6 +994,7 @@ impl Cx<'_> {
             "fields",
             "items",
             "secret",
+            "pii",
         ];
         let what = if is_param { "param" } else { "field" };
         let f = self.fields(n, what, if is_param { PARAM_KEYS } else { FIELD_KEYS })?;
@@ -1028,6 +1058,7 @@ impl Cx<'_> {
                 None
             },
             secret: self.boolean(&f, "secret").unwrap_or(false),
+            pii: self.boolean(&f, "pii").unwrap_or(false),
             enum_values,
             name: name?.value,
             ty: ty?,

@@ -107,6 +107,10 @@ fn facts(p: &Param, is_param: bool) -> Vec<String> {
     if let Some(d) = &p.description {
         f.push(format!("description: {}", quoted(d)));
     }
+    // By name, the rule error excerpts follow too: a person's data or a credential.
+    if opengate::redact::is_sensitive_name(&p.name) {
+        f.push("pii: true".to_owned());
+    }
     if is_param {
         if let Some(e) = &p.example {
             f.push(format!("example: {}", quoted(e)));

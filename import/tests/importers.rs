@@ -180,6 +180,9 @@ fn top_metadata() {
     assert_eq!(param(&api, "invoice").ty, Ty::Scalar(Scalar::File));
     let trade = object(&field(response(&api), "trade").ty);
     assert_eq!(field(trade, "payment").ty, Ty::Scalar(Scalar::Decimal));
+    // Buyer data is marked by name, so that the generated `Debug` masks it.
+    assert!(field(trade, "receiver_mobile").pii);
+    assert!(!field(trade, "tid").pii && !param(&api, "tid").pii);
     assert_eq!(field(trade, "created").ty, Ty::Scalar(Scalar::DateTime));
     assert_eq!(field(trade, "extra").ty, Ty::Scalar(Scalar::Json));
     let orders = &field(trade, "orders").ty;

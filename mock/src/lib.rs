@@ -54,6 +54,8 @@ pub enum FaultKind {
     Malformed,
     /// Answer with the platform's rate-limit error.
     RateLimit,
+    /// Answer with this HTTP status and this body, as given.
+    Body { status: u16, body: String },
 }
 
 /// A fault for the next `times` matching requests.
@@ -416,6 +418,11 @@ impl MockGateway {
                 delay: None,
             },
             FaultKind::RateLimit => json_reply(200, &rate_limit_body(platform)),
+            FaultKind::Body { status, body } => Reply::Json {
+                status,
+                body,
+                delay: None,
+            },
         }
     }
 

@@ -316,7 +316,7 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTrade`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Clone, Default)]
     #[non_exhaustive]
     pub struct ResponseTrade {
         /// wire name `tid`, type `long`.
@@ -335,12 +335,29 @@ pub mod trade_fullinfo_get_v2_0 {
         pub created: Option<::opengate::DateTime>,
         /// wire name `pay_time`, type `datetime`.
         pub pay_time: Option<::opengate::DateTime>,
-        /// wire name `buyer_nick`, type `string`.
+        /// wire name `buyer_nick`, type `string`, personal data or a credential, masked in `Debug`.
         pub buyer_nick: Option<String>,
-        /// wire name `receiver_state`, type `string`.
+        /// wire name `receiver_state`, type `string`, personal data or a credential, masked in `Debug`.
         pub receiver_state: Option<String>,
         /// wire name `orders`, type `object`.
         pub orders: Option<ResponseTradeOrders>,
+    }
+    impl ::core::fmt::Debug for ResponseTrade {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            let mut s = f.debug_struct("ResponseTrade");
+            s.field("tid", &self.tid);
+            s.field("type", &self.r#type);
+            s.field("status", &self.status);
+            s.field("payment", &self.payment);
+            s.field("total_fee", &self.total_fee);
+            s.field("post_fee", &self.post_fee);
+            s.field("created", &self.created);
+            s.field("pay_time", &self.pay_time);
+            s.field("buyer_nick", &__rt::Masked);
+            s.field("receiver_state", &__rt::Masked);
+            s.field("orders", &self.orders);
+            s.finish()
+        }
     }
     impl __rt::Object for ResponseTrade {
         fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
