@@ -5,21 +5,6 @@ mod common;
 
 use opengate_apis::{taobao, youzan, ClientExt};
 use opengate_mock::{Fault, FaultKind};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What the bodies below carry and no error may show.
 const LEAKS: &[&str] = &[
@@ -41,15 +26,7 @@ fn body(status: u16, body: &str) -> FaultKind {
 
 #[tokio::test]
 async fn failing_calls_show_no_credential_or_buyer_data() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber)
-        .expect("the only subscriber of this test binary");
+    let logs = common::Captured::install();
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
     let mut errors = Vec::new();
@@ -115,7 +92,7 @@ async fn failing_calls_show_no_credential_or_buyer_data() {
     for e in &errors {
         rendered.push_str(&format!("{e}\n{e:?}\n"));
     }
-    rendered.push_str(&String::from_utf8_lossy(&logs.0.lock().unwrap()));
+    rendered.push_str(&logs.text());
     // The excerpts are there, with what is not sensitive.
     assert!(rendered.contains(r#""hint": "kept""#), "{rendered}");
     assert!(

@@ -4,34 +4,10 @@ mod common;
 
 use opengate::token::{FileStore, Token, TokenStore};
 use opengate_apis::{taobao, youzan, ClientExt};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn no_secret_in_debug_or_logs() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    // Global, not scoped: callsites first hit by other threads must not cache "no interest".
-    tracing::subscriber::set_global_default(subscriber)
-        .expect("the only subscriber of this test binary");
+    let logs = common::Captured::install();
 
     let mock = common::mock().await;
     let client = common::client(&mock, &[]);
@@ -60,7 +36,7 @@ async fn no_secret_in_debug_or_logs() {
         token,
         err,
         err,
-        String::from_utf8_lossy(&logs.0.lock().unwrap())
+        logs.text()
     );
     assert!(
         rendered.contains("opengate.call") && rendered.contains("platform error"),
