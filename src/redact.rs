@@ -16,9 +16,7 @@ use std::borrow::Cow;
 pub fn is_credential_name(name: &str) -> bool {
     let words = words(name);
     let has = |w: &str| words.iter().any(|x| x == w);
-    has("token")
-        || has("secret")
-        || has("session")
+    has("session")
         || has("sessionkey")
         || has("password")
         || has("passwd")

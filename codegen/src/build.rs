@@ -65,7 +65,7 @@ fn rerun_folders(dir: &Path) {
 }
 
 /// Whether a folder below a platform crate's is a part crate.
-fn is_part(dir: &Path) -> bool {
+pub(crate) fn is_part(dir: &Path) -> bool {
     dir.join("Cargo.toml").is_file()
 }
 
@@ -125,8 +125,7 @@ pub fn platform_crate(platform: &str) {
     let dir = env_path("CARGO_MANIFEST_DIR");
     let out = env_path("OUT_DIR");
     let declared = declared_features(&dir.join("Cargo.toml"));
-    let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
-    let groups = crate_groups(&dir, &names);
+    let groups = crate_groups(&dir, &declared);
     let parts = match parts(&declared) {
         Ok(parts) => parts,
         Err(message) => {
@@ -150,8 +149,7 @@ pub fn part_crate(platform: &str, platform_crate: &str) {
     let dir = env_path("CARGO_MANIFEST_DIR");
     let out = env_path("OUT_DIR");
     let declared = declared_features(&dir.join("Cargo.toml"));
-    let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
-    let groups = crate_groups(&dir, &names);
+    let groups = crate_groups(&dir, &declared);
     rerun_folders(&dir);
     let generated = Config::new()
         .display_root(display_root(&dir, 2))
@@ -170,11 +168,11 @@ pub fn part_crate(platform: &str, platform_crate: &str) {
 
 /// A crate's group folders: `(group, spec files, enabled)`; a folder without a declared
 /// feature (one just added) is always generated.
-fn crate_groups(dir: &Path, declared: &[&str]) -> Vec<(String, usize, bool)> {
+fn crate_groups(dir: &Path, declared: &[(String, String)]) -> Vec<(String, usize, bool)> {
     groups(dir)
         .into_iter()
         .map(|(g, n)| {
-            let on = !declared.contains(&g.as_str()) || feature_on(&g);
+            let on = !declared.iter().any(|(f, _)| *f == g) || feature_on(&g);
             (g, n, on)
         })
         .collect()

@@ -164,7 +164,7 @@ fn accessor(p: &Platform, parts: &[PartCrate]) -> String {
         &format!("pub struct {}<'a>(pub &'a ::opengate::Client);", p.accessor),
     );
     w.line(0, &format!("impl<'a> {}<'a> {{", p.accessor));
-    w.out.push_str(&part_methods(p));
+    w.out.push_str(&accessor_methods(p));
     for methods in parts.iter().filter_map(|part| part.methods.as_deref()) {
         w.out.push_str(methods);
     }
@@ -172,10 +172,10 @@ fn accessor(p: &Platform, parts: &[PartCrate]) -> String {
     w.out
 }
 
-/// The accessor methods of `p`'s APIs, for the platform crate's accessor: a part crate
-/// writes them to a file the platform crate's build script reads. They name each API's module
+/// The accessor methods of `p`'s APIs; a part crate writes its own to a file the platform
+/// crate's build script reads. They name each API's module
 /// by its bare name, which the platform crate re-exports from the part.
-pub fn part_methods(p: &Platform) -> String {
+pub fn accessor_methods(p: &Platform) -> String {
     p.apis.iter().map(client_method).collect()
 }
 
@@ -214,7 +214,7 @@ pub struct PartCrate {
     pub package: String,
     /// Its groups: name, APIs (known when the part is built), whether the feature is on.
     pub groups: Vec<(String, Option<usize>, bool)>,
-    /// Its [`part_methods`] when it is built (a feature of one of its groups is on).
+    /// Its [`accessor_methods`] when it is built (a feature of one of its groups is on).
     pub methods: Option<String>,
 }
 

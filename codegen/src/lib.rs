@@ -42,9 +42,15 @@ pub fn load_filtered(
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<(spec::Corpus, ir::Corpus), Diagnostics> {
     let (corpus, diags) = spec::load_dir_filtered(specs, display_root, keep);
-    // Lower even when loading found problems, so that one run reports both kinds.
-    match (ir::lower(&corpus), diags.is_empty()) {
-        (Ok(ir), true) => Ok((corpus, ir)),
+    let ir = lower(&corpus, diags)?;
+    Ok((corpus, ir))
+}
+
+/// Validates what loading read. Lowers even when loading found problems, so that one run
+/// reports both kinds.
+fn lower(corpus: &spec::Corpus, diags: Diagnostics) -> Result<ir::Corpus, Diagnostics> {
+    match (ir::lower(corpus), diags.is_empty()) {
+        (Ok(ir), true) => Ok(ir),
         (Ok(_), false) => Err(diags.sorted()),
         (Err(more), _) => {
             let mut all = diags;
@@ -205,7 +211,7 @@ impl Config {
             },
             GeneratedFile {
                 name: format!("{name}_methods.rs"),
-                text: format!("{HEADER}{}", emit::part_methods(p)),
+                text: format!("{HEADER}{}", emit::accessor_methods(p)),
             },
             GeneratedFile {
                 name: format!("{name}.md"),
@@ -227,15 +233,7 @@ impl Config {
             groups.iter().any(|(n, _, on)| n == g && *on) || !groups.iter().any(|(n, _, _)| n == g)
         };
         let (corpus, diags) = spec::load_platform(dir, name, &self.display_root, &keep);
-        let mut ir = match (ir::lower(&corpus), diags.is_empty()) {
-            (Ok(ir), true) => ir,
-            (Ok(_), false) => return Err(diags.sorted()),
-            (Err(more), _) => {
-                let mut all = diags;
-                all.0.extend(more.0);
-                return Err(all.sorted());
-            }
-        };
+        let mut ir = lower(&corpus, diags)?;
         ir.platforms.retain(|p| p.name == name);
         if ir.platforms.is_empty() {
             let pos = Pos {

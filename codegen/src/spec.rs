@@ -329,7 +329,7 @@ impl PartFolders {
         *self
             .0
             .entry(dir.to_owned())
-            .or_insert_with(|| dir.join("Cargo.toml").is_file())
+            .or_insert_with(|| crate::build::is_part(dir))
     }
 }
 
