@@ -13,10 +13,28 @@ cd "$(dirname "$0")/.."
 for leaf in opengate-runtime opengate-codegen; do
   cargo publish -p "$leaf" --dry-run --allow-dirty
 done
-cargo package --workspace --exclude-lockfile --allow-dirty
+#
+# The packages are built in a target directory of their own, new on every run: cargo unpacks
+# the local registry's crates under ~/.cargo/registry/src/<hash of the registry's path>/ and
+# reuses an unpacked crate of the same name and version without looking at its contents, so a
+# second run at the same path (a CI machine that clones into one place) built the new crates
+# against the previous run's opengate-codegen. What this run unpacked there is removed with it.
+mkdir -p target
+out=$(mktemp -d target/publish-check.XXXXXX)
+src="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+before=$(ls -a "$src" 2>/dev/null || true)
+cleanup() {
+  rm -rf "$out"
+  # A local registry's folder is named "-<hash>"; crates.io's are left alone.
+  for dir in $(comm -13 <(echo "$before" | sort) <(ls -a "$src" 2>/dev/null | sort)); do
+    case "$dir" in -*) rm -rf "${src:?}/$dir" ;; esac
+  done
+}
+trap cleanup EXIT
+cargo package --workspace --exclude-lockfile --allow-dirty --target-dir "$out"
 limit=$((10 * 1000 * 1000))
 status=0
-for crate in target/package/*.crate; do
+for crate in "$out"/package/*.crate; do
   size=$(stat -c %s "$crate")
   printf '%-40s %10d bytes\n' "$(basename "$crate")" "$size"
   if [ "$size" -ge "$limit" ]; then
