@@ -1,8 +1,14 @@
-//! A small HTTP/1.1 server loop on tokio: enough for a loopback mock, and it
-//! lets fault injection do what a framework would hide (reset, truncated body).
+//! HTTP for the mock: hyper serves every connection (HTTP/1.0 and 1.1, keep-alive,
+//! `Expect: 100-continue`, chunked bodies); the two faults a server library would hide, a
+//! reset and a truncated answer, are made on the same connection (see [`Reply`]).
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A parsed request.
@@ -11,6 +17,7 @@ pub struct Request {
     pub method: String,
     pub path: String,
     pub query: String,
+    /// Names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -38,187 +45,142 @@ pub enum Reply {
     Truncated { status: u16, body: String },
 }
 
-const MAX_HEAD: usize = 64 * 1024;
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Why a request never reached the handler.
+#[derive(Debug)]
+struct Refused;
 
-/// Serves one connection until the peer closes it.
-pub async fn serve<F, Fut>(mut stream: TcpStream, handle: F)
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed by a fault")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Serves one connection until the peer closes it. Bodies over `max_body` bytes are answered
+/// 413 without being read.
+pub async fn serve<F, Fut>(stream: TcpStream, max_body: usize, handle: F)
 where
-    F: Fn(Request) -> Fut,
-    Fut: std::future::Future<Output = Reply>,
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
 {
-    // The head and the body are two writes: without this, Nagle's algorithm holds the body until
-    // the client's delayed ACK (about 40 ms per answer on a kept-alive connection).
+    // The answer is one write, but a kept-alive client must not wait on Nagle's algorithm either.
     let _ = stream.set_nodelay(true);
-    let mut buf: Vec<u8> = Vec::with_capacity(8192);
-    loop {
-        let req = match read_request(&mut stream, &mut buf).await {
-            Some(r) => r,
-            None => return,
-        };
-        match handle(req).await {
-            Reply::Json {
-                status,
-                body,
-                delay,
-            } => {
-                if let Some(d) = delay {
-                    tokio::time::sleep(d).await;
-                }
-                let head = format!(
-                    "HTTP/1.1 {status} {}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: {}\r\n\r\n",
-                    reason(status),
-                    body.len()
-                );
-                if stream.write_all(head.as_bytes()).await.is_err()
-                    || stream.write_all(body.as_bytes()).await.is_err()
-                {
-                    return;
-                }
-            }
-            Reply::Reset => {
-                // Linger 0 makes the close a TCP reset; it does not block on an unsent buffer.
-                #[allow(deprecated)]
-                let _ = stream.set_linger(Some(Duration::ZERO));
-                return;
-            }
-            Reply::Truncated { status, body } => {
-                let head = format!("HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", reason(status), body.len());
-                let half = &body.as_bytes()[..body.len() / 2];
-                let _ = stream.write_all(head.as_bytes()).await;
-                let _ = stream.write_all(half).await;
-                let _ = stream.flush().await;
-                return;
-            }
-        }
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
-}
-
-async fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 8192];
-    match stream.read(&mut chunk).await {
-        Ok(0) | Err(_) => false,
-        Ok(n) => {
-            buf.extend_from_slice(&chunk[..n]);
-            true
-        }
-    }
-}
-
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
-    loop {
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut parsed = httparse::Request::new(&mut headers);
-        match parsed.parse(buf) {
-            Ok(httparse::Status::Complete(head_len)) => {
-                let method = parsed.method.unwrap_or("GET").to_owned();
-                let target = parsed.path.unwrap_or("/").to_owned();
-                let headers: Vec<(String, String)> = parsed
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_ascii_lowercase(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect();
-                buf.drain(..head_len);
-                let find = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-                let body = if find("transfer-encoding")
-                    .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
-                {
-                    read_chunked(stream, buf).await?
-                } else {
-                    let len: usize = find("content-length")
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if len > MAX_BODY {
-                        return None;
-                    }
-                    while buf.len() < len {
-                        if !fill(stream, buf).await {
-                            return None;
-                        }
-                    }
-                    buf.drain(..len).collect()
-                };
-                let (path, query) = match target.split_once('?') {
-                    Some((p, q)) => (p.to_owned(), q.to_owned()),
-                    None => (target, String::new()),
-                };
-                return Some(Request {
-                    method,
-                    path,
-                    query,
-                    headers,
+    // A second descriptor of the socket, for the reset fault: with SO_LINGER 0 the close that
+    // follows is a TCP reset. The socket closes when hyper and this service both let go of it.
+    let Ok(std_stream) = stream.into_std() else {
+        return;
+    };
+    let Ok(twin) = std_stream.try_clone() else {
+        return;
+    };
+    let Ok(stream) = TcpStream::from_std(std_stream) else {
+        return;
+    };
+    let twin = Arc::new(twin);
+    let handle = Arc::new(handle);
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let handle = handle.clone();
+        let twin = twin.clone();
+        async move {
+            let request = match read(req, max_body).await {
+                Ok(r) => r,
+                Err(status) => return Ok(too_large(status)),
+            };
+            match handle(request).await {
+                Reply::Json {
+                    status,
                     body,
-                });
-            }
-            Ok(httparse::Status::Partial) => {
-                if buf.len() > MAX_HEAD || !fill(stream, buf).await {
-                    return None;
+                    delay,
+                } => {
+                    if let Some(d) = delay {
+                        tokio::time::sleep(d).await;
+                    }
+                    Ok(answer(status, Bytes::from(body), None))
+                }
+                Reply::Reset => {
+                    let _ = socket2::SockRef::from(&*twin).set_linger(Some(Duration::ZERO));
+                    Err(Refused)
+                }
+                Reply::Truncated { status, body } => {
+                    // Hyper sends the half it has and closes: the length announced is not met.
+                    let full = body.len();
+                    let half = Bytes::from(body).slice(..full / 2);
+                    Ok(answer(status, half, Some(full)))
                 }
             }
-            Err(_) => return None,
         }
-    }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }
 
-async fn read_chunked(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = loop {
-            if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
-                break i;
-            }
-            if buf.len() > MAX_HEAD || !fill(stream, buf).await {
-                return None;
-            }
-        };
-        let size_text = String::from_utf8_lossy(&buf[..line_end]).into_owned();
-        let size =
-            usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).ok()?;
-        buf.drain(..line_end + 2);
-        if size == 0 {
-            // Trailers end with an empty line.
-            loop {
-                if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
-                    buf.drain(..i + 2);
-                    if i == 0 {
-                        return Some(body);
-                    }
-                } else if !fill(stream, buf).await {
-                    return None;
-                }
-            }
-        }
-        if body.len() + size > MAX_BODY {
-            return None;
-        }
-        while buf.len() < size + 2 {
-            if !fill(stream, buf).await {
-                return None;
-            }
-        }
-        body.extend(buf.drain(..size));
-        buf.drain(..2);
+fn answer(status: u16, body: Bytes, announced: Option<usize>) -> hyper::Response<Full<Bytes>> {
+    let len = announced.unwrap_or(body.len());
+    let mut response = hyper::Response::new(Full::new(body));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    response
+}
+
+fn too_large(status: hyper::StatusCode) -> hyper::Response<Full<Bytes>> {
+    let mut response = answer(
+        status.as_u16(),
+        Bytes::from_static(b"{\"error\": \"request body too large\"}"),
+        None,
+    );
+    // The body was not read, so the connection cannot carry another request.
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The request with its whole body, or the status to refuse it with.
+async fn read(
+    req: hyper::Request<Incoming>,
+    max_body: usize,
+) -> Result<Request, hyper::StatusCode> {
+    let (head, body) = req.into_parts();
+    let announced = head
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max_body as u64) {
+        return Err(hyper::StatusCode::PAYLOAD_TOO_LARGE);
     }
+    let body = match Limited::new(body, max_body).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        // Over the limit while chunked, or the client went away mid-body.
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(hyper::StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        Err(_) => return Err(hyper::StatusCode::BAD_REQUEST),
+    };
+    let headers = head
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    Ok(Request {
+        method: head.method.as_str().to_owned(),
+        path: head.uri.path().to_owned(),
+        query: head.uri.query().unwrap_or_default().to_owned(),
+        headers,
+        body,
+    })
 }
 
 /// Decodes `a=1&b=2` (form or query), `+` as space.

@@ -14,7 +14,7 @@ mod synth;
 
 use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -85,7 +85,10 @@ struct Issued {
 struct Live {
     tokens: HashMap<String, Issued>,
     refresh_tokens: HashMap<String, &'static str>,
-    requests: Vec<Recorded>,
+    /// The newest requests, at most `MockGateway::request_log` of them.
+    requests: VecDeque<Recorded>,
+    /// Every request recorded since the start or the last clear.
+    seen: u64,
     faults: Vec<Fault>,
     issued: BTreeMap<String, u64>,
     counter: u64,
@@ -97,6 +100,8 @@ pub struct MockGateway {
     apis: Arc<Vec<(String, ir::Api)>>,
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
+    request_log: usize,
+    max_body: usize,
     live: Mutex<Live>,
 }
 
@@ -115,11 +120,18 @@ impl MockHandle {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+    /// The newest requests, oldest first: at most `[mock] request_log` of them.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.gw.lock().requests.clone()
+        self.gw.lock().requests.iter().cloned().collect()
+    }
+    /// How many requests were recorded, including those the bounded log let go.
+    pub fn requests_seen(&self) -> u64 {
+        self.gw.lock().seen
     }
     pub fn clear_requests(&self) {
-        self.gw.lock().requests.clear();
+        let mut live = self.gw.lock();
+        live.requests.clear();
+        live.seen = 0;
     }
     pub fn inject(&self, fault: Fault) {
         self.gw.lock().faults.push(fault);
@@ -248,15 +260,18 @@ impl MockGateway {
                 cfg.insert(name, kv);
             }
         }
-        let ttl = match cfg
+        let number = |key: &str, unit: &str, default: u64| match cfg
             .get("mock")
-            .and_then(|m: &BTreeMap<String, String>| m.get("token_ttl_secs"))
+            .and_then(|m: &BTreeMap<String, String>| m.get(key))
         {
-            Some(s) => s.parse::<u64>().map_err(|_| {
-                format!("[mock] token_ttl_secs must be a whole number of seconds, got `{s}`")
-            })?,
-            None => 7200,
+            Some(s) => s
+                .parse::<u64>()
+                .map_err(|_| format!("[mock] {key} must be a whole number of {unit}, got `{s}`")),
+            None => Ok(default),
         };
+        let ttl = number("token_ttl_secs", "seconds", 7200)?;
+        let request_log = number("request_log", "requests", 10_000)?;
+        let max_body = number("max_body_bytes", "bytes", 16 * 1024 * 1024)?;
         let live = Live {
             faults,
             ..Live::default()
@@ -265,6 +280,8 @@ impl MockGateway {
             apis,
             cfg,
             token_ttl: Duration::from_secs(ttl),
+            request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
+            max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
             live: Mutex::new(live),
         })
     }
@@ -291,13 +308,11 @@ impl MockGateway {
                     continue;
                 };
                 let gw = server.clone();
-                tokio::spawn(async move {
-                    http::serve(stream, |req| {
-                        let gw = gw.clone();
-                        async move { gw.handle(req) }
-                    })
-                    .await;
-                });
+                let max_body = gw.max_body;
+                tokio::spawn(http::serve(stream, max_body, move |req| {
+                    let gw = gw.clone();
+                    async move { gw.handle(req) }
+                }));
             }
         });
         Ok(MockHandle { addr, gw })
@@ -379,7 +394,7 @@ impl MockGateway {
                 reply = self.fault_reply(&platform, f, reply);
             }
         }
-        self.lock().requests.push(Recorded {
+        let record = Recorded {
             platform,
             api: outcome.api,
             method: req.method.clone(),
@@ -388,7 +403,15 @@ impl MockGateway {
             body: String::from_utf8_lossy(&req.body).into_owned(),
             verified,
             error: outcome.error,
-        });
+        };
+        let mut live = self.lock();
+        live.seen += 1;
+        if self.request_log > 0 {
+            if live.requests.len() >= self.request_log {
+                live.requests.pop_front();
+            }
+            live.requests.push_back(record);
+        }
         reply
     }
 
@@ -450,6 +473,7 @@ impl MockGateway {
             ("POST", "reset") => {
                 let mut live = self.lock();
                 live.requests.clear();
+                live.seen = 0;
                 live.faults.clear();
                 json_reply(200, &json!({"ok": true}))
             }
