@@ -237,6 +237,8 @@ pub struct PlatformOptions {
 
 #[derive(Debug)]
 struct Platform {
+    /// Its name in the client, for token providers' errors.
+    name: String,
     protocol: Arc<dyn Protocol>,
     base_url: Option<String>,
     user: Option<TokenManager>,
@@ -340,6 +342,7 @@ impl ClientBuilder {
                 None => None,
             };
             let p = Platform {
+                name: name.clone(),
                 protocol,
                 base_url: o.base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 user: manager("user", o.user_token),
@@ -465,6 +468,7 @@ impl Client {
 
     fn token_cx<'a>(&'a self, p: &'a Platform) -> TokenContext<'a> {
         TokenContext {
+            platform: &p.name,
             transport: &*self.inner.transport,
             base_url: p.base_url.as_deref(),
             timeout: self.inner.timeout,

@@ -9,81 +9,26 @@
 //! ```
 //! Every key can be overridden by `OPENGATE_<PLATFORM>_<KEY>` (e.g. `OPENGATE_TAOBAO_APP_SECRET`).
 
-use crate::client::{ClientBuilder, PlatformOptions, RetryPolicy};
+use crate::client::{ClientBuilder, RetryPolicy};
 use crate::error::{Error, Result};
-use crate::protocol::{Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan};
-use crate::secret::Secret;
-use crate::token::{
-    AopToken, DoudianToken, DouyinClientToken, DouyinUserToken, FileStore, StaticToken,
-    TokenProvider, YouzanToken,
-};
+use crate::platform::{builtin, builtin_for_platform, Builtin, Table, BUILTINS};
+use crate::token::FileStore;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The keys each built-in platform table accepts.
-pub const PLATFORM_KEYS: &[(&str, &[&str])] = &[
-    (
-        "youzan",
-        &["base_url", "client_id", "client_secret", "grant_id", "qps"],
-    ),
-    (
-        "taobao",
-        &[
-            "base_url",
-            "app_key",
-            "app_secret",
-            "sign_method",
-            "session",
-            "qps",
-        ],
-    ),
-    (
-        "alibaba",
-        &[
-            "base_url",
-            "app_key",
-            "app_secret",
-            "access_token",
-            "refresh_token",
-            "qps",
-        ],
-    ),
-    (
-        "douyin",
-        &[
-            "base_url",
-            "client_key",
-            "client_secret",
-            "access_token",
-            "refresh_token",
-            "qps",
-        ],
-    ),
-    (
-        "doudian",
-        &[
-            "base_url",
-            "app_key",
-            "app_secret",
-            "sign_method",
-            "access_token",
-            "shop_id",
-            "qps",
-        ],
-    ),
-    (
-        "client",
-        &[
-            "timeout_ms",
-            "connect_timeout_ms",
-            "max_attempts",
-            "token_file",
-        ],
-    ),
+/// The keys of the `[client]` table.
+pub const CLIENT_KEYS: &[&str] = &[
+    "timeout_ms",
+    "connect_timeout_ms",
+    "max_attempts",
+    "token_file",
 ];
+
+/// Tables other tools read from the same file; the client leaves them alone.
+const OTHER_TABLES: &[&str] = &["mock"];
 
 const SECRET_KEYS: &[&str] = &[
     "app_secret",
@@ -94,11 +39,17 @@ const SECRET_KEYS: &[&str] = &[
 ];
 
 /// A loaded configuration: one table of string values per platform.
+///
+/// A table is a platform's when its name is a built-in protocol's platform (`[taobao]`), when
+/// it says `protocol = "taobao-top"`, or when the specs say so
+/// ([`Config::client_builder_for`]): `[tmall]` for a `specs/tmall` of protocol `taobao-top`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Config {
     tables: BTreeMap<String, BTreeMap<String, String>>,
     /// Where it came from, for messages.
     pub origin: String,
+    /// True once `OPENGATE_*` overrides were applied: tables named later by the specs get them too.
+    env: bool,
 }
 
 impl fmt::Debug for Config {
@@ -157,6 +108,7 @@ impl Config {
         let mut cfg = Config {
             tables: BTreeMap::new(),
             origin: origin.to_owned(),
+            env: false,
         };
         for (name, value) in table {
             let toml::Value::Table(t) = value else {
@@ -164,19 +116,26 @@ impl Config {
                     "{origin}: `{name}` must be a table like [{name}]"
                 )));
             };
-            let known = PLATFORM_KEYS
-                .iter()
-                .find(|(p, _)| *p == name)
-                .map(|(_, k)| *k);
+            let explicit = match t.get("protocol") {
+                Some(toml::Value::String(p)) => Some(Config::protocol(origin, &name, p)?),
+                Some(_) => {
+                    return Err(Error::Config(format!(
+                        "{origin}: `protocol` in [{name}] must be a string like \"taobao-top\""
+                    )))
+                }
+                None => None,
+            };
+            let known = explicit.or_else(|| builtin_for_platform(&name));
             let mut kv = BTreeMap::new();
             for (k, v) in t {
-                if let Some(keys) = known {
-                    if !keys.contains(&k.as_str()) {
-                        return Err(Error::Config(format!(
-                            "{origin}: unknown key `{k}` in [{name}], expected one of: {}",
-                            keys.join(", ")
-                        )));
-                    }
+                if name == "client" && !CLIENT_KEYS.contains(&k.as_str()) {
+                    return Err(Error::Config(format!(
+                        "{origin}: unknown key `{k}` in [client], expected one of: {}",
+                        CLIENT_KEYS.join(", ")
+                    )));
+                }
+                if let Some(b) = known {
+                    b.check(origin, &name, &k)?;
                 }
                 let text = match v {
                     toml::Value::String(s) => s,
@@ -193,18 +152,49 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Applies `OPENGATE_<PLATFORM>_<KEY>` overrides for every known key.
+    /// The built-in protocol named `protocol` in `[table]`.
+    fn protocol(origin: &str, table: &str, protocol: &str) -> Result<&'static Builtin> {
+        builtin(protocol).ok_or_else(|| {
+            let known: Vec<&str> = BUILTINS.iter().map(|b| b.protocol).collect();
+            Error::Config(format!(
+                "{origin}: [{table}] protocol `{protocol}` is not built in (built in: {}); register a protocol of your own with ClientBuilder::platform",
+                known.join(", ")
+            ))
+        })
+    }
+
+    /// Applies `OPENGATE_<TABLE>_<KEY>` overrides for every key of `[client]`, of the built-in
+    /// platforms and of the tables that name their protocol.
     pub fn apply_env(&mut self) {
-        for (platform, keys) in PLATFORM_KEYS {
-            for key in *keys {
-                let var = format!(
-                    "OPENGATE_{}_{}",
-                    platform.to_ascii_uppercase(),
-                    key.to_ascii_uppercase()
-                );
-                if let Ok(v) = std::env::var(&var) {
-                    self.set(platform, key, v);
-                }
+        self.env = true;
+        self.apply_env_to("client", CLIENT_KEYS);
+        for b in BUILTINS {
+            self.apply_env_to(b.platform, b.keys);
+        }
+        let named: Vec<(String, &'static Builtin)> = self
+            .tables
+            .iter()
+            .filter_map(|(name, t)| Some((name.clone(), builtin(t.get("protocol")?)?)))
+            .collect();
+        for (name, b) in named {
+            self.apply_env_to(&name, b.keys);
+        }
+    }
+
+    fn apply_env_to(&mut self, table: &str, keys: &[&str]) {
+        let all = keys.iter().chain(if table == "client" {
+            &[][..]
+        } else {
+            crate::platform::COMMON_KEYS
+        });
+        for key in all {
+            let var = format!(
+                "OPENGATE_{}_{}",
+                table.to_ascii_uppercase(),
+                key.to_ascii_uppercase()
+            );
+            if let Ok(v) = std::env::var(&var) {
+                self.set(table, key, v);
             }
         }
     }
@@ -229,26 +219,6 @@ impl Config {
         self.tables.keys().map(String::as_str)
     }
 
-    fn need(&self, table: &str, key: &str) -> Result<&str> {
-        self.get(table, key).ok_or_else(|| {
-            Error::Config(format!(
-                "[{table}] needs `{key}` (or OPENGATE_{}_{})",
-                table.to_ascii_uppercase(),
-                key.to_ascii_uppercase()
-            ))
-        })
-    }
-
-    fn qps(&self, table: &str) -> Result<Option<f64>> {
-        self.get(table, "qps")
-            .map(|q| {
-                q.parse::<f64>().map_err(|_| {
-                    Error::Config(format!("[{table}] qps must be a number, got `{q}`"))
-                })
-            })
-            .transpose()
-    }
-
     fn ms(&self, key: &str) -> Result<Option<Duration>> {
         self.get("client", key)
             .map(|v| {
@@ -261,8 +231,49 @@ impl Config {
             .transpose()
     }
 
-    /// A client builder with every configured built-in platform registered.
+    /// A client builder with the `[client]` settings and every platform table of a built-in
+    /// protocol registered: those named after a built-in platform (`[taobao]`) and those that
+    /// name their protocol (`protocol = "taobao-top"`). Other tables are left to
+    /// [`ClientBuilder::platform`].
     pub fn client_builder(&self) -> Result<ClientBuilder> {
+        self.client_builder_for(&[])
+    }
+
+    /// [`Config::client_builder`], knowing the protocol of each platform of the specs:
+    /// `(platform, protocol)` pairs, as `opengate_apis::PLATFORMS` lists them. A platform folder
+    /// of a built-in protocol (`specs/tmall`, `protocol: taobao-top`) is then configured by its
+    /// table (`[tmall]`) with nothing else to write.
+    pub fn client_builder_for(&self, platforms: &[(&str, &str)]) -> Result<ClientBuilder> {
+        let mut cfg = self.clone();
+        if cfg.env {
+            for (name, protocol) in platforms {
+                if let Some(b) = builtin(protocol) {
+                    cfg.apply_env_to(name, b.keys);
+                }
+            }
+        }
+        let mut b = cfg.client_settings()?;
+        for (name, values) in &cfg.tables {
+            if name == "client" || OTHER_TABLES.contains(&name.as_str()) {
+                continue;
+            }
+            let from_specs = platforms.iter().find(|(p, _)| p == name).map(|(_, p)| *p);
+            let known = match values.get("protocol") {
+                Some(p) => Some(Config::protocol(&cfg.origin, name, p)?),
+                None => from_specs.map_or_else(|| builtin_for_platform(name), builtin),
+            };
+            // A table of no built-in protocol belongs to a protocol the user registers.
+            let Some(known) = known else { continue };
+            for key in values.keys() {
+                known.check(&cfg.origin, name, key)?;
+            }
+            let (protocol, options) = known.configure(&Table { name, values })?;
+            b = b.platform(name.as_str(), protocol, options);
+        }
+        Ok(b)
+    }
+
+    fn client_settings(&self) -> Result<ClientBuilder> {
         let mut b = ClientBuilder::default();
         if let Some(t) = self.ms("timeout_ms")? {
             b = b.timeout(t);
@@ -284,78 +295,7 @@ impl Config {
         if let Some(f) = self.get("client", "token_file") {
             b = b.token_store(Arc::new(FileStore::new(f)));
         }
-        for (name, _) in PLATFORM_KEYS.iter().filter(|(n, _)| *n != "client") {
-            if self.tables.contains_key(*name) {
-                let (protocol, options) = self.platform(name)?;
-                b = b.platform(*name, protocol, options);
-            }
-        }
         Ok(b)
-    }
-
-    fn platform(&self, name: &str) -> Result<(Arc<dyn crate::Protocol>, PlatformOptions)> {
-        let base_url = self.get(name, "base_url").map(str::to_owned);
-        let qps = self.qps(name)?;
-        let stat = |key: &str| -> Option<Arc<dyn TokenProvider>> {
-            self.get(name, key)
-                .map(|t| Arc::new(StaticToken::new(name, t)) as Arc<dyn TokenProvider>)
-        };
-        Ok(match name {
-            "youzan" => {
-                let client_id = self.need(name, "client_id")?.to_owned();
-                let provider = YouzanToken { client_id: client_id.clone(), client_secret: self.need(name, "client_secret")?.into(), grant_id: self.need(name, "grant_id")?.to_owned() };
-                let app_id = format!("{client_id}/{}", provider.grant_id);
-                (Arc::new(Youzan), PlatformOptions { base_url, user_token: Some(Arc::new(provider)), client_token: None, app_id, qps })
-            }
-            "taobao" => {
-                let m = self.get(name, "sign_method").unwrap_or("md5");
-                let method = TaobaoSignMethod::parse(m).ok_or_else(|| Error::Config(format!("[taobao] sign_method must be md5, hmac or hmac-sha256, got `{m}`")))?;
-                let app_key = self.need(name, "app_key")?;
-                (Arc::new(Taobao::new(app_key, self.need(name, "app_secret")?, method)), PlatformOptions { base_url, user_token: stat("session"), client_token: None, app_id: app_key.to_owned(), qps })
-            }
-            "alibaba" => {
-                let (app_key, app_secret) = (self.need(name, "app_key")?, self.need(name, "app_secret")?);
-                let user_token = match self.get(name, "refresh_token") {
-                    Some(rt) => Some(Arc::new(AopToken {
-                        app_key: app_key.to_owned(),
-                        app_secret: app_secret.into(),
-                        access_token: self.get(name, "access_token").map(Secret::new),
-                        refresh_token: rt.into(),
-                    }) as Arc<dyn TokenProvider>),
-                    None => stat("access_token"),
-                };
-                (Arc::new(Aop::new(app_key, app_secret)), PlatformOptions { base_url, user_token, client_token: None, app_id: app_key.to_owned(), qps })
-            }
-            "douyin" => {
-                let client_token = match (self.get(name, "client_key"), self.get(name, "client_secret")) {
-                    (Some(k), Some(s)) => Some(Arc::new(DouyinClientToken { client_key: k.to_owned(), client_secret: s.into() }) as Arc<dyn TokenProvider>),
-                    _ => None,
-                };
-                let app_id = self.get(name, "client_key").unwrap_or_default().to_owned();
-                let user_token = match self.get(name, "refresh_token") {
-                    Some(rt) => Some(Arc::new(DouyinUserToken {
-                        client_key: self.need(name, "client_key")?.to_owned(),
-                        access_token: self.get(name, "access_token").map(Secret::new),
-                        refresh_token: rt.into(),
-                    }) as Arc<dyn TokenProvider>),
-                    None => stat("access_token"),
-                };
-                (Arc::new(Douyin), PlatformOptions { base_url, user_token, client_token, app_id, qps })
-            }
-            "doudian" => {
-                let m = self.get(name, "sign_method").unwrap_or("hmac-sha256");
-                let method = DoudianSignMethod::parse(m).ok_or_else(|| Error::Config(format!("[doudian] sign_method must be md5 or hmac-sha256, got `{m}`")))?;
-                let app_key = self.need(name, "app_key")?;
-                let protocol = Doudian::new(app_key, self.need(name, "app_secret")?, method);
-                let user_token = match (self.get(name, "access_token"), self.get(name, "shop_id")) {
-                    (Some(_), _) => stat("access_token"),
-                    (None, Some(shop)) => Some(Arc::new(DoudianToken { protocol: protocol.clone(), shop_id: shop.to_owned() }) as Arc<dyn TokenProvider>),
-                    (None, None) => None,
-                };
-                (Arc::new(protocol), PlatformOptions { base_url, user_token, client_token: None, app_id: app_key.to_owned(), qps })
-            }
-            other => return Err(Error::Config(format!("no built-in protocol for platform `{other}`: register it with ClientBuilder::platform"))),
-        })
     }
 }
 

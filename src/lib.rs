@@ -12,6 +12,7 @@ mod de;
 mod desc;
 mod error;
 mod json;
+pub mod platform;
 pub mod protocol;
 mod read;
 pub mod redact;

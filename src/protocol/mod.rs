@@ -5,17 +5,12 @@
 //! Pinduoduo...) by implementing [`Protocol`] outside this crate and
 //! registering it with [`ClientBuilder::platform`](crate::ClientBuilder::platform).
 
-mod aop;
-pub(crate) mod doudian;
-mod douyin;
-mod taobao;
-mod youzan;
-
-pub use aop::Aop;
-pub use doudian::{canonical_json, Doudian, DoudianSignMethod};
-pub use douyin::Douyin;
-pub use taobao::{Taobao, TaobaoSignMethod};
-pub use youzan::Youzan;
+// The built-in protocols live in their platforms' folders (`src/platform/<p>/protocol.rs`).
+pub use crate::platform::alibaba::Aop;
+pub use crate::platform::doudian::{canonical_json, Doudian, DoudianSignMethod};
+pub use crate::platform::douyin::Douyin;
+pub use crate::platform::taobao::{Taobao, TaobaoSignMethod};
+pub use crate::platform::youzan::Youzan;
 
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;

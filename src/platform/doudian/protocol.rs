@@ -2,13 +2,13 @@
 //! timestamp… + v2 + app_secret`, where `param_json` is the doc-flavour
 //! canonical JSON; the body is that exact string.
 
-use super::{
-    fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, Failure,
-    FailureKind, Protocol,
-};
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
 use crate::json::Json;
+use crate::protocol::{
+    fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, Failure,
+    FailureKind, Protocol,
+};
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
@@ -209,7 +209,7 @@ impl Protocol for Doudian {
             ),
             ("sign".to_owned(), sign),
         ]);
-        query.extend(super::text_pairs(call.params, |l| {
+        query.extend(crate::protocol::text_pairs(call.params, |l| {
             l == ParamLocation::Query
         }));
         let path = if api.path.is_empty() {
@@ -218,7 +218,7 @@ impl Protocol for Doudian {
             fill_path(&api.path, call, &[("name", &api.name)])
         };
         let url = with_query(&format!("{}{path}", call.base_url), &query)?;
-        let mut headers = super::headers_of(call.params);
+        let mut headers = crate::protocol::headers_of(call.params);
         headers.push(("x-open-no-old-err-code".into(), "1".into()));
         Ok(WireRequest {
             method: api.method,

@@ -1,13 +1,13 @@
 //! Taobao / Tmall TOP: system params in the URL, business params in a form
 //! body, `sign` over every sent text param in Java order.
 
-use super::{
-    hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
-    Call, DataAt, Failure, FailureKind, Protocol,
-};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::protocol::{
+    hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
+    Call, DataAt, Failure, FailureKind, Protocol,
+};
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use std::borrow::Cow;
@@ -176,19 +176,19 @@ impl Protocol for Taobao {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.into_owned()))
                 .collect();
-            super::multipart(fields, call)
+            crate::protocol::multipart(fields, call)
         } else if is_get {
             Body::Empty
         } else {
             Body::Bytes {
                 content_type: "application/x-www-form-urlencoded;charset=UTF-8".into(),
-                bytes: super::form_body(&form),
+                bytes: crate::protocol::form_body(&form),
             }
         };
         Ok(WireRequest {
             method: api.method,
             url,
-            headers: super::headers_of(call.params),
+            headers: crate::protocol::headers_of(call.params),
             body,
         })
     }

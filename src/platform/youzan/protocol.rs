@@ -1,12 +1,12 @@
 //! Youzan: no signature; `access_token` in the URL query, JSON body (`{}` when empty).
 
-use super::{
-    fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
-    Failure, FailureKind, Protocol,
-};
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::json::Json;
+use crate::protocol::{
+    fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
+    Failure, FailureKind, Protocol,
+};
 use crate::wire::{Body, WireRequest};
 
 /// The Youzan protocol.

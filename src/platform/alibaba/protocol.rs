@@ -2,13 +2,13 @@
 //! `param2/{version}/{namespace}/{name}/{appKey}` plus the sorted `key+value`
 //! strings, upper-case hex; every param in a form body.
 
-use super::{
-    fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure,
-    FailureKind, Protocol,
-};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::protocol::{
+    fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure,
+    FailureKind, Protocol,
+};
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use std::time::UNIX_EPOCH;
@@ -32,7 +32,7 @@ impl Aop {
     pub fn sign(secret: &str, url_path: &str, params: &[(String, String)]) -> String {
         // The SDK sorts the concatenated `key+value` strings, not the keys.
         let mut parts: Vec<String> = params.iter().map(|(k, v)| format!("{k}{v}")).collect();
-        super::sort_java(&mut parts, String::as_str);
+        crate::protocol::sort_java(&mut parts, String::as_str);
         let mut msg = String::from(url_path);
         for p in parts {
             msg.push_str(&p);
@@ -88,7 +88,7 @@ impl Protocol for Aop {
         let sig = Aop::sign(self.secret.expose(), &sign_path, &params);
         params.push(("_aop_signature".into(), sig));
         let url = format!("{}/openapi/{sign_path}", call.base_url);
-        let headers = super::headers_of(call.params);
+        let headers = crate::protocol::headers_of(call.params);
         let no_query: &[(&str, &str)] = &[];
         Ok(if api.method == HttpMethod::Get {
             WireRequest {
@@ -102,10 +102,10 @@ impl Protocol for Aop {
                 method: api.method,
                 url: with_query(&url, no_query)?,
                 headers,
-                body: super::multipart(params, call),
+                body: crate::protocol::multipart(params, call),
             }
         } else {
-            let bytes = super::form_body(&params);
+            let bytes = crate::protocol::form_body(&params);
             WireRequest {
                 method: api.method,
                 url: with_query(&url, no_query)?,

@@ -1,13 +1,13 @@
 //! Douyin open platform and 精选联盟: no signature; `access-token` header, JSON
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
-use super::{
-    fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
-    DataAt, Failure, FailureKind, Protocol,
-};
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::json::Json;
+use crate::protocol::{
+    fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
+    DataAt, Failure, FailureKind, Protocol,
+};
 use crate::wire::{Body, WireRequest};
 
 /// The Douyin protocol.

@@ -1,0 +1,50 @@
+//! Douyin (抖音开放平台 and 精选联盟, protocol `douyin`): JSON bodies with the token in the
+//! `access-token` header; an app `client_token`, and user tokens refreshed with their refresh token.
+
+mod protocol;
+mod token;
+
+pub use protocol::Douyin;
+pub use token::{DouyinClientToken, DouyinUserToken};
+
+use super::{Builtin, Configured, Table};
+use crate::error::Result;
+use crate::secret::Secret;
+use crate::token::TokenProvider;
+use std::sync::Arc;
+
+pub(crate) static BUILTIN: Builtin = Builtin {
+    protocol: "douyin",
+    platform: "douyin",
+    keys: &[
+        "client_key",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+    ],
+    configure,
+};
+
+fn configure(t: &Table<'_>) -> Result<Configured> {
+    let client_token = match (t.get("client_key"), t.get("client_secret")) {
+        (Some(k), Some(s)) => Some(Arc::new(DouyinClientToken {
+            client_key: k.to_owned(),
+            client_secret: s.into(),
+        }) as Arc<dyn TokenProvider>),
+        _ => None,
+    };
+    let user_token = match t.get("refresh_token") {
+        Some(rt) => Some(Arc::new(DouyinUserToken {
+            client_key: t.need("client_key")?.to_owned(),
+            access_token: t.get("access_token").map(Secret::new),
+            refresh_token: rt.into(),
+        }) as Arc<dyn TokenProvider>),
+        None => t.static_token("access_token"),
+    };
+    Ok(Configured {
+        protocol: Arc::new(Douyin),
+        user_token,
+        client_token,
+        app_id: t.get("client_key").unwrap_or_default().to_owned(),
+    })
+}

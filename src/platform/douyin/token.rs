@@ -1,0 +1,83 @@
+//! Douyin's token endpoints: the app's `client_token` and a user's refresh.
+
+use crate::error::Result;
+use crate::json::Json;
+use crate::secret::Secret;
+use crate::token::{
+    configured, newest_refresh, now_ms, refreshed, Token, TokenContext, TokenProvider,
+};
+use crate::wire::BoxFuture;
+
+/// Douyin `client_token` from `/oauth/client_token/` (2 h).
+#[derive(Debug, Clone)]
+pub struct DouyinClientToken {
+    pub client_key: String,
+    pub client_secret: Secret,
+}
+
+impl TokenProvider for DouyinClientToken {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        _rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            let body = serde_json::json!({"client_key": self.client_key, "client_secret": self.client_secret.expose(), "grant_type": "client_credential"});
+            let url = cx.url("https://open.douyin.com", "/oauth/client_token/");
+            let v = cx
+                .post(url, "application/json", body.to_string().into_bytes())
+                .await?;
+            let data = v.get("data").cloned().unwrap_or_default();
+            if !crate::protocol::is_zero(data.get("error_code")) {
+                return Err(cx.refused(&v));
+            }
+            let access =
+                crate::protocol::text_of(data.get("access_token")).ok_or_else(|| cx.refused(&v))?;
+            let ttl = data
+                .get("expires_in")
+                .and_then(Json::as_i64)
+                .unwrap_or(7200);
+            Ok(Token {
+                access_token: access.into(),
+                refresh_token: None,
+                expires_at_ms: Some(now_ms() + ttl * 1000),
+            })
+        })
+    }
+}
+
+/// A Douyin user (达人) token: the configured `access_token`, refreshed with
+/// `POST /oauth/refresh_token/` (form) when the platform rejects it.
+#[derive(Debug, Clone)]
+pub struct DouyinUserToken {
+    pub client_key: String,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Secret,
+}
+
+impl TokenProvider for DouyinUserToken {
+    fn fetch<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        rejected: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        Box::pin(async move {
+            if let Some(t) = configured(rejected, self.access_token.as_ref(), &self.refresh_token) {
+                return Ok(t);
+            }
+            let rt = newest_refresh(rejected, &self.refresh_token);
+            let url = cx.url("https://open.douyin.com", "/oauth/refresh_token/");
+            let form = [
+                ("client_key", self.client_key.as_str()),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.expose()),
+            ];
+            let v = cx.post_form(url, &form).await?;
+            let data = &v["data"];
+            if !crate::protocol::is_zero(data.get("error_code")) {
+                return Err(cx.refused(&v));
+            }
+            refreshed(data, Some(rt)).ok_or_else(|| cx.refused(&v))
+        })
+    }
+}

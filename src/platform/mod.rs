@@ -1,0 +1,168 @@
+//! The built-in platforms, one folder each: its protocol (build and sign a call, read the
+//! envelope), its token providers and its config table.
+//!
+//! A platform folder in `specs/` names its protocol (`protocol: taobao-top`) and [`builtin`]
+//! finds the code by that name, so a second folder of a known protocol (`specs/tmall`) needs no
+//! code: its config table `[tmall]` takes the same keys as `[taobao]`.
+
+pub(crate) mod alibaba;
+pub(crate) mod doudian;
+pub(crate) mod douyin;
+pub(crate) mod taobao;
+pub(crate) mod youzan;
+
+use crate::client::PlatformOptions;
+use crate::error::{Error, Result};
+use crate::protocol::Protocol;
+use crate::token::{StaticToken, TokenProvider};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A protocol opengate implements.
+pub struct Builtin {
+    /// Its name in a `platform.yaml` (`protocol: taobao-top`).
+    pub protocol: &'static str,
+    /// The platform of this protocol that the shipped specs define: its config table needs no
+    /// `protocol` key.
+    pub platform: &'static str,
+    /// The keys of its config table besides [`COMMON_KEYS`].
+    pub keys: &'static [&'static str],
+    configure: fn(&Table<'_>) -> Result<Configured>,
+}
+
+impl fmt::Debug for Builtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builtin")
+            .field("protocol", &self.protocol)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys every platform table accepts.
+pub const COMMON_KEYS: &[&str] = &["protocol", "base_url", "qps"];
+
+/// Every built-in protocol.
+pub const BUILTINS: &[&Builtin] = &[
+    &youzan::BUILTIN,
+    &taobao::BUILTIN,
+    &alibaba::BUILTIN,
+    &douyin::BUILTIN,
+    &doudian::BUILTIN,
+];
+
+/// The built-in protocol of this name (`taobao-top`, `youzan`, `alibaba-aop`, `douyin`, `doudian`).
+pub fn builtin(protocol: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().copied().find(|b| b.protocol == protocol)
+}
+
+/// The built-in protocol whose shipped platform has this name (`taobao` gives `taobao-top`).
+pub fn builtin_for_platform(platform: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().copied().find(|b| b.platform == platform)
+}
+
+/// What a platform's own keys give the client; the common keys are read here, once.
+pub(crate) struct Configured {
+    pub protocol: Arc<dyn Protocol>,
+    pub user_token: Option<Arc<dyn TokenProvider>>,
+    pub client_token: Option<Arc<dyn TokenProvider>>,
+    /// The app's identity in token keys (never a secret).
+    pub app_id: String,
+}
+
+impl Builtin {
+    /// Every key its table accepts.
+    pub fn accepts(&self, key: &str) -> bool {
+        COMMON_KEYS.contains(&key) || self.keys.contains(&key)
+    }
+
+    /// An unknown key in a table of this protocol, as an error naming the table.
+    pub(crate) fn check(&self, origin: &str, table: &str, key: &str) -> Result<()> {
+        if self.accepts(key) {
+            return Ok(());
+        }
+        let keys: Vec<&str> = self.keys.iter().chain(COMMON_KEYS).copied().collect();
+        Err(Error::Config(format!(
+            "{origin}: unknown key `{key}` in [{table}], expected one of: {}",
+            keys.join(", ")
+        )))
+    }
+
+    /// The protocol and options of platform `table.name` from its config table.
+    pub(crate) fn configure(
+        &self,
+        table: &Table<'_>,
+    ) -> Result<(Arc<dyn Protocol>, PlatformOptions)> {
+        let c = (self.configure)(table)?;
+        let qps = table
+            .get("qps")
+            .map(|q| {
+                q.parse::<f64>().map_err(|_| {
+                    Error::Config(format!("[{}] qps must be a number, got `{q}`", table.name))
+                })
+            })
+            .transpose()?;
+        Ok((
+            c.protocol,
+            PlatformOptions {
+                base_url: table.get("base_url").map(str::to_owned),
+                user_token: c.user_token,
+                client_token: c.client_token,
+                app_id: c.app_id,
+                qps,
+            },
+        ))
+    }
+}
+
+/// One platform's config table, as its configuration reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Table<'a> {
+    pub name: &'a str,
+    pub values: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Table<'a> {
+    /// A key's value; an empty value counts as absent.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn need(&self, key: &str) -> Result<&'a str> {
+        self.get(key).ok_or_else(|| {
+            Error::Config(format!(
+                "[{}] needs `{key}` (or OPENGATE_{}_{})",
+                self.name,
+                self.name.to_ascii_uppercase(),
+                key.to_ascii_uppercase()
+            ))
+        })
+    }
+
+    /// The value of `key` read by `parse`, or an error naming what it accepts.
+    pub fn parsed<T>(
+        &self,
+        key: &str,
+        default: &str,
+        accepted: &str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<T> {
+        let text = self.get(key).unwrap_or(default);
+        parse(text).ok_or_else(|| {
+            Error::Config(format!(
+                "[{}] {key} must be {accepted}, got `{text}`",
+                self.name
+            ))
+        })
+    }
+
+    /// A configured token that cannot be refreshed.
+    pub fn static_token(&self, key: &str) -> Option<Arc<dyn TokenProvider>> {
+        self.get(key)
+            .map(|t| Arc::new(StaticToken::new(self.name, t)) as Arc<dyn TokenProvider>)
+    }
+}

@@ -1,0 +1,34 @@
+//! Taobao TOP (protocol `taobao-top`): one router for taobao.*, tmall.*, alibaba.*, cainiao.*
+//! ... APIs, system params in the URL, `sign` over every param; the user's `session` is a
+//! token the app is given, not one it can refresh.
+
+mod protocol;
+
+pub use protocol::{Taobao, TaobaoSignMethod};
+
+use super::{Builtin, Configured, Table};
+use crate::error::Result;
+use std::sync::Arc;
+
+pub(crate) static BUILTIN: Builtin = Builtin {
+    protocol: "taobao-top",
+    platform: "taobao",
+    keys: &["app_key", "app_secret", "sign_method", "session"],
+    configure,
+};
+
+fn configure(t: &Table<'_>) -> Result<Configured> {
+    let method = t.parsed(
+        "sign_method",
+        "md5",
+        "md5, hmac or hmac-sha256",
+        TaobaoSignMethod::parse,
+    )?;
+    let app_key = t.need("app_key")?;
+    Ok(Configured {
+        protocol: Arc::new(Taobao::new(app_key, t.need("app_secret")?, method)),
+        user_token: t.static_token("session"),
+        client_token: None,
+        app_id: app_key.to_owned(),
+    })
+}
