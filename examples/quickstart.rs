@@ -44,7 +44,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for platform in ["youzan", "taobao", "alibaba", "douyin"] {
         config.set(platform, "base_url", mock.base_url());
     }
-    let client = config.client_builder()?.build()?;
+    let client = config
+        .client_builder_for(opengate_apis::PLATFORMS)?
+        .build()?;
 
     // Youzan: a token through the generated token endpoint method, then the logistics API
     // (the client obtains and caches its own token for `auth: user` APIs).

@@ -425,6 +425,13 @@ impl Client {
         self.send(&request).await
     }
 
+    /// The names of the platforms this client is configured for, in order.
+    pub fn platforms(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.inner.platforms.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
     /// How many times a platform's token of `kind` was fetched (for tests and metrics).
     pub fn token_fetches(&self, platform: &str, kind: AuthKind) -> u64 {
         let p = self.inner.platforms.get(platform);

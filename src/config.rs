@@ -326,6 +326,49 @@ mod tests {
     }
 
     #[test]
+    fn a_table_finds_its_protocol_by_its_name_its_key_or_the_specs() {
+        let tmall = "[tmall]\napp_key = \"k\"\napp_secret = \"s\"\nsession = \"x\"\n";
+        let platforms = |c: &Config, specs: &[(&str, &str)]| {
+            let client = c.client_builder_for(specs).unwrap().build().unwrap();
+            client.platforms().join(" ")
+        };
+        // Unknown to the config alone: left for a protocol the user registers.
+        let c = Config::from_toml(tmall, "t").unwrap();
+        assert_eq!(platforms(&c, &[]), "");
+        // Named by the specs.
+        assert_eq!(platforms(&c, &[("tmall", "taobao-top")]), "tmall");
+        // Named by the table.
+        let c = Config::from_toml(&format!("{tmall}protocol = \"taobao-top\"\n"), "t").unwrap();
+        assert_eq!(platforms(&c, &[]), "tmall");
+
+        // The protocol's keys are checked, with the table's name in the message.
+        let c = Config::from_toml("[tmall]\napp_key = \"k\"\ncliend_id = \"x\"\n", "t").unwrap();
+        let e = c
+            .client_builder_for(&[("tmall", "taobao-top")])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("unknown key `cliend_id` in [tmall]"),
+            "{e}"
+        );
+        let c = Config::from_toml("[tmall]\napp_key = \"k\"\n", "t").unwrap();
+        let e = c
+            .client_builder_for(&[("tmall", "taobao-top")])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("[tmall] needs `app_secret` (or OPENGATE_TMALL_APP_SECRET)"),
+            "{e}"
+        );
+        let e = Config::from_toml("[jd]\nprotocol = \"jd-router\"\n", "t").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("protocol `jd-router` is not built in")
+                && e.to_string().contains("taobao-top"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let c = Config::from_toml(
             "[taobao]\napp_key = \"k\"\napp_secret = \"s3cr3t\"\nsession = \"sess10n\"\n",

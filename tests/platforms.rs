@@ -656,3 +656,103 @@ fn decode_errors_name_the_api_and_the_field_path() {
         other => panic!("expected a decode error, got {other:?}"),
     }
 }
+
+/// Two platform folders of one protocol (two Youzan apps, `shop_a` and `shop_b`): each gets its
+/// tokens with its own table's keys, the mock keeps them apart, and a token of one is refused
+/// on the other's API.
+#[tokio::test]
+async fn two_platforms_of_one_protocol_keep_their_own_keys_and_tokens() {
+    let specs = tempfile::tempdir().unwrap();
+    for (platform, api) in [
+        ("shop_a", "youzan.a.fixture.get"),
+        ("shop_b", "youzan.b.fixture.get"),
+    ] {
+        let dir = specs.path().join(platform);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(
+            dir.join("platform.yaml"),
+            format!("platform: {platform}\nprotocol: youzan\nhosts:\n  default: https://open.youzanyun.com\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("fixture.yaml"),
+            format!("name: {api}\nversion: 3.0.0\nsummary: fixture\nauth: user\nmethod: POST\nparams:\n  - {{name: id, type: long, required: true}}\nresponse:\n  code: long\n  data: {{id: long}}\n"),
+        )
+        .unwrap();
+    }
+    let config = "[shop_a]\nclient_id = \"ca\"\nclient_secret = \"sa\"\ngrant_id = \"1\"\n\n[shop_b]\nclient_id = \"cb\"\nclient_secret = \"sb\"\ngrant_id = \"2\"\n";
+    let mock = opengate_mock::MockGateway::new(specs.path(), config)
+        .unwrap()
+        .start(([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let mut cfg = opengate::Config::from_toml(config, "test").unwrap();
+    for p in ["shop_a", "shop_b"] {
+        cfg.set(p, "base_url", mock.base_url());
+    }
+    let client = cfg
+        .client_builder_for(&[("shop_a", "youzan"), ("shop_b", "youzan")])
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(client.platforms(), ["shop_a", "shop_b"]);
+    let params = [opengate::protocol::Param {
+        name: "id".into(),
+        value: serde_json::json!(7),
+        location: opengate::ParamLocation::Default,
+    }];
+    for (platform, api) in [
+        ("shop_a", "youzan.a.fixture.get"),
+        ("shop_b", "youzan.b.fixture.get"),
+    ] {
+        let desc = opengate::ApiDesc::new(
+            platform,
+            api,
+            "3.0.0",
+            opengate::HttpMethod::Post,
+            "https://open.youzanyun.com",
+            "",
+            "",
+            AuthKind::User,
+            false,
+            Vec::new(),
+        );
+        client.execute(&desc, &params, &[]).await.unwrap();
+        assert_eq!(mock.tokens_issued(platform), 1, "{platform}");
+    }
+    let seen = mock.requests();
+    let tokens: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|r| (r.platform.as_str(), r.api.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            ("shop_a", "youzan.auth.token"),
+            ("shop_a", "youzan.a.fixture.get"),
+            ("shop_b", "youzan.auth.token"),
+            ("shop_b", "youzan.b.fixture.get"),
+        ]
+    );
+    assert!(seen.iter().all(|r| r.verified), "{seen:?}");
+
+    // shop_a's token on shop_b's API: the mock's tokens belong to the platform that got them.
+    let a = client.token("shop_a", AuthKind::User).await.unwrap();
+    let http = reqwest::Client::new();
+    let answer: serde_json::Value = http
+        .post(format!(
+            "{}/api/youzan.b.fixture.get/3.0.0?access_token={}",
+            mock.base_url(),
+            a.access_token.expose()
+        ))
+        .header("content-type", "application/json")
+        .body(r#"{"id": 7}"#)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap();
+    assert_eq!(answer["gw_err_resp"]["err_code"], 4203, "{answer}");
+}

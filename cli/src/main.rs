@@ -399,9 +399,15 @@ fn call(
     let params =
         opengate::to_params(&desc, &Value::Object(values)).map_err(|e| Fail(3, e.to_string()))?;
     let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
+    // Each platform folder's protocol, so that `[tmall]` configures a `specs/tmall` of protocol taobao-top.
+    let platforms: Vec<(&str, &str)> = corpus
+        .platforms
+        .iter()
+        .map(|p| (p.name.as_str(), p.protocol.as_str()))
+        .collect();
     runtime()?.block_on(async move {
         let client = config
-            .client_builder()
+            .client_builder_for(&platforms)
             .and_then(|b| b.build())
             .map_err(|e| Fail(3, e.to_string()))?;
         match client.execute(&desc, &params, &[]).await {

@@ -75,12 +75,17 @@ impl Drop for MockProcess {
 }
 
 fn start_mock() -> MockProcess {
+    start_mock_of(&specs(), CONFIG)
+}
+
+/// `opengate mock` serving the specs folder `specs` with the config `config`.
+fn start_mock_of(specs: &Path, config_text: &str) -> MockProcess {
     let config = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(config.path(), CONFIG).unwrap();
+    std::fs::write(config.path(), config_text).unwrap();
     let mut child = Command::new(BIN)
         .args([
             "--specs",
-            specs().to_str().unwrap(),
+            specs.to_str().unwrap(),
             "--config",
             config.path().to_str().unwrap(),
             "mock",
@@ -345,6 +350,67 @@ fn call_exit_codes() {
             "one line, no backtrace: {err}"
         );
     }
+}
+
+/// The README's promise: a platform folder of a built-in protocol needs no code. `tmall` with
+/// `protocol: taobao-top` is served by the mock with `[tmall]`'s keys and called by
+/// `opengate call`, its table found through the spec's protocol (and its `base_url` through
+/// `OPENGATE_TMALL_BASE_URL`).
+#[tokio::test]
+async fn a_platform_folder_of_a_built_in_protocol_is_called_through_the_cli() {
+    let specs = tempfile::tempdir().unwrap();
+    let tmall = specs.path().join("tmall");
+    std::fs::create_dir(&tmall).unwrap();
+    std::fs::write(
+        tmall.join("platform.yaml"),
+        "platform: tmall\ntitle: 天猫 Tmall\nprotocol: taobao-top\nhosts:\n  default: https://gw.api.taobao.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmall.join("item.yaml"),
+        "name: tmall.item.fixture.get\nversion: \"2.0\"\nsummary: 获取天猫商品\nauth: user\nmethod: POST\nparams:\n  - {name: num_iid, type: long, required: true}\nresponse:\n  item: {num_iid: long, title: string}\n",
+    )
+    .unwrap();
+    let config =
+        "[tmall]\napp_key = \"23456789\"\napp_secret = \"tm-secret\"\nsession = \"tm-session\"\n";
+    let mock = start_mock_of(specs.path(), config);
+    let cfg = mock.config_path.to_str().unwrap().to_owned();
+    let dir = specs.path().to_str().unwrap().to_owned();
+    let call = |config: &str| {
+        opengate(
+            &[
+                "--specs",
+                &dir,
+                "--config",
+                config,
+                "call",
+                "tmall.item.fixture.get",
+                "-p",
+                "num_iid=42",
+            ],
+            &[("OPENGATE_TMALL_BASE_URL", mock.base_url.as_str())],
+        )
+    };
+    let ok = call(&cfg);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let data: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
+    assert!(data["item"]["num_iid"].is_i64(), "{data}");
+    let seen = recorded(&mock).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["platform"], "tmall");
+    assert_eq!(seen[0]["api"], "tmall.item.fixture.get");
+    assert_eq!(seen[0]["verified"], true);
+
+    // The mock checks the signature with `[tmall]`'s secret: another one is refused.
+    let wrong = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(wrong.path(), config.replace("tm-secret", "other")).unwrap();
+    let refused = call(wrong.path().to_str().unwrap());
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stdout));
+    assert!(
+        text(&refused.stderr).contains("tmall error 25"),
+        "{}",
+        text(&refused.stderr)
+    );
 }
 
 #[test]

@@ -313,6 +313,33 @@ pub fn root(c: &Corpus, include_prefix: &str, crates: &[CratePlatform]) -> Strin
         )
     }));
     entries.sort_by(|a, b| a.1.cmp(b.1));
+    w.docs(
+        0,
+        &[
+            "The platforms in this build with their protocols, for [`opengate::Config::client_builder_for`]:".into(),
+            "a config table `[tmall]` then configures a `specs/tmall` of protocol `taobao-top`.".into(),
+        ],
+    );
+    let own: Vec<String> = c
+        .platforms
+        .iter()
+        .map(|p| format!("({}, {})", lit(&p.name), lit(&p.protocol)))
+        .collect();
+    let head = "pub const PLATFORMS: &[(&str, &str)] = &[";
+    if crates.is_empty() {
+        w.list(0, head, &own, "];");
+    } else {
+        // prettyplease puts each element on its own line when one has an attribute.
+        w.line(0, head);
+        for k in crates {
+            w.line(INDENT, &format!("#[cfg(feature = {})]", lit(&k.feature)));
+            w.line(INDENT, &format!("({0}::PLATFORM, {0}::PROTOCOL),", k.name));
+        }
+        for p in &own {
+            w.line(INDENT, &format!("{p},"));
+        }
+        w.line(0, "];");
+    }
     w.docs(0, &["Per-platform accessors on [`opengate::Client`]: `client.youzan().trade_get_v4_0_0(req)`.".into()]);
     w.line(0, "pub trait ClientExt {");
     for (cfg, name, module, accessor, title) in &entries {
@@ -421,6 +448,19 @@ pub fn platform_crate_root(p: &Platform, threads: usize, parts: &[PartCrate]) ->
     text.push_str(&accessor(p, parts));
     let title = p.title.clone().unwrap_or_else(|| p.name.clone());
     let mut w = Writer::new();
+    w.docs(
+        0,
+        &["The platform's name: its config table's and its accessor's.".into()],
+    );
+    w.line(0, &format!("pub const PLATFORM: &str = {};", lit(&p.name)));
+    w.docs(
+        0,
+        &["Its protocol, as `platform.yaml` names it: the built-in code that serves it.".into()],
+    );
+    w.line(
+        0,
+        &format!("pub const PROTOCOL: &str = {};", lit(&p.protocol)),
+    );
     w.docs(
         0,
         &[format!(

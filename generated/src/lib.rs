@@ -4,7 +4,9 @@
 //! use opengate_apis::ClientExt;
 //! use opengate_apis::youzan::logistics_expressbyorderno_get_v3_0_0 as express;
 //! # async fn run() -> opengate::Result<()> {
-//! let client = opengate::Config::load(None)?.client_builder()?.build()?;
+//! let client = opengate::Config::load(None)?
+//!     .client_builder_for(opengate_apis::PLATFORMS)?
+//!     .build()?;
 //! let reply = client.youzan().logistics_expressbyorderno_get_v3_0_0(express::Request::new("E2024...")).await?;
 //! println!("{:?}", reply.data);
 //! # Ok(()) }

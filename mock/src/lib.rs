@@ -9,10 +9,11 @@
 //! Its signature code (`sign.rs`) is its own, shared with nothing in the client.
 
 mod http;
+mod platform;
 mod sign;
 mod synth;
 
-use opengate_codegen::ir::{self, Auth, Location};
+use platform::{Catalog, Gateway, GATEWAYS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -76,7 +77,7 @@ fn one() -> u32 {
 
 #[derive(Debug, Clone)]
 struct Issued {
-    platform: &'static str,
+    platform: String,
     kind: &'static str,
     expires_at: SystemTime,
 }
@@ -84,7 +85,8 @@ struct Issued {
 #[derive(Debug, Default)]
 struct Live {
     tokens: HashMap<String, Issued>,
-    refresh_tokens: HashMap<String, &'static str>,
+    /// Refresh token -> the platform it was issued on.
+    refresh_tokens: HashMap<String, String>,
     /// The newest requests, at most `MockGateway::request_log` of them.
     requests: VecDeque<Recorded>,
     /// Every request recorded since the start or the last clear.
@@ -97,7 +99,7 @@ struct Live {
 /// A configured mock gateway (not yet listening).
 #[derive(Debug)]
 pub struct MockGateway {
-    apis: Arc<Vec<(String, ir::Api)>>,
+    catalog: Arc<Catalog>,
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
     request_log: usize,
@@ -142,7 +144,8 @@ impl MockHandle {
             t.expires_at = UNIX_EPOCH;
         }
     }
-    /// How many tokens a platform's token endpoint issued (`youzan`, `douyin`, `doudian`).
+    /// How many tokens a platform's token endpoint issued (`youzan`, `douyin`, `doudian`, or
+    /// another folder of their protocols).
     pub fn tokens_issued(&self, platform: &str) -> u64 {
         self.gw.lock().issued.get(platform).copied().unwrap_or(0)
     }
@@ -163,21 +166,26 @@ fn json_reply(status: u16, v: &Value) -> Reply {
 }
 
 /// The outcome of handling one request: reply, matched API, error code.
-struct Outcome {
+pub(crate) struct Outcome {
     reply: Reply,
     api: Option<String>,
     error: Option<String>,
 }
 
 impl Outcome {
-    fn ok(api: &str, body: Value) -> Self {
+    pub(crate) fn ok(api: &str, body: Value) -> Self {
         Outcome {
             reply: json_reply(200, &body),
             api: Some(api.to_owned()),
             error: None,
         }
     }
-    fn err(api: Option<&str>, status: u16, code: impl Into<String>, body: Value) -> Self {
+    pub(crate) fn err(
+        api: Option<&str>,
+        status: u16,
+        code: impl Into<String>,
+        body: Value,
+    ) -> Self {
         Outcome {
             reply: json_reply(status, &body),
             api: api.map(str::to_owned),
@@ -186,12 +194,11 @@ impl Outcome {
     }
 }
 
-/// The APIs of a specs folder with their protocol. A process that starts many gateways (a test
+/// The APIs of a specs folder. A process that starts many gateways (a test
 /// binary) loads a folder once: thousands of specs take seconds to read. A folder whose spec
 /// files changed since (count or newest mtime) is read again.
-fn loaded(specs: &Path) -> Result<Arc<Vec<(String, ir::Api)>>, String> {
-    type Cache =
-        Mutex<HashMap<PathBuf, ((usize, Option<SystemTime>), Arc<Vec<(String, ir::Api)>>)>>;
+fn loaded(specs: &Path) -> Result<Arc<Catalog>, String> {
+    type Cache = Mutex<HashMap<PathBuf, ((usize, Option<SystemTime>), Arc<Catalog>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     fn stamp(dir: &Path, acc: &mut (usize, Option<SystemTime>)) {
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -215,13 +222,7 @@ fn loaded(specs: &Path) -> Result<Arc<Vec<(String, ir::Api)>>, String> {
     }
     let (_, corpus) =
         opengate_codegen::load(specs, &specs.display().to_string()).map_err(|d| d.to_string())?;
-    let mut apis = Vec::new();
-    for p in corpus.platforms {
-        for a in p.apis {
-            apis.push((p.protocol.clone(), a));
-        }
-    }
-    let apis = Arc::new(apis);
+    let apis = Arc::new(Catalog::new(corpus));
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -232,7 +233,16 @@ fn loaded(specs: &Path) -> Result<Arc<Vec<(String, ir::Api)>>, String> {
 impl MockGateway {
     /// Loads the specs and the TOML config (the client's format; `[mock]` adds `token_ttl_secs`).
     pub fn new(specs: &Path, config_toml: &str) -> Result<Self, String> {
-        let apis = loaded(specs)?;
+        let catalog = loaded(specs)?;
+        for (platform, protocol) in catalog.folders() {
+            if !GATEWAYS.iter().any(|g| g.protocol() == protocol) {
+                tracing::warn!(
+                    platform,
+                    protocol,
+                    "the mock serves no API of this platform: its protocol is not built in"
+                );
+            }
+        }
         let table: toml::Table = config_toml
             .parse()
             .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
@@ -277,7 +287,7 @@ impl MockGateway {
             ..Live::default()
         };
         Ok(MockGateway {
-            apis,
+            catalog,
             cfg,
             token_ttl: Duration::from_secs(ttl),
             request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
@@ -292,7 +302,7 @@ impl MockGateway {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn get(&self, table: &str, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, table: &str, key: &str) -> Option<&str> {
         self.cfg.get(table)?.get(key).map(String::as_str)
     }
 
@@ -318,7 +328,12 @@ impl MockGateway {
         Ok(MockHandle { addr, gw })
     }
 
-    fn issue(&self, platform: &'static str, kind: &'static str, prefix: &str) -> (String, String) {
+    pub(crate) fn issue(
+        &self,
+        platform: &str,
+        kind: &'static str,
+        prefix: &str,
+    ) -> (String, String) {
         let mut live = self.lock();
         live.counter += 1;
         let n = live.counter;
@@ -328,25 +343,26 @@ impl MockGateway {
         live.tokens.insert(
             token.clone(),
             Issued {
-                platform,
+                platform: platform.to_owned(),
                 kind,
                 expires_at: SystemTime::now() + self.token_ttl,
             },
         );
-        live.refresh_tokens.insert(refresh.clone(), platform);
+        live.refresh_tokens
+            .insert(refresh.clone(), platform.to_owned());
         *live.issued.entry(platform.to_owned()).or_default() += 1;
         (token, refresh)
     }
 
     /// True for the platform's configured `refresh_token`, or one this mock issued for it; an
     /// issued one is used up (a new refresh token retires the old one).
-    fn redeem_refresh(&self, platform: &str, refresh_token: &str) -> bool {
+    pub(crate) fn redeem_refresh(&self, platform: &str, refresh_token: &str) -> bool {
         self.get(platform, "refresh_token") == Some(refresh_token)
-            || self.lock().refresh_tokens.remove(refresh_token) == Some(platform)
+            || self.lock().refresh_tokens.remove(refresh_token).as_deref() == Some(platform)
     }
 
     /// `Ok(())`, or `Err(expired?)` for an unknown / expired token.
-    fn check_token(
+    pub(crate) fn check_token(
         &self,
         platform: &str,
         kind: &str,
@@ -386,12 +402,12 @@ impl MockGateway {
         if let Some(r) = self.control(&req) {
             return r;
         }
-        let (platform, outcome) = self.route(&req);
+        let (platform, gateway, outcome) = self.route(&req);
         let verified = outcome.error.is_none() && outcome.api.is_some();
         let mut reply = outcome.reply;
         if let (true, Some(api)) = (verified, &outcome.api) {
             if let Some(f) = self.take_fault(api) {
-                reply = self.fault_reply(&platform, f, reply);
+                reply = fault_reply(gateway, f, reply);
             }
         }
         let record = Recorded {
@@ -413,40 +429,6 @@ impl MockGateway {
             live.requests.push_back(record);
         }
         reply
-    }
-
-    fn fault_reply(&self, platform: &str, f: FaultKind, normal: Reply) -> Reply {
-        match f {
-            FaultKind::Latency { ms } => match normal {
-                Reply::Json { status, body, .. } => Reply::Json {
-                    status,
-                    body,
-                    delay: Some(Duration::from_millis(ms)),
-                },
-                other => other,
-            },
-            FaultKind::Status { status } => Reply::Json {
-                status,
-                body: "<html>upstream error</html>".into(),
-                delay: None,
-            },
-            FaultKind::Reset => Reply::Reset,
-            FaultKind::Truncate => match normal {
-                Reply::Json { status, body, .. } => Reply::Truncated { status, body },
-                other => other,
-            },
-            FaultKind::Malformed => Reply::Json {
-                status: 200,
-                body: "{\"code\": 200, \"data\": {\"oops\": ".into(),
-                delay: None,
-            },
-            FaultKind::RateLimit => json_reply(200, &rate_limit_body(platform)),
-            FaultKind::Body { status, body } => Reply::Json {
-                status,
-                body,
-                delay: None,
-            },
-        }
     }
 
     /// `/__mock/...` control endpoints.
@@ -481,711 +463,54 @@ impl MockGateway {
         })
     }
 
-    fn find(&self, pred: impl Fn(&str, &ir::Api) -> bool) -> Option<&(String, ir::Api)> {
-        self.apis.iter().find(|(proto, a)| pred(proto, a))
+    /// The gateway of the request's protocol, its platform and the outcome.
+    fn route(&self, req: &http::Request) -> (String, Option<&'static dyn Gateway>, Outcome) {
+        for gateway in GATEWAYS {
+            if let Some((platform, outcome)) = gateway.serve(self, req) {
+                return (platform, Some(*gateway), outcome);
+            }
+        }
+        let body = json!({"error": "no such API on this mock", "path": req.path});
+        (String::new(), None, Outcome::err(None, 404, "404", body))
     }
+}
 
-    fn route(&self, req: &http::Request) -> (String, Outcome) {
-        let p = req.path.as_str();
-        if p == "/router/rest" {
-            return ("taobao".into(), self.taobao(req));
-        }
-        if let Some(app_key) = p.strip_prefix("/openapi/http/1/system.oauth2/getToken/") {
-            return ("alibaba".into(), self.aop_token(req, app_key));
-        }
-        if let Some(rest) = p.strip_prefix("/openapi/") {
-            return ("alibaba".into(), self.aop(req, rest));
-        }
-        if p == "/auth/token" {
-            return ("youzan".into(), self.youzan_token(req));
-        }
-        if p == "/oauth/client_token/" {
-            return ("douyin".into(), self.douyin_client_token(req));
-        }
-        if p == "/oauth/refresh_token/" {
-            return ("douyin".into(), self.douyin_refresh_token(req));
-        }
-        // Douyin's explicit paths before Youzan's: some (`/api/apps/...`) look like Youzan's.
-        if let Some((_, api)) =
-            self.find(|proto, a| proto == "douyin" && !a.path.is_empty() && a.path == p)
-        {
-            return ("douyin".into(), self.douyin(req, api));
-        }
-        if let Some(rest) = p.strip_prefix("/api/") {
-            return ("youzan".into(), self.youzan(req, rest));
-        }
-
-        let method_name = p.trim_start_matches('/').replace('/', ".");
-        if let Some((_, api)) = self.find(|proto, a| proto == "doudian" && a.name == method_name) {
-            return ("doudian".into(), self.doudian(req, api));
-        }
-        (
-            String::new(),
-            Outcome::err(
-                None,
-                404,
-                "404",
-                json!({"error": "no such API on this mock", "path": p}),
-            ),
-        )
-    }
-
-    // ------------------------------------------------------------ Youzan
-
-    fn youzan_token(&self, req: &http::Request) -> Outcome {
-        let api = Some("youzan.auth.token");
-        let fail = |code: i64, msg: &str| {
-            Outcome::err(
-                api,
-                200,
-                code.to_string(),
-                json!({"success": false, "code": code, "data": null, "message": msg}),
-            )
-        };
-        let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
-            return fail(4007, "body must be JSON");
-        };
-        let s = |k: &str| {
-            body.get(k)
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-        };
-        if s("client_id").as_deref() != self.get("youzan", "client_id")
-            || self.get("youzan", "client_id").is_none()
-        {
-            return fail(1103, "Client 不存在");
-        }
-        if s("client_secret").as_deref() != self.get("youzan", "client_secret") {
-            return fail(1104, "client_secret 错误");
-        }
-        match s("authorize_type").as_deref() {
-            Some("silent") => {
-                if s("grant_id").as_deref() != self.get("youzan", "grant_id") {
-                    return fail(1201, "grant_id 无效");
-                }
-            }
-            Some("refresh_token") => {
-                let rt = s("refresh_token").unwrap_or_default();
-                // A new refresh token retires the old one at once.
-                if !self.redeem_refresh("youzan", &rt) {
-                    return fail(1202, "refresh_token 无效");
-                }
-            }
-            _ => return fail(1200, "authorize_type 不支持"),
-        }
-        let (token, refresh) = self.issue("youzan", "user", "yz");
-        let expires = (SystemTime::now() + self.token_ttl)
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        Outcome::ok(
-            "youzan.auth.token",
-            json!({"success": true, "code": 200, "message": null,
-                   "data": {"access_token": token, "expires": expires, "scope": "trade item logistics user shop",
-                            "authority_id": self.get("youzan", "grant_id"), "refresh_token": refresh}}),
-        )
-    }
-
-    fn youzan(&self, req: &http::Request, rest: &str) -> Outcome {
-        let trace = format!("yz7-0a0b0c0d-{}", now_secs());
-        let gw = |code: i64, msg: &str, api: Option<&str>| {
-            Outcome::err(
-                api,
-                200,
-                code.to_string(),
-                json!({"gw_err_resp": {"trace_id": trace, "err_msg": msg, "err_code": code}}),
-            )
-        };
-        let rest = rest.strip_prefix("auth_exempt/").unwrap_or(rest);
-        let Some((name, version)) = rest.split_once('/') else {
-            return gw(4001, "路径错误", None);
-        };
-        let Some((_, api)) =
-            self.find(|proto, a| proto == "youzan" && a.name == name && a.version == version)
-        else {
-            return gw(4005, "API 不存在", None);
-        };
-        let n = Some(api.name.as_str());
-        if req.method != api.method {
-            return gw(4007, "请求方法错误", n);
-        }
-        if api.auth != Auth::None {
-            let query = http::parse_form(req.query.as_bytes());
-            let Some((_, token)) = query.iter().find(|(k, _)| k == "access_token") else {
-                return gw(4201, "access_token 不能为空", n);
-            };
-            match self.check_token("youzan", "user", token, None) {
-                Ok(()) => {}
-                Err(true) => return gw(4202, "access_token 已过期", n),
-                Err(false) => return gw(4203, "Token 不存在", n),
-            }
-        }
-        let content_type = req.header("content-type").unwrap_or_default();
-        let params = if req.method == "GET" {
-            query_json(req)
-        } else if content_type.starts_with("multipart/form-data") {
-            // Uploads: each part is a param; a file part stands for its file.
-            let Some(parts) = http::parse_multipart(content_type, &req.body) else {
-                return gw(4007, "multipart 请求体格式错误", n);
-            };
-            Value::Object(
-                parts
-                    .into_iter()
-                    .filter(|p| !p.body.is_empty())
-                    .map(|p| {
-                        let value = p.file_name.map_or_else(
-                            || String::from_utf8_lossy(&p.body).into_owned(),
-                            |f| format!("file {f}, {} bytes", p.body.len()),
-                        );
-                        (p.name, Value::String(value))
-                    })
-                    .collect(),
-            )
-        } else {
-            if !content_type.starts_with("application/json") {
-                return gw(4007, "Content-Type 必须是 application/json", n);
-            }
-            match serde_json::from_slice::<Value>(&req.body) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => return gw(4007, "请求体必须是 JSON 对象", n),
-            }
-        };
-        if let Some(missing) =
-            missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null()))
-        {
-            return Outcome::err(
-                n,
-                200,
-                "40010",
-                json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}),
-            );
-        }
-        Outcome::ok(&api.name, synth::response(api, "youzan"))
-    }
-
-    // ------------------------------------------------------------ Taobao
-
-    fn taobao(&self, req: &http::Request) -> Outcome {
-        let err = |api: Option<&str>, code: i64, msg: &str, sub: Option<&str>| {
-            let mut e =
-                json!({"code": code, "msg": msg, "request_id": format!("mock{}", now_secs())});
-            if let Some(s) = sub {
-                e["sub_code"] = json!(s);
-                e["sub_msg"] = json!(msg);
-            }
-            Outcome::err(api, 200, code.to_string(), json!({ "error_response": e }))
-        };
-        let mut params = http::parse_form(req.query.as_bytes());
-        // Uploads: text parts are params (signed), file parts are not signed.
-        let mut files = Vec::new();
-        match req.header("content-type") {
-            Some(c) if c.starts_with("application/x-www-form-urlencoded") => {
-                params.extend(http::parse_form(&req.body));
-            }
-            Some(c) if c.starts_with("multipart/form-data") => {
-                let Some(parts) = http::parse_multipart(c, &req.body) else {
-                    return err(None, 41, "Invalid Arguments", Some("isv.invalid-multipart"));
-                };
-                for part in parts {
-                    match part.file_name {
-                        Some(_) => files.push(part),
-                        None => params
-                            .push((part.name, String::from_utf8_lossy(&part.body).into_owned())),
-                    }
-                }
-            }
-            _ => {}
-        }
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let Some(method) = get("method") else {
-            return err(None, 21, "Missing Method", None);
-        };
-        let Some((_, api)) = self.find(|proto, a| proto == "taobao-top" && a.name == method) else {
-            return err(None, 22, "Invalid Method", None);
-        };
-        let n = Some(api.name.as_str());
-        match get("app_key") {
-            None => return err(n, 28, "Missing App Key", None),
-            Some(k) if Some(k) != self.get("taobao", "app_key") => {
-                return err(n, 29, "Invalid App Key", None)
-            }
-            _ => {}
-        }
-        let Some(ts) = get("timestamp") else {
-            return err(n, 30, "Missing Timestamp", None);
-        };
-        if !taobao_timestamp_ok(ts) {
-            return err(n, 31, "Invalid Timestamp", Some("isv.invalid-timestamp"));
-        }
-        if get("v") != Some("2.0") {
-            return err(n, 32, "Invalid Version", None);
-        }
-        let Some(sign) = get("sign") else {
-            return err(n, 24, "Missing Signature", None);
-        };
-        let method_name = get("sign_method").unwrap_or("md5");
-        let secret = self.get("taobao", "app_secret").unwrap_or_default();
-        if sign::top(&params, secret, method_name).as_deref() != Some(sign) {
-            return err(n, 25, "Invalid Signature", None);
-        }
-        if api.auth == Auth::User {
-            match get("session") {
-                None => return err(n, 26, "Missing Session", None),
-                Some(s) if Some(s) != self.get("taobao", "session") => {
-                    return err(n, 27, "Invalid session", Some("invalid-sessionkey"))
-                }
-                _ => {}
-            }
-        }
-        if let Some(missing) = missing_param(api, |f| {
-            get(&f.wire).is_some_and(|v| !v.trim().is_empty())
-                || files.iter().any(|p| p.name == f.wire && !p.body.is_empty())
-        }) {
-            return err(
-                n,
-                40,
-                &format!("Missing required arguments:{missing}"),
-                Some("isv.missing-parameter"),
-            );
-        }
-        let key = format!(
-            "{}_response",
-            api.name
-                .strip_prefix("taobao.")
-                .unwrap_or(&api.name)
-                .replace('.', "_")
-        );
-        Outcome::ok(&api.name, json!({ key: synth::response(api, "taobao") }))
-    }
-
-    // ------------------------------------------------------------ 1688
-
-    fn aop(&self, req: &http::Request, rest: &str) -> Outcome {
-        let err = |api: Option<&str>, status: u16, code: &str, msg: &str| {
-            Outcome::err(
-                api,
+/// The reply a fault makes of the normal one.
+fn fault_reply(gateway: Option<&dyn Gateway>, f: FaultKind, normal: Reply) -> Reply {
+    match f {
+        FaultKind::Latency { ms } => match normal {
+            Reply::Json { status, body, .. } => Reply::Json {
                 status,
-                code,
-                json!({"error_code": code, "error_message": msg, "exception": msg, "request_id": format!("mock{}", now_secs())}),
-            )
-        };
-        // param2/{version}/{namespace}/{name}/{appKey}
-        let parts: Vec<&str> = rest.split('/').collect();
-        let [proto, version, namespace, name, app_key] = parts.as_slice() else {
-            return err(None, 400, "gw.APIUnsupported", "bad API path");
-        };
-        let Some((_, api)) = self.find(|p, a| {
-            p == "alibaba-aop"
-                && a.name == *name
-                && a.version == *version
-                && a.namespace == *namespace
-        }) else {
-            return err(None, 400, "gw.APIUnsupported", "API not found");
-        };
-        let n = Some(api.name.as_str());
-        if *proto != "param2" {
-            return err(n, 400, "gw.APIUnsupported", "protocol not supported");
-        }
-        if Some(*app_key) != self.get("alibaba", "app_key") {
-            return err(n, 401, "gw.AppKeyNotExist", "App key not exist");
-        }
-        let mut params = http::parse_form(req.query.as_bytes());
-        if req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            params.extend(http::parse_form(&req.body));
-        }
-        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let Some(sig) = get("_aop_signature") else {
-            return err(n, 400, "gw.SignatureInvalid", "signature missing");
-        };
-        let url_path = format!("param2/{version}/{namespace}/{name}/{app_key}");
-        if sign::aop(
-            &url_path,
-            &params,
-            self.get("alibaba", "app_secret").unwrap_or_default(),
-        ) != sig
-        {
-            return err(
-                n,
-                400,
-                "gw.SignatureInvalid",
-                "Request signature is invalid",
-            );
-        }
-        if let Some(ts) = get("_aop_timestamp") {
-            let ok = ts
-                .parse::<u64>()
-                .is_ok_and(|ms| (ms / 1000).abs_diff(now_secs()) <= 600);
-            if !ok {
-                return err(n, 400, "gw.TimestampInvalid", "timestamp out of range");
-            }
-        }
-        if api.auth == Auth::User {
-            let token = get("access_token").unwrap_or_default();
-            if let Err(expired) = self.check_token("alibaba", "user", token, Some("access_token")) {
-                let why = if expired { "expired" } else { "invalid" };
-                return err(
-                    n,
-                    401,
-                    "gw.AccessTokenInvalid",
-                    &format!("access_token is {why}"),
-                );
-            }
-        }
-        if let Some(missing) = missing_param(api, |f| get(&f.wire).is_some()) {
-            return err(
-                n,
-                400,
-                "gw.MissingParameter",
-                &format!("missing parameter: {missing}"),
-            );
-        }
-        Outcome::ok(&api.name, synth::response(api, "alibaba"))
+                body,
+                delay: Some(Duration::from_millis(ms)),
+            },
+            other => other,
+        },
+        FaultKind::Status { status } => Reply::Json {
+            status,
+            body: "<html>upstream error</html>".into(),
+            delay: None,
+        },
+        FaultKind::Reset => Reply::Reset,
+        FaultKind::Truncate => match normal {
+            Reply::Json { status, body, .. } => Reply::Truncated { status, body },
+            other => other,
+        },
+        FaultKind::Malformed => Reply::Json {
+            status: 200,
+            body: "{\"code\": 200, \"data\": {\"oops\": ".into(),
+            delay: None,
+        },
+        FaultKind::RateLimit => match gateway {
+            Some(g) => json_reply(200, &g.rate_limited()),
+            None => normal,
+        },
+        FaultKind::Body { status, body } => Reply::Json {
+            status,
+            body,
+            delay: None,
+        },
     }
-
-    /// `POST /openapi/http/1/system.oauth2/getToken/{appKey}` (form, not signed): a new access
-    /// token for a valid refresh token (the configured `refresh_token`, or one this mock issued).
-    fn aop_token(&self, req: &http::Request, app_key: &str) -> Outcome {
-        let api = Some("system.oauth2.getToken");
-        let mut form = http::parse_form(req.query.as_bytes());
-        form.extend(http::parse_form(&req.body));
-        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let fail = |status: u16, error: &str, description: &str| {
-            Outcome::err(
-                api,
-                status,
-                error,
-                json!({"error": error, "error_description": description}),
-            )
-        };
-        if req.method != "POST" {
-            return fail(400, "invalid_request", "getToken must be POSTed");
-        }
-        let app_ok = Some(app_key) == self.get("alibaba", "app_key")
-            && get("client_id") == Some(app_key)
-            && get("client_secret") == self.get("alibaba", "app_secret");
-        if !app_ok {
-            return fail(401, "invalid_client", "client_id or client_secret is wrong");
-        }
-        if get("grant_type") != Some("refresh_token") {
-            return fail(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be refresh_token",
-            );
-        }
-        let rt = get("refresh_token").unwrap_or_default();
-        if !self.redeem_refresh("alibaba", rt) {
-            return fail(401, "invalid_grant", "refresh_token is invalid or expired");
-        }
-        let (token, refresh) = self.issue("alibaba", "user", "aop.");
-        // 1688 sends numbers as text here.
-        Outcome::ok(
-            "system.oauth2.getToken",
-            json!({"access_token": token, "expires_in": self.token_ttl.as_secs().to_string(),
-                   "refresh_token": refresh, "refresh_token_timeout": "20991231000000000+0800",
-                   "aliId": "8888", "resource_owner": "mock-buyer", "memberId": "b2b-8888"}),
-        )
-    }
-
-    // ------------------------------------------------------------ Douyin
-
-    fn douyin_client_token(&self, req: &http::Request) -> Outcome {
-        let api = Some("oauth.client_token");
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        let ok = body.get("client_key").and_then(Value::as_str) == self.get("douyin", "client_key")
-            && body.get("client_secret").and_then(Value::as_str)
-                == self.get("douyin", "client_secret")
-            && body.get("grant_type").and_then(Value::as_str) == Some("client_credential")
-            && self.get("douyin", "client_key").is_some();
-        if !ok {
-            return Outcome::err(
-                api,
-                200,
-                "10013",
-                json!({"data": {"error_code": 10013, "description": "client_key或client_secret错误"}, "message": "error"}),
-            );
-        }
-        let (token, _) = self.issue("douyin", "client", "clt.");
-        Outcome::ok(
-            "oauth.client_token",
-            json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}),
-        )
-    }
-
-    /// `POST /oauth/refresh_token/` (form): a new user access token for a valid refresh token
-    /// (the configured `refresh_token`, or one this mock issued).
-    fn douyin_refresh_token(&self, req: &http::Request) -> Outcome {
-        let api = Some("oauth.refresh_token");
-        let form = http::parse_form(&req.body);
-        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let fail = |code: i64, msg: &str| {
-            Outcome::err(
-                api,
-                200,
-                code.to_string(),
-                json!({"data": {"error_code": code, "description": msg}, "message": "error"}),
-            )
-        };
-        if !req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            return fail(
-                2100005,
-                "Content-Type 必须是 application/x-www-form-urlencoded",
-            );
-        }
-        if get("client_key").is_none()
-            || get("client_key") != self.get("douyin", "client_key")
-            || get("grant_type") != Some("refresh_token")
-        {
-            return fail(10013, "client_key 错误");
-        }
-        let rt = get("refresh_token").unwrap_or_default();
-        if !self.redeem_refresh("douyin", rt) {
-            return fail(10010, "refresh_token 已过期");
-        }
-        let (token, refresh) = self.issue("douyin", "user", "act.");
-        Outcome::ok(
-            "oauth.refresh_token",
-            json!({"data": {"access_token": token, "expires_in": self.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
-        )
-    }
-
-    fn douyin(&self, req: &http::Request, api: &ir::Api) -> Outcome {
-        let n = Some(api.name.as_str());
-        let logid = format!("2024{:012}", now_secs());
-        let err = |code: i64, msg: &str| {
-            Outcome::err(
-                n,
-                200,
-                code.to_string(),
-                json!({"data": {"error_code": code, "description": msg}, "extra": {"error_code": code, "description": msg, "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
-            )
-        };
-        if req.method != api.method {
-            return err(2100005, "请求方法错误");
-        }
-        match api.auth {
-            Auth::User | Auth::Client => {
-                let kind = if api.auth == Auth::User {
-                    "user"
-                } else {
-                    "client"
-                };
-                let Some(token) = req.header("access-token") else {
-                    return err(10008, "access_token无效或已过期");
-                };
-                let static_key = (api.auth == Auth::User).then_some("access_token");
-                match self.check_token("douyin", kind, token, static_key) {
-                    Ok(()) => {}
-                    Err(true) => return err(2190008, "access_token已过期"),
-                    Err(false) => return err(10008, "access_token无效"),
-                }
-            }
-            Auth::None | Auth::App => {}
-        }
-        let query = query_json(req);
-        let body = if req.method == "GET" {
-            Value::Object(Default::default())
-        } else {
-            if !req
-                .header("content-type")
-                .is_some_and(|c| c.starts_with("application/json"))
-            {
-                return err(2100005, "Content-Type 必须是 application/json");
-            }
-            match serde_json::from_slice::<Value>(&req.body) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => return err(2100005, "请求体必须是 JSON 对象"),
-            }
-        };
-        let present = |f: &ir::FieldIr| {
-            let in_query = f.location == Location::Query || req.method == "GET";
-            let src = if in_query { &query } else { &body };
-            src.get(&f.wire).is_some_and(|v| !v.is_null())
-        };
-        if let Some(missing) = missing_param(api, present) {
-            return err(2100005, &format!("参数不合法: 缺少 {missing}"));
-        }
-        let data = synth::response(api, "douyin");
-        if api.host_key == "lianmeng" {
-            return Outcome::ok(
-                &api.name,
-                json!({"code": 0, "msg": "success", "data": data}),
-            );
-        }
-        Outcome::ok(
-            &api.name,
-            json!({"data": data, "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
-        )
-    }
-
-    // ------------------------------------------------------------ Doudian
-
-    fn doudian(&self, req: &http::Request, api: &ir::Api) -> Outcome {
-        let n = Some(api.name.as_str());
-        let query = http::parse_form(req.query.as_bytes());
-        let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let err = |code: i64, sub: &str, msg: &str| {
-            Outcome::err(
-                n,
-                200,
-                code.to_string(),
-                json!({"code": code, "msg": msg, "sub_code": sub, "sub_msg": msg, "log_id": format!("mock{}", now_secs()), "data": null, "err_no": code, "message": msg}),
-            )
-        };
-        if get("method") != Some(api.name.as_str()) {
-            return err(40001, "isv.parameter-invalid", "method 与路径不一致");
-        }
-        if get("app_key").is_none() || get("app_key") != self.get("doudian", "app_key") {
-            return err(30001, "isv.app-key-invalid", "app_key 无效");
-        }
-        let ts = get("timestamp").unwrap_or_default();
-        if !doudian_timestamp_ok(ts) {
-            return err(
-                40001,
-                "isv.timestamp-invalid",
-                "timestamp 无效或超出 300 秒",
-            );
-        }
-        let param_json = String::from_utf8_lossy(&req.body).into_owned();
-        let secret = self.get("doudian", "app_secret").unwrap_or_default();
-        let expected = sign::doudian(
-            secret,
-            get("app_key").unwrap_or_default(),
-            &api.name,
-            &param_json,
-            ts,
-            get("sign_method").unwrap_or("md5"),
-        );
-        if expected.is_none() || expected.as_deref() != get("sign") {
-            return err(40004, "isv.signature-invalid", "签名校验失败");
-        }
-        let Ok(params @ Value::Object(_)) = serde_json::from_str::<Value>(&param_json) else {
-            return err(40001, "isv.parameter-invalid", "param_json 不是 JSON 对象");
-        };
-        if api.auth == Auth::User {
-            let token = get("access_token").unwrap_or_default();
-            match self.check_token("doudian", "user", token, Some("access_token")) {
-                Ok(()) => {}
-                Err(true) => return err(40003, "isv.access-token-expired", "access_token已过期"),
-                Err(false) => {
-                    return err(40003, "isv.access-token-no-existed", "access_token不存在")
-                }
-            }
-        }
-        if let Some(missing) =
-            missing_param(api, |f| params.get(&f.wire).is_some_and(|v| !v.is_null()))
-        {
-            return err(
-                40001,
-                "isv.parameter-invalid",
-                &format!("缺少参数 {missing}"),
-            );
-        }
-        let data = match api.name.as_str() {
-            "token.create" => {
-                if params.get("grant_type").and_then(Value::as_str) == Some("authorization_self")
-                    && params.get("shop_id").and_then(Value::as_str)
-                        != self.get("doudian", "shop_id")
-                {
-                    return err(
-                        50001,
-                        "dop.token-generate-failed:shop-invalid",
-                        "shop_id 无效",
-                    );
-                }
-                self.doudian_token()
-            }
-            "token.refresh" => {
-                let rt = params
-                    .get("refresh_token")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                if !self.redeem_refresh("doudian", rt) {
-                    return err(50002, "dop.token-refresh-failed", "refresh_token 无效");
-                }
-                self.doudian_token()
-            }
-            _ => synth::response(api, "doudian"),
-        };
-        Outcome::ok(
-            &api.name,
-            json!({"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "log_id": format!("mock{}", now_secs()), "data": data, "err_no": 0, "message": "success"}),
-        )
-    }
-
-    fn doudian_token(&self) -> Value {
-        let (token, refresh) = self.issue("doudian", "user", "dd.");
-        json!({"access_token": token, "expires_in": self.token_ttl.as_secs(), "refresh_token": refresh, "scope": "SCOPE", "shop_id": self.get("doudian", "shop_id").unwrap_or("0"), "shop_name": "测试店铺"})
-    }
-}
-
-fn rate_limit_body(platform: &str) -> Value {
-    match platform {
-        "taobao" => {
-            json!({"error_response": {"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 1 more seconds"}})
-        }
-        "alibaba" => {
-            json!({"error_code": "gw.QosAppFrequencyLimit", "error_message": "App frequency limit"})
-        }
-        "youzan" => {
-            json!({"gw_err_resp": {"trace_id": "yz7-limit", "err_msg": "调用过于频繁", "err_code": 4101}})
-        }
-        "douyin" => {
-            json!({"data": {"error_code": 2100004, "description": "系统繁忙"}, "extra": {"error_code": 2100004, "description": "系统繁忙"}})
-        }
-        _ => {
-            json!({"code": 60000, "msg": "限流", "sub_code": "isv.rate-limit", "sub_msg": "调用频率超限", "data": null})
-        }
-    }
-}
-
-/// The first required param (not a file) the predicate says is absent.
-fn missing_param(api: &ir::Api, present: impl Fn(&ir::FieldIr) -> bool) -> Option<String> {
-    api.params
-        .iter()
-        .filter(|f| f.required && f.location != Location::Path && f.location != Location::Header)
-        .find(|f| !present(f))
-        .map(|f| f.wire.clone())
-}
-
-fn query_json(req: &http::Request) -> Value {
-    Value::Object(
-        http::parse_form(req.query.as_bytes())
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
-}
-
-/// `yyyy-MM-dd HH:mm:ss` read as Beijing time (UTC+8), in Unix seconds.
-fn beijing_wall_secs(ts: &str) -> Option<u64> {
-    chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64)
-}
-
-/// `yyyy-MM-dd HH:mm:ss` in UTC+8 (or epoch ms), within 10 minutes.
-fn taobao_timestamp_ok(ts: &str) -> bool {
-    let secs = ts
-        .parse::<u64>()
-        .map(|ms| ms / 1000)
-        .ok()
-        .or_else(|| beijing_wall_secs(ts));
-    secs.is_some_and(|s| s.abs_diff(now_secs()) <= 600)
-}
-
-/// Unix seconds (doc), milliseconds (Java SDK) or `yyyy-MM-dd HH:mm:ss` (old docs), within 300 s.
-fn doudian_timestamp_ok(ts: &str) -> bool {
-    let secs = match ts.parse::<u64>() {
-        Ok(v) if v > 100_000_000_000 => Some(v / 1000),
-        Ok(v) => Some(v),
-        Err(_) => beijing_wall_secs(ts),
-    };
-    secs.is_some_and(|s| s.abs_diff(now_secs()) <= 300)
 }
 
 #[cfg(test)]

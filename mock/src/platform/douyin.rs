@@ -1,0 +1,180 @@
+//! Douyin (`douyin`): each API at its own path, JSON bodies, the token in the `access-token`
+//! header; token endpoints `/oauth/client_token/` and `/oauth/refresh_token/`.
+
+use super::{missing_param, query_json, Gateway};
+use crate::{http, now_secs, synth, MockGateway, Outcome};
+use opengate_codegen::ir::{self, Auth, Location};
+use serde_json::{json, Value};
+
+const PROTOCOL: &str = "douyin";
+
+pub(super) struct Douyin;
+
+impl Gateway for Douyin {
+    fn protocol(&self) -> &'static str {
+        PROTOCOL
+    }
+
+    fn serve(&self, mock: &MockGateway, req: &http::Request) -> Option<(String, Outcome)> {
+        let p = req.path.as_str();
+        if p == "/oauth/client_token/" || p == "/oauth/refresh_token/" {
+            let platform = mock.platform_by(PROTOCOL, "client_key", client_key(req).as_deref());
+            let outcome = if p == "/oauth/client_token/" {
+                client_token(mock, req, &platform)
+            } else {
+                refresh_token(mock, req, &platform)
+            };
+            return Some((platform, outcome));
+        }
+        let entry = mock.catalog.at_path(PROTOCOL, p)?;
+        Some((
+            entry.platform.clone(),
+            call(mock, req, &entry.platform, &entry.api),
+        ))
+    }
+
+    fn rate_limited(&self) -> Value {
+        json!({"data": {"error_code": 2100004, "description": "系统繁忙"}, "extra": {"error_code": 2100004, "description": "系统繁忙"}})
+    }
+}
+
+/// The `client_key` a token request names: in its JSON body or its form.
+fn client_key(req: &http::Request) -> Option<String> {
+    if let Ok(body) = serde_json::from_slice::<Value>(&req.body) {
+        return body.get("client_key")?.as_str().map(str::to_owned);
+    }
+    http::parse_form(&req.body)
+        .into_iter()
+        .find_map(|(k, v)| (k == "client_key").then_some(v))
+}
+
+fn client_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outcome {
+    let api = Some("oauth.client_token");
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let ok = body.get("client_key").and_then(Value::as_str) == mock.get(platform, "client_key")
+        && body.get("client_secret").and_then(Value::as_str) == mock.get(platform, "client_secret")
+        && body.get("grant_type").and_then(Value::as_str) == Some("client_credential")
+        && mock.get(platform, "client_key").is_some();
+    if !ok {
+        return Outcome::err(
+            api,
+            200,
+            "10013",
+            json!({"data": {"error_code": 10013, "description": "client_key或client_secret错误"}, "message": "error"}),
+        );
+    }
+    let (token, _) = mock.issue(platform, "client", "clt.");
+    Outcome::ok(
+        "oauth.client_token",
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}),
+    )
+}
+
+/// `POST /oauth/refresh_token/` (form): a new user access token for a valid refresh token
+/// (the configured `refresh_token`, or one this mock issued).
+fn refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outcome {
+    let api = Some("oauth.refresh_token");
+    let form = http::parse_form(&req.body);
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let fail = |code: i64, msg: &str| {
+        Outcome::err(
+            api,
+            200,
+            code.to_string(),
+            json!({"data": {"error_code": code, "description": msg}, "message": "error"}),
+        )
+    };
+    if !req
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+    {
+        return fail(
+            2100005,
+            "Content-Type 必须是 application/x-www-form-urlencoded",
+        );
+    }
+    if get("client_key").is_none()
+        || get("client_key") != mock.get(platform, "client_key")
+        || get("grant_type") != Some("refresh_token")
+    {
+        return fail(10013, "client_key 错误");
+    }
+    let rt = get("refresh_token").unwrap_or_default();
+    if !mock.redeem_refresh(platform, rt) {
+        return fail(10010, "refresh_token 已过期");
+    }
+    let (token, refresh) = mock.issue(platform, "user", "act.");
+    Outcome::ok(
+        "oauth.refresh_token",
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
+    )
+}
+
+fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) -> Outcome {
+    let n = Some(api.name.as_str());
+    let logid = format!("2024{:012}", now_secs());
+    let err = |code: i64, msg: &str| {
+        Outcome::err(
+            n,
+            200,
+            code.to_string(),
+            json!({"data": {"error_code": code, "description": msg}, "extra": {"error_code": code, "description": msg, "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
+        )
+    };
+    if req.method != api.method {
+        return err(2100005, "请求方法错误");
+    }
+    match api.auth {
+        Auth::User | Auth::Client => {
+            let kind = if api.auth == Auth::User {
+                "user"
+            } else {
+                "client"
+            };
+            let Some(token) = req.header("access-token") else {
+                return err(10008, "access_token无效或已过期");
+            };
+            let static_key = (api.auth == Auth::User).then_some("access_token");
+            match mock.check_token(platform, kind, token, static_key) {
+                Ok(()) => {}
+                Err(true) => return err(2190008, "access_token已过期"),
+                Err(false) => return err(10008, "access_token无效"),
+            }
+        }
+        Auth::None | Auth::App => {}
+    }
+    let query = query_json(req);
+    let body = if req.method == "GET" {
+        Value::Object(Default::default())
+    } else {
+        if !req
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
+        {
+            return err(2100005, "Content-Type 必须是 application/json");
+        }
+        match serde_json::from_slice::<Value>(&req.body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => return err(2100005, "请求体必须是 JSON 对象"),
+        }
+    };
+    let present = |f: &ir::FieldIr| {
+        let in_query = f.location == Location::Query || req.method == "GET";
+        let src = if in_query { &query } else { &body };
+        src.get(&f.wire).is_some_and(|v| !v.is_null())
+    };
+    if let Some(missing) = missing_param(api, present) {
+        return err(2100005, &format!("参数不合法: 缺少 {missing}"));
+    }
+    let data = synth::response(api, PROTOCOL);
+    if api.host_key == "lianmeng" {
+        return Outcome::ok(
+            &api.name,
+            json!({"code": 0, "msg": "success", "data": data}),
+        );
+    }
+    Outcome::ok(
+        &api.name,
+        json!({"data": data, "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
+    )
+}

@@ -1,0 +1,151 @@
+//! Taobao TOP (`taobao-top`): `/router/rest`, the API named by `method`, `sign` over every
+//! text param.
+
+use super::{beijing_wall_secs, missing_param, Gateway};
+use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
+use opengate_codegen::ir::Auth;
+use serde_json::{json, Value};
+
+const PROTOCOL: &str = "taobao-top";
+
+pub(super) struct Top;
+
+impl Gateway for Top {
+    fn protocol(&self) -> &'static str {
+        PROTOCOL
+    }
+
+    fn serve(&self, mock: &MockGateway, req: &http::Request) -> Option<(String, Outcome)> {
+        (req.path == "/router/rest").then(|| call(mock, req))
+    }
+
+    fn rate_limited(&self) -> Value {
+        json!({"error_response": {"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 1 more seconds"}})
+    }
+}
+
+fn call(mock: &MockGateway, req: &http::Request) -> (String, Outcome) {
+    let err = |api: Option<&str>, code: i64, msg: &str, sub: Option<&str>| {
+        let mut e = json!({"code": code, "msg": msg, "request_id": format!("mock{}", now_secs())});
+        if let Some(s) = sub {
+            e["sub_code"] = json!(s);
+            e["sub_msg"] = json!(msg);
+        }
+        Outcome::err(api, 200, code.to_string(), json!({ "error_response": e }))
+    };
+    let mut params = http::parse_form(req.query.as_bytes());
+    // Uploads: text parts are params (signed), file parts are not signed.
+    let mut files = Vec::new();
+    match req.header("content-type") {
+        Some(c) if c.starts_with("application/x-www-form-urlencoded") => {
+            params.extend(http::parse_form(&req.body));
+        }
+        Some(c) if c.starts_with("multipart/form-data") => {
+            let Some(parts) = http::parse_multipart(c, &req.body) else {
+                let platform = mock.platform_by(PROTOCOL, "app_key", None);
+                return (
+                    platform,
+                    err(None, 41, "Invalid Arguments", Some("isv.invalid-multipart")),
+                );
+            };
+            for part in parts {
+                match part.file_name {
+                    Some(_) => files.push(part),
+                    None => {
+                        params.push((part.name, String::from_utf8_lossy(&part.body).into_owned()))
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let Some(entry) = get("method").and_then(|m| mock.catalog.named(PROTOCOL, m).next()) else {
+        let platform = mock.platform_by(PROTOCOL, "app_key", get("app_key"));
+        let outcome = match get("method") {
+            None => err(None, 21, "Missing Method", None),
+            Some(_) => err(None, 22, "Invalid Method", None),
+        };
+        return (platform, outcome);
+    };
+    let (platform, api) = (entry.platform.as_str(), &entry.api);
+    (
+        platform.to_owned(),
+        verify(mock, platform, api, &params, &files, err),
+    )
+}
+
+/// The checks of the TOP router, in its order, for a call of `api` on `platform`.
+fn verify(
+    mock: &MockGateway,
+    platform: &str,
+    api: &opengate_codegen::ir::Api,
+    params: &[(String, String)],
+    files: &[http::Part],
+    err: impl Fn(Option<&str>, i64, &str, Option<&str>) -> Outcome,
+) -> Outcome {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let n = Some(api.name.as_str());
+    match get("app_key") {
+        None => return err(n, 28, "Missing App Key", None),
+        Some(k) if Some(k) != mock.get(platform, "app_key") => {
+            return err(n, 29, "Invalid App Key", None)
+        }
+        _ => {}
+    }
+    let Some(ts) = get("timestamp") else {
+        return err(n, 30, "Missing Timestamp", None);
+    };
+    if !timestamp_ok(ts) {
+        return err(n, 31, "Invalid Timestamp", Some("isv.invalid-timestamp"));
+    }
+    if get("v") != Some("2.0") {
+        return err(n, 32, "Invalid Version", None);
+    }
+    let Some(sign) = get("sign") else {
+        return err(n, 24, "Missing Signature", None);
+    };
+    let method_name = get("sign_method").unwrap_or("md5");
+    let secret = mock.get(platform, "app_secret").unwrap_or_default();
+    if sign::top(params, secret, method_name).as_deref() != Some(sign) {
+        return err(n, 25, "Invalid Signature", None);
+    }
+    if api.auth == Auth::User {
+        match get("session") {
+            None => return err(n, 26, "Missing Session", None),
+            Some(s) if Some(s) != mock.get(platform, "session") => {
+                return err(n, 27, "Invalid session", Some("invalid-sessionkey"))
+            }
+            _ => {}
+        }
+    }
+    if let Some(missing) = missing_param(api, |f| {
+        get(&f.wire).is_some_and(|v| !v.trim().is_empty())
+            || files.iter().any(|p| p.name == f.wire && !p.body.is_empty())
+    }) {
+        return err(
+            n,
+            40,
+            &format!("Missing required arguments:{missing}"),
+            Some("isv.missing-parameter"),
+        );
+    }
+    let key = format!(
+        "{}_response",
+        api.name
+            .strip_prefix("taobao.")
+            .unwrap_or(&api.name)
+            .replace('.', "_")
+    );
+    Outcome::ok(&api.name, json!({ key: synth::response(api, PROTOCOL) }))
+}
+
+/// `yyyy-MM-dd HH:mm:ss` in UTC+8 (or epoch ms), within 10 minutes.
+fn timestamp_ok(ts: &str) -> bool {
+    let secs = ts
+        .parse::<u64>()
+        .map(|ms| ms / 1000)
+        .ok()
+        .or_else(|| beijing_wall_secs(ts));
+    secs.is_some_and(|s| s.abs_diff(now_secs()) <= 600)
+}
