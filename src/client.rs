@@ -4,7 +4,7 @@ use crate::de::{JsonError, ToJson};
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
 use crate::json::Json;
-use crate::protocol::{Call, DataAt, FailureKind, Param, Protocol};
+use crate::protocol::{Call, DataAt, ErrorKind, Param, Protocol};
 use crate::read::{read_data, Capture, FromJson, Sink};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
@@ -587,7 +587,7 @@ impl Client {
                             Err(f) => {
                                 tracing::info!(attempt, code = %f.code, sub_code = ?f.sub_code, "platform error");
                                 match (f.kind, manager, &token) {
-                                    (FailureKind::TokenRejected, Some(m), Some(t))
+                                    (ErrorKind::TokenRejected, Some(m), Some(t))
                                         if !token_retried =>
                                     {
                                         token_retried = true;
@@ -606,6 +606,7 @@ impl Client {
                                                         "{} (token refresh failed: {refresh})",
                                                         f.message
                                                     ),
+                                                    kind: f.kind,
                                                     request_id: f.request_id,
                                                     http_status: resp.status,
                                                     retry_after: f.retry_after,
@@ -619,6 +620,7 @@ impl Client {
                                             code: f.code,
                                             sub_code: f.sub_code,
                                             message: f.message,
+                                            kind: f.kind,
                                             request_id: f.request_id,
                                             http_status: resp.status,
                                             retry_after: f.retry_after,
@@ -629,8 +631,8 @@ impl Client {
                                             .retry_after
                                             .is_some_and(|ban| ban > retry.max_backoff);
                                         // Rate-limited calls were not executed: always safe to resend.
-                                        if (kind == FailureKind::RateLimited && !banned)
-                                            || (kind == FailureKind::Transient && may_resend)
+                                        if (kind == ErrorKind::RateLimited && !banned)
+                                            || (kind == ErrorKind::PlatformDown && may_resend)
                                         {
                                             Next::Retry(error)
                                         } else {
@@ -660,13 +662,14 @@ impl Client {
 
     fn on_transport_error(&self, api: &ApiDesc, e: TransportError, may_resend: bool) -> Next {
         let timeout_ms = u64::try_from(self.inner.timeout.as_millis()).unwrap_or(u64::MAX);
+        let transport = |connect: bool, source: TransportError| Error::Transport {
+            api: id_of(api),
+            connect,
+            source,
+        };
         match e {
             // The server never saw it: always safe to resend.
-            TransportError::Connect(message) => Next::Retry(Error::Transport {
-                api: id_of(api),
-                message,
-                connect: true,
-            }),
+            e @ TransportError::Connect(_) => Next::Retry(transport(true, e)),
             TransportError::Timeout if may_resend => Next::Retry(Error::Timeout {
                 api: id_of(api),
                 timeout_ms,
@@ -675,16 +678,8 @@ impl Client {
                 api: id_of(api),
                 timeout_ms,
             })),
-            TransportError::Io(message) if may_resend => Next::Retry(Error::Transport {
-                api: id_of(api),
-                message,
-                connect: false,
-            }),
-            TransportError::Io(message) => Next::Done(Err(Error::Transport {
-                api: id_of(api),
-                message,
-                connect: false,
-            })),
+            e @ TransportError::Io(_) if may_resend => Next::Retry(transport(false, e)),
+            e @ TransportError::Io(_) => Next::Done(Err(transport(false, e))),
         }
     }
 }

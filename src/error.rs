@@ -19,6 +19,30 @@ impl fmt::Display for ApiId {
     }
 }
 
+/// What kind of failure a platform's answer is, as its protocol classified it: the same kinds
+/// on every platform, so a caller need not know each platform's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The access token is invalid, expired or missing. The client refreshes it once and
+    /// retries; this comes back when that did not help or the token cannot be refreshed.
+    TokenRejected,
+    /// Flow control: the call was not executed. The client retries after a backoff.
+    RateLimited,
+    /// A server-side transient failure (Taobao `isp.*`, Doudian 20000): the client retries it
+    /// when the API is idempotent.
+    PlatformDown,
+    /// The params were refused: missing, malformed or out of range.
+    InvalidParams,
+    /// The app key, the signature or the timestamp was refused: the app's credentials, or the
+    /// clock.
+    SignatureRejected,
+    /// The app or the user lacks the permission (or the caller's IP is not on the whitelist).
+    PermissionDenied,
+    /// Any other refusal: a business answer (no such order, wrong state...).
+    Other,
+}
+
 /// A platform said no: its error envelope, as the platform sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,6 +52,8 @@ pub struct ApiError {
     pub code: String,
     pub sub_code: Option<String>,
     pub message: String,
+    /// What kind of failure the protocol says this is.
+    pub kind: ErrorKind,
     /// Request / trace / log id, when the platform sends one.
     pub request_id: Option<String>,
     pub http_status: u16,
@@ -52,18 +78,24 @@ pub struct DecodeError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request never completed at the transport level (connect refused, reset, body cut short).
-    #[error("{api}: transport error: {message}")]
+    /// The request never completed at the transport level (connect refused, reset, body cut
+    /// short); [`std::error::Error::source`] is the transport's error.
+    #[error("{api}: transport error")]
+    #[non_exhaustive]
     Transport {
         api: ApiId,
-        message: String,
+        /// True when the connection was never made: the platform did not see the request.
         connect: bool,
+        #[source]
+        source: crate::wire::TransportError,
     },
     /// No answer within the timeout.
     #[error("{api}: timed out after {timeout_ms} ms")]
+    #[non_exhaustive]
     Timeout { api: ApiId, timeout_ms: u64 },
     /// A non-success HTTP status without a recognisable platform error.
     #[error("{api}: HTTP status {status}: {excerpt}")]
+    #[non_exhaustive]
     HttpStatus {
         api: ApiId,
         status: u16,
@@ -75,18 +107,39 @@ pub enum Error {
     /// The response is not what the spec says.
     #[error("{}: cannot decode response at `{}`: {} (body starts: {})", .0.api, .0.path, .0.message, .0.excerpt)]
     Decode(Box<DecodeError>),
-    /// A token could not be obtained or refreshed.
+    /// A token could not be obtained or refreshed; when the token endpoint could not be
+    /// reached, [`std::error::Error::source`] is the transport's error.
     #[error("{platform}: auth error: {message}")]
-    Auth { platform: String, message: String },
-    /// The client is not set up for this call (unknown platform, missing credential...).
+    #[non_exhaustive]
+    Auth {
+        platform: String,
+        message: String,
+        #[source]
+        source: Option<crate::wire::TransportError>,
+    },
+    /// The client is not set up for this call (unknown platform, missing credential...). Your
+    /// own protocols and transports may return it too.
     #[error("configuration error: {0}")]
     Config(String),
-    /// The request could not be built (params that do not serialize...).
+    /// The request could not be built (params that do not serialize, a value over a limit...).
     #[error("{api}: cannot build request: {message}")]
+    #[non_exhaustive]
     Build { api: ApiId, message: String },
 }
 
 impl Error {
+    /// A [`Error::Build`] for `api`: what a protocol returns for a request it cannot build.
+    pub fn build(api: &crate::ApiDesc, message: impl Into<String>) -> Self {
+        Error::Build {
+            api: ApiId {
+                platform: api.platform.to_string(),
+                name: api.name.to_string(),
+                version: api.version.to_string(),
+            },
+            message: message.into(),
+        }
+    }
+
     /// The platform error, if this is one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -98,6 +151,19 @@ impl Error {
     /// How long the platform said to wait before calling again, if it said.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// What kind of failure the platform's answer was: the protocol's classification of a
+    /// platform error; for an HTTP status without one, 5xx is [`ErrorKind::PlatformDown`] and
+    /// 429 [`ErrorKind::RateLimited`]. `None` for failures that are not an answer (transport,
+    /// timeout, decode, configuration).
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Error::Api(e) => Some(e.kind),
+            Error::HttpStatus { status, .. } if *status >= 500 => Some(ErrorKind::PlatformDown),
+            Error::HttpStatus { status: 429, .. } => Some(ErrorKind::RateLimited),
+            _ => None,
+        }
     }
 
     /// True for timeouts.

@@ -73,14 +73,17 @@ pub struct WireResponse {
     pub body: bytes::Bytes,
 }
 
-/// How a transport failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a transport failed. The text is the whole cause (reqwest's error and its sources).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
     /// The connection was never established: the server did not see the request.
+    #[error("cannot connect: {0}")]
     Connect(String),
     /// No complete answer within the timeout.
+    #[error("no complete answer within the timeout")]
     Timeout,
     /// Anything after connecting: reset, truncated body. The server may have acted.
+    #[error("{0}")]
     Io(String),
 }
 

@@ -1,6 +1,6 @@
 //! A user plugs in Pinduoduo's signer from outside the crate, without forking.
 
-use opengate::protocol::{Call, DataAt, Failure, FailureKind, Param, Protocol};
+use opengate::protocol::{Call, DataAt, ErrorKind, Failure, Param, Protocol};
 use opengate::wire::{Body, BoxFuture, Transport, TransportError, WireRequest, WireResponse};
 use opengate::{ApiDesc, AuthKind, Client, HttpMethod, Json, PlatformOptions};
 use serde_json::Value;
@@ -69,7 +69,7 @@ impl Protocol for Pinduoduo {
                 sub_code: None,
                 message: e["error_msg"].as_str().unwrap_or_default().into(),
                 request_id: None,
-                kind: FailureKind::Other,
+                kind: ErrorKind::Other,
                 retry_after: None,
             });
         }

@@ -46,18 +46,7 @@ pub struct Call<'a> {
     pub now: SystemTime,
 }
 
-/// How to treat a platform error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// The token is invalid or expired: refresh once and retry.
-    TokenRejected,
-    /// Flow control: back off and retry (the call was not executed).
-    RateLimited,
-    /// A server-side transient error: retry if the API is idempotent.
-    Transient,
-    /// Anything else: return it.
-    Other,
-}
+pub use crate::error::ErrorKind;
 
 /// A platform error read from an envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +55,9 @@ pub struct Failure {
     pub sub_code: Option<String>,
     pub message: String,
     pub request_id: Option<String>,
-    pub kind: FailureKind,
+    /// What kind of failure it is: decides whether the client refreshes, backs off, retries or
+    /// returns it, and becomes [`crate::ApiError::kind`].
+    pub kind: ErrorKind,
     /// How long the platform says the caller is blocked (Taobao: "This ban will last for N more
     /// seconds"). A rate-limited call waits at least this long before it is sent again.
     pub retry_after: Option<Duration>,

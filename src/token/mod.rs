@@ -121,7 +121,7 @@ impl TokenContext<'_> {
             .transport
             .send(req, self.timeout)
             .await
-            .map_err(|e| auth(format!("token endpoint unreachable: {e:?}")))?;
+            .map_err(|e| self.unreachable(e))?;
         Json::parse(&resp.body).map_err(|_| {
             auth(format!(
                 "token endpoint answered HTTP {} with a body that is not JSON: {}",
@@ -138,6 +138,16 @@ impl TokenContext<'_> {
         Error::Auth {
             platform: self.platform.to_owned(),
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The token endpoint could not be reached: `e` is the error's source.
+    pub(crate) fn unreachable(&self, e: crate::wire::TransportError) -> Error {
+        Error::Auth {
+            platform: self.platform.to_owned(),
+            message: "token endpoint unreachable".into(),
+            source: Some(e),
         }
     }
 
@@ -194,6 +204,7 @@ impl TokenProvider for StaticToken {
             if rejected.is_some_and(|r| r.access_token == self.token) {
                 return Err(Error::Auth {
                     platform: self.platform.clone(),
+                    source: None,
                     message: "the configured access token was rejected and cannot be refreshed"
                         .into(),
                 });

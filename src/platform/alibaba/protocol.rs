@@ -6,8 +6,8 @@ use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::protocol::{
-    fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, Failure,
-    FailureKind, Protocol,
+    fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, ErrorKind,
+    Failure, Protocol,
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
@@ -138,17 +138,25 @@ impl Protocol for Aop {
             .unwrap_or_default();
         let lower = code.to_ascii_lowercase();
         let kind = if code == "gw.QosAppFrequencyLimit" || lower.contains("frequency") {
-            FailureKind::RateLimited
+            ErrorKind::RateLimited
+        } else if lower.contains("signature")
+            || lower.contains("appkey")
+            || lower.contains("timestamp")
+        {
+            // Before the 401 rule: an unknown app key is answered 401 too.
+            ErrorKind::SignatureRejected
+        } else if lower.contains("parameter") {
+            ErrorKind::InvalidParams
         } else if status == 401
             || oauth.is_some()
             || lower.contains("accesstoken")
             || lower.contains("token")
         {
-            FailureKind::TokenRejected
+            ErrorKind::TokenRejected
         } else if status >= 500 {
-            FailureKind::Transient
+            ErrorKind::PlatformDown
         } else {
-            FailureKind::Other
+            ErrorKind::Other
         };
         Err(Failure {
             code,

@@ -6,8 +6,8 @@ use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
 use crate::json::Json;
 use crate::protocol::{
-    fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, Failure,
-    FailureKind, Protocol,
+    fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, ErrorKind,
+    Failure, Protocol,
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
@@ -249,11 +249,20 @@ impl Protocol for Doudian {
         }
         let sub_code = text_of(body.get("sub_code")).filter(|s| !s.is_empty());
         let sub = sub_code.as_deref().unwrap_or("");
+        // The platform's code table (shared PROTOCOLS.md 5.4); sub codes first, they are finer.
         let kind = match code.as_str() {
-            "40003" if sub.contains("access-token") || sub.is_empty() => FailureKind::TokenRejected,
-            "60000" => FailureKind::RateLimited,
-            "20000" | "20001" => FailureKind::Transient,
-            _ => FailureKind::Other,
+            "40003" if sub.contains("access-token") || sub.is_empty() => ErrorKind::TokenRejected,
+            "60000" => ErrorKind::RateLimited,
+            "20000" | "20001" => ErrorKind::PlatformDown,
+            _ if sub.contains("signature")
+                || sub.contains("timestamp")
+                || sub.contains("app-key") =>
+            {
+                ErrorKind::SignatureRejected
+            }
+            _ if sub.contains("parameter") => ErrorKind::InvalidParams,
+            "30001" | "30002" => ErrorKind::PermissionDenied,
+            _ => ErrorKind::Other,
         };
         let msg = text_of(body.get("msg")).unwrap_or_default();
         let message = match text_of(body.get("sub_msg")) {

@@ -75,7 +75,7 @@ impl TokenProvider for DoudianToken {
                 .transport
                 .send(req, cx.timeout)
                 .await
-                .map_err(|e| cx.auth_error(format!("token endpoint unreachable: {e:?}")))?;
+                .map_err(|e| cx.unreachable(e))?;
             let v = Json::parse(&resp.body).map_err(|_| {
                 cx.auth_error("token endpoint answered with a body that is not JSON")
             })?;

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::json::Json;
 use crate::protocol::{
     fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
-    DataAt, Failure, FailureKind, Protocol,
+    DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
 
@@ -14,11 +14,11 @@ use crate::wire::{Body, WireRequest};
 #[derive(Debug, Clone, Default)]
 pub struct Douyin;
 
-fn kind_of(code: &str) -> FailureKind {
+fn kind_of(code: &str) -> ErrorKind {
     match code {
-        "10008" | "2190008" | "2190002" => FailureKind::TokenRejected,
-        "2100004" => FailureKind::RateLimited,
-        _ => FailureKind::Other,
+        "10008" | "2190008" | "2190002" => ErrorKind::TokenRejected,
+        "2100004" => ErrorKind::RateLimited,
+        _ => ErrorKind::Other,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::protocol::{
     hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
-    Call, DataAt, Failure, FailureKind, Protocol,
+    Call, DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
@@ -214,16 +214,25 @@ impl Protocol for Taobao {
                 _ => msg,
             };
             let sub = sub_code.as_deref().unwrap_or("");
+            // The codes of the TOP error list (shared PROTOCOLS.md 1.4).
             let kind = match code.as_str() {
-                "26" | "27" => FailureKind::TokenRejected,
-                "4" | "5" | "6" | "7" | "8" => FailureKind::RateLimited,
+                "26" | "27" => ErrorKind::TokenRejected,
+                "4" | "5" | "6" | "7" | "8" => ErrorKind::RateLimited,
                 _ if sub == "isp.call-limited" || sub.starts_with("accesscontrol.limited") => {
-                    FailureKind::RateLimited
+                    ErrorKind::RateLimited
                 }
-                _ if sub.starts_with("isp.") => FailureKind::Transient,
-                _ => FailureKind::Other,
+                _ if sub.starts_with("isp.") => ErrorKind::PlatformDown,
+                "24" | "25" | "28" | "29" | "30" | "31" => ErrorKind::SignatureRejected,
+                "11" | "12" => ErrorKind::PermissionDenied,
+                "40" | "41" => ErrorKind::InvalidParams,
+                _ if sub.starts_with("isv.missing-parameter")
+                    || sub.starts_with("isv.invalid-parameter") =>
+                {
+                    ErrorKind::InvalidParams
+                }
+                _ => ErrorKind::Other,
             };
-            let retry_after = (kind == FailureKind::RateLimited)
+            let retry_after = (kind == ErrorKind::RateLimited)
                 .then(|| ban_seconds(&message))
                 .flatten()
                 .map(Duration::from_secs);

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::json::Json;
 use crate::protocol::{
     fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
-    Failure, FailureKind, Protocol,
+    ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
 
@@ -68,9 +68,10 @@ impl Protocol for Youzan {
         if let Some(gw) = body.get("gw_err_resp") {
             let code = text_of(gw.get("err_code")).unwrap_or_default();
             let kind = match code.as_str() {
-                "4201" | "4202" | "4203" => FailureKind::TokenRejected,
-                "4101" => FailureKind::RateLimited,
-                _ => FailureKind::Other,
+                "4201" | "4202" | "4203" => ErrorKind::TokenRejected,
+                "4101" => ErrorKind::RateLimited,
+                "4204" => ErrorKind::PermissionDenied,
+                _ => ErrorKind::Other,
             };
             return Err(Failure {
                 code,
@@ -89,7 +90,7 @@ impl Protocol for Youzan {
                     .or_else(|| text_of(err.get("message")))
                     .unwrap_or_default(),
                 request_id: text_of(body.get("trace_id")),
-                kind: FailureKind::Other,
+                kind: ErrorKind::Other,
                 retry_after: None,
             });
         }
@@ -102,7 +103,7 @@ impl Protocol for Youzan {
                 sub_code: None,
                 message: text_of(body.get("message")).unwrap_or_default(),
                 request_id: text_of(body.get("trace_id")),
-                kind: FailureKind::Other,
+                kind: ErrorKind::Other,
                 retry_after: None,
             });
         }
