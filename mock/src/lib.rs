@@ -37,6 +37,9 @@ pub struct Recorded {
     pub verified: bool,
     /// The platform error code answered, if any.
     pub error: Option<String>,
+    /// For a refused signature: the string the mock signed, secrets masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub string_to_sign: Option<String>,
 }
 
 /// What a fault does.
@@ -165,20 +168,43 @@ fn json_reply(status: u16, v: &Value) -> Reply {
     }
 }
 
-/// The outcome of handling one request: reply, matched API, error code.
+/// The outcome of handling one request: the answer, matched API, error code.
 pub(crate) struct Outcome {
-    reply: Reply,
+    status: u16,
+    body: Value,
     api: Option<String>,
     error: Option<String>,
+    string_to_sign: Option<String>,
 }
 
 impl Outcome {
     pub(crate) fn ok(api: &str, body: Value) -> Self {
         Outcome {
-            reply: json_reply(200, &body),
+            status: 200,
+            body,
             api: Some(api.to_owned()),
             error: None,
+            string_to_sign: None,
         }
+    }
+
+    /// A refused signature explains itself, as AWS's `SignatureDoesNotMatch` does: the answer
+    /// (under `__mock`, beside the platform's envelope) and the request log carry the string the
+    /// mock signed, secrets masked, and the signature that arrived. The client logs its own
+    /// string at trace level, masked the same way, to compare.
+    pub(crate) fn signature_refused(
+        mut self,
+        string_to_sign: String,
+        received: Option<&str>,
+    ) -> Self {
+        if let Value::Object(m) = &mut self.body {
+            m.insert(
+                "__mock".into(),
+                json!({"string_to_sign": string_to_sign, "received_sign": received}),
+            );
+        }
+        self.string_to_sign = Some(string_to_sign);
+        self
     }
     pub(crate) fn err(
         api: Option<&str>,
@@ -187,9 +213,11 @@ impl Outcome {
         body: Value,
     ) -> Self {
         Outcome {
-            reply: json_reply(status, &body),
+            status,
+            body,
             api: api.map(str::to_owned),
             error: Some(code.into()),
+            string_to_sign: None,
         }
     }
 }
@@ -404,7 +432,7 @@ impl MockGateway {
         }
         let (platform, gateway, outcome) = self.route(&req);
         let verified = outcome.error.is_none() && outcome.api.is_some();
-        let mut reply = outcome.reply;
+        let mut reply = json_reply(outcome.status, &outcome.body);
         if let (true, Some(api)) = (verified, &outcome.api) {
             if let Some(f) = self.take_fault(api) {
                 reply = fault_reply(gateway, f, reply);
@@ -419,6 +447,7 @@ impl MockGateway {
             body: String::from_utf8_lossy(&req.body).into_owned(),
             verified,
             error: outcome.error,
+            string_to_sign: outcome.string_to_sign,
         };
         let mut live = self.lock();
         live.seen += 1;

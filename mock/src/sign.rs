@@ -30,14 +30,22 @@ fn is_blank(s: &str) -> bool {
     s.chars().all(|c| c.is_whitespace() && c != '\u{a0}')
 }
 
-/// TOP: sort keys, concatenate non-blank `key+value`, digest, upper hex.
-pub fn top(params: &[(String, String)], secret: &str, method: &str) -> Option<String> {
+/// TOP's signed pairs: non-blank, `sign` left out, in Java string order.
+fn top_pairs(params: &[(String, String)]) -> Vec<&(String, String)> {
     let mut kept: Vec<&(String, String)> = params
         .iter()
         .filter(|(k, v)| k != "sign" && !is_blank(k) && !is_blank(v))
         .collect();
     kept.sort_by(|a, b| utf16_order(&a.0, &b.0));
-    let joined: String = kept.iter().map(|(k, v)| format!("{k}{v}")).collect();
+    kept
+}
+
+/// TOP: sort keys, concatenate non-blank `key+value`, digest, upper hex.
+pub fn top(params: &[(String, String)], secret: &str, method: &str) -> Option<String> {
+    let joined: String = top_pairs(params)
+        .iter()
+        .map(|(k, v)| format!("{k}{v}"))
+        .collect();
     let bytes = match method {
         "md5" => Md5::digest(format!("{secret}{joined}{secret}").as_bytes()).to_vec(),
         "hmac" => hmac_md5(secret.as_bytes(), joined.as_bytes()),
@@ -47,16 +55,64 @@ pub fn top(params: &[(String, String)], secret: &str, method: &str) -> Option<St
     Some(hex::encode_upper(bytes))
 }
 
+/// What [`top`] signs, shown: the secret and the values of credential or personal params
+/// (`session`...) as `***`.
+pub fn top_shown(params: &[(String, String)], method: &str) -> String {
+    let joined: String = top_pairs(params)
+        .iter()
+        .map(|(k, v)| format!("{k}{}", shown(k, v)))
+        .collect();
+    if method == "md5" {
+        format!("***{joined}***")
+    } else {
+        joined
+    }
+}
+
+/// A signed value as a refusal shows it.
+fn shown<'a>(name: &str, value: &'a str) -> &'a str {
+    if opengate::redact::is_sensitive_name(name) {
+        "***"
+    } else {
+        value
+    }
+}
+
 /// AOP: HMAC-SHA1(secret, url_path + sorted(key+value)), upper hex.
 pub fn aop(url_path: &str, params: &[(String, String)], secret: &str) -> String {
-    let mut pieces: Vec<String> = params
+    let msg = aop_message(url_path, params, |_, v| v);
+    hex::encode_upper(hmac_sha1(secret.as_bytes(), msg.as_bytes()))
+}
+
+/// What [`aop`] signs, shown: the values of credential or personal params (`access_token`) as `***`.
+pub fn aop_shown(url_path: &str, params: &[(String, String)]) -> String {
+    aop_message(url_path, params, shown)
+}
+
+fn aop_message<'a>(
+    url_path: &str,
+    params: &'a [(String, String)],
+    value: impl Fn(&str, &'a str) -> &'a str,
+) -> String {
+    // Sorted as whole `key+value` pieces, as the SDKs do: the order is that of the real values.
+    let mut pieces: Vec<(String, &str, &str)> = params
         .iter()
         .filter(|(k, _)| k != "_aop_signature")
-        .map(|(k, v)| k.clone() + v)
+        .map(|(k, v)| (k.clone() + v, k.as_str(), v.as_str()))
         .collect();
-    pieces.sort_by(|a, b| utf16_order(a, b));
-    let msg = format!("{url_path}{}", pieces.concat());
-    hex::encode_upper(hmac_sha1(secret.as_bytes(), msg.as_bytes()))
+    pieces.sort_by(|a, b| utf16_order(&a.0, &b.0));
+    let signed: String = pieces
+        .iter()
+        .map(|(_, k, v)| format!("{k}{}", value(k, v)))
+        .collect();
+    format!("{url_path}{signed}")
+}
+
+/// What [`doudian`] signs, shown: the secret as `***`, and credential or personal members of
+/// `param_json` masked.
+pub fn doudian_shown(app_key: &str, method: &str, param_json: &str, timestamp: &str) -> String {
+    let param_json = opengate::redact::mask(param_json);
+    format!("***app_key{app_key}method{method}param_json{param_json}timestamp{timestamp}v2***")
 }
 
 /// Doudian: digest of `secret app_key.. method.. param_json.. timestamp.. v2 secret`, lower hex.

@@ -105,6 +105,23 @@ pub fn param_text(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// A signed value as the trace log shows it: `***` for a param named like a credential or a
+/// person's data ([`crate::redact`]).
+pub(crate) fn shown<'a>(name: &str, value: &'a str) -> &'a str {
+    if crate::redact::is_sensitive_name(name) {
+        "***"
+    } else {
+        value
+    }
+}
+
+/// Logs the string a signature was computed over, secrets masked, at trace level: a gateway that
+/// refuses the signature shows its own (the mock does, under `__mock.string_to_sign`), and the
+/// two are compared instead of guessed at.
+pub(crate) fn trace_string_to_sign(shown: &str) {
+    tracing::trace!(string_to_sign = %shown, "signed");
+}
+
 /// Java's `isWhitespace`-based blank test used by the TOP SDK (U+00A0 is not blank).
 pub fn is_blank(s: &str) -> bool {
     s.chars().all(|c| matches!(c, '\u{9}'..='\u{d}' | '\u{1c}'..='\u{20}' | '\u{1680}' | '\u{2000}'..='\u{2006}' | '\u{2008}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{205f}' | '\u{3000}'))

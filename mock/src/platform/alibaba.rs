@@ -103,7 +103,8 @@ fn verify(
             400,
             "gw.SignatureInvalid",
             "Request signature is invalid",
-        );
+        )
+        .signature_refused(sign::aop_shown(&url_path, &params), Some(sig));
     }
     if let Some(ts) = get("_aop_timestamp") {
         let ok = ts

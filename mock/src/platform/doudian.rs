@@ -66,7 +66,14 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
         get("sign_method").unwrap_or("md5"),
     );
     if expected.is_none() || expected.as_deref() != get("sign") {
-        return err(40004, "isv.signature-invalid", "签名校验失败");
+        let shown = sign::doudian_shown(
+            get("app_key").unwrap_or_default(),
+            &api.name,
+            &param_json,
+            ts,
+        );
+        return err(40004, "isv.signature-invalid", "签名校验失败")
+            .signature_refused(shown, get("sign"));
     }
     let Ok(params @ Value::Object(_)) = serde_json::from_str::<Value>(&param_json) else {
         return err(40001, "isv.parameter-invalid", "param_json 不是 JSON 对象");

@@ -108,7 +108,8 @@ fn verify(
     let method_name = get("sign_method").unwrap_or("md5");
     let secret = mock.get(platform, "app_secret").unwrap_or_default();
     if sign::top(params, secret, method_name).as_deref() != Some(sign) {
-        return err(n, 25, "Invalid Signature", None);
+        return err(n, 25, "Invalid Signature", None)
+            .signature_refused(sign::top_shown(params, method_name), Some(sign));
     }
     if api.auth == Auth::User {
         match get("session") {

@@ -31,11 +31,21 @@ impl Aop {
     /// `_aop_signature` of `url_path` (`param2/1/ns/name/appKey`, no leading `/`) and the sent params.
     pub fn sign(secret: &str, url_path: &str, params: &[(String, String)]) -> String {
         // The SDK sorts the concatenated `key+value` strings, not the keys.
-        let mut parts: Vec<String> = params.iter().map(|(k, v)| format!("{k}{v}")).collect();
-        crate::protocol::sort_java(&mut parts, String::as_str);
+        let mut parts: Vec<(String, &str, &str)> = params
+            .iter()
+            .map(|(k, v)| (format!("{k}{v}"), k.as_str(), v.as_str()))
+            .collect();
+        crate::protocol::sort_java(&mut parts, |(piece, _, _)| piece);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let shown: String = parts
+                .iter()
+                .map(|(_, k, v)| format!("{k}{}", crate::protocol::shown(k, v)))
+                .collect();
+            crate::protocol::trace_string_to_sign(&format!("{url_path}{shown}"));
+        }
         let mut msg = String::from(url_path);
-        for p in parts {
-            msg.push_str(&p);
+        for (piece, _, _) in &parts {
+            msg.push_str(piece);
         }
         upper_hex(&hmac_sha1(secret.as_bytes(), &[msg.as_bytes()]))
     }

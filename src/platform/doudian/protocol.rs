@@ -69,6 +69,12 @@ impl Doudian {
         param_json: &str,
         timestamp: &str,
     ) -> String {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let param_json = crate::redact::mask(param_json);
+            crate::protocol::trace_string_to_sign(&format!(
+                "***app_key{app_key}method{api}param_json{param_json}timestamp{timestamp}v2***"
+            ));
+        }
         let pattern = format!("{secret}app_key{app_key}method{api}param_json{param_json}timestamp{timestamp}v2{secret}");
         match method {
             DoudianSignMethod::Md5 => hex::encode(md5(&[pattern.as_bytes()])),

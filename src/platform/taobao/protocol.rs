@@ -96,6 +96,19 @@ impl Taobao {
             .filter(|(k, v)| !is_blank(k) && !is_blank(v))
             .collect();
         sort_java(&mut sorted, |(k, _)| k);
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let pairs: String = sorted
+                .iter()
+                .map(|(k, v)| format!("{k}{}", crate::protocol::shown(k, v)))
+                .collect();
+            let wrap = if method == TaobaoSignMethod::Md5 {
+                "***"
+            } else {
+                ""
+            };
+            let body = body.map_or("", |_| "<body>");
+            crate::protocol::trace_string_to_sign(&format!("{wrap}{pairs}{body}{wrap}"));
+        }
         // The signed string is `k1v1k2v2...[body]`, fed to the digest piece by piece.
         let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * sorted.len() + 3);
         let wrap = method == TaobaoSignMethod::Md5;
