@@ -8,6 +8,7 @@
 #   default    the facade's default features (every platform's default groups)
 #   group      Taobao's default groups plus one more: tbk (48 APIs)
 #   full       every Taobao group (5,328 APIs: the platform crate and its part crates)
+#   default-serde, full-serde   the same two with the generated crates' `serde` feature
 #   doc        `cargo doc` of opengate-taobao's largest part crate with every group, then of
 #              opengate-taobao itself with every group (what docs.rs builds for each)
 # Usage: bench/catalog.sh [rows...]   (default: all). Needs GNU time (/usr/bin/time).
@@ -39,6 +40,8 @@ for row in $rows; do
     default) cargo check -q -p opengate-apis; measure "check default (facade)" cargo check -p opengate-apis ;;
     group) cargo check -q -p opengate-taobao --features tbk; measure "check taobao default+tbk" cargo check -p opengate-taobao --features tbk ;;
     full) cargo check -q -p opengate-taobao --features full; measure "check taobao full" cargo check -p opengate-taobao --features full ;;
+    default-serde) cargo check -q -p opengate-apis --features serde; measure "check default (facade) +serde" cargo check -p opengate-apis --features serde ;;
+    full-serde) cargo check -q -p opengate-taobao --features full,serde; measure "check taobao full +serde" cargo check -p opengate-taobao --features full,serde ;;
     doc)
       # The largest part by spec bytes: the one docs.rs takes longest over.
       part=$(du -s specs/taobao/part*/ | sort -n | tail -1 | cut -f2 | xargs basename)

@@ -86,6 +86,14 @@ pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, name: &str, value: &Opti
     }
 }
 
+/// The JSON of an enum value: its wire text, or the number it spells for an `int`/`long` enum.
+pub fn enum_json(text: &str, numeric: bool) -> Value {
+    match text.parse::<i64>() {
+        Ok(n) if numeric => Value::from(n),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
 impl ToJson for String {
     fn to_json(&self) -> Value {
         Value::String(self.clone())

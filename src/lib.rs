@@ -38,11 +38,13 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 /// Used by generated code only; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::de::enum_json;
     pub use crate::de::{put, put_opt, ToJson};
     pub use crate::desc::{
         api, limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec,
     };
-    pub use crate::read::{Object, Sink};
+    pub use crate::read::{enum_text, Decoded, FromJson, Object, Scalar, Sink};
     pub use crate::redact::Masked;
+    pub use serde;
     pub use serde_json::{Map, Value};
 }

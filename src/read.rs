@@ -270,6 +270,17 @@ pub(crate) fn nonblank(s: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
+/// The text an enum value arrived as: a string, a number as written, `true`/`false`; `None`
+/// for `null` and `""`, as for any value.
+pub fn enum_text(v: Scalar<'_>) -> Option<&str> {
+    match v {
+        Scalar::Null => None,
+        Scalar::Str(s) => nonblank(s),
+        Scalar::Number(n) => Some(n),
+        Scalar::Bool(b) => Some(if b { "true" } else { "false" }),
+    }
+}
+
 impl FromJson for String {
     const EXPECTED: &'static str = "text";
     #[inline]

@@ -110,8 +110,18 @@ impl Serialize for DateTime {
     }
 }
 
+/// Reads what [`Serialize`] writes: `yyyy-MM-dd HH:mm:ss` Beijing time.
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_beijing(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("not a `yyyy-MM-dd HH:mm:ss` time: {text:?}"))
+        })
+    }
+}
+
 /// A file to upload (multipart). Not signed, as on every platform.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct File {
     pub file_name: String,
     pub content_type: String,

@@ -23,7 +23,7 @@
 //! descriptor and one-line client methods that hand both to the runtime's
 //! single call path (`opengate::Client::send`).
 
-use crate::ir::{Api, Auth, Corpus, FieldIr, Location, Platform, StructIr, TyIr};
+use crate::ir::{Api, Auth, Corpus, EnumIr, FieldIr, Location, Platform, StructIr, TyIr};
 
 /// prettyplease's line width.
 const MARGIN: usize = 89;
@@ -690,8 +690,105 @@ fn api_module(api: &Api) -> String {
     for s in &api.response_types {
         response_struct(&mut w, s);
     }
+    let fields = api
+        .params
+        .iter()
+        .chain(api.request_types.iter().flat_map(|s| &s.fields))
+        .chain(&api.response.fields)
+        .chain(api.response_types.iter().flat_map(|s| &s.fields));
+    for f in fields {
+        if let Some(e) = &f.enum_type {
+            enum_type(&mut w, f, e);
+        }
+    }
     w.line(0, "}");
     w.out
+}
+
+/// A field's `enum:` values as a Rust enum: one variant each, and `Unknown` for a value the
+/// spec does not list (the platform adds values; an answer must still read). Conversions
+/// from and to the wire text; the JSON is a number for `int` and `long` fields.
+fn enum_type(w: &mut Writer, f: &FieldIr, e: &EnumIr) {
+    let (i1, i2, i3, i4) = (INDENT, 2 * INDENT, 3 * INDENT, 4 * INDENT);
+    let id = &e.ident;
+    w.docs(
+        i1,
+        &[format!(
+            "The values of `{}`; one the spec does not list reads as `Unknown`.",
+            f.wire
+        )],
+    );
+    w.line(i1, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
+    w.line(
+        i1,
+        "#[cfg_attr(feature = \"serde\", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]",
+    );
+    w.line(
+        i1,
+        "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\", from = \"String\", into = \"String\"))]",
+    );
+    w.line(i1, &format!("pub enum {id} {{"));
+    for (variant, wire) in &e.variants {
+        w.docs(i2, &[code(wire)]);
+        w.line(i2, &format!("{variant},"));
+    }
+    w.docs(
+        i2,
+        &["A value the spec does not list, as the platform sent it.".into()],
+    );
+    w.line(i2, "Unknown(String),");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl {id} {{"));
+    w.docs(i2, &["The value as the platform writes it.".into()]);
+    w.line(i2, "pub fn as_str(&self) -> &str {");
+    w.line(i3, "match self {");
+    for (variant, wire) in &e.variants {
+        w.line(i4, &format!("Self::{variant} => {},", lit(wire)));
+    }
+    w.line(i4, "Self::Unknown(value) => value,");
+    w.line(i3, "}");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl From<&str> for {id} {{"));
+    w.line(i2, "fn from(value: &str) -> Self {");
+    w.line(i3, "match value {");
+    for (variant, wire) in &e.variants {
+        w.line(i4, &format!("{} => Self::{variant},", lit(wire)));
+    }
+    w.line(i4, "_ => Self::Unknown(value.to_owned()),");
+    w.line(i3, "}");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl From<String> for {id} {{"));
+    w.line(i2, "fn from(value: String) -> Self {");
+    w.line(i3, "Self::from(value.as_str())");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl From<{id}> for String {{"));
+    w.line(i2, &format!("fn from(value: {id}) -> Self {{"));
+    w.line(i3, "value.as_str().to_owned()");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl __rt::ToJson for {id} {{"));
+    w.line(i2, "fn to_json(&self) -> __rt::Value {");
+    w.line(
+        i3,
+        &format!("__rt::enum_json(self.as_str(), {})", e.numeric),
+    );
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, &format!("impl __rt::FromJson for {id} {{"));
+    w.line(
+        i2,
+        "const EXPECTED: &'static str = \"one of the listed values\";",
+    );
+    w.line(
+        i2,
+        "fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {",
+    );
+    w.line(i3, "Ok(__rt::enum_text(value).map(Self::from))");
+    w.line(i2, "}");
+    w.line(i1, "}");
 }
 
 /// Files travel as multipart parts (`ApiRequest::files`), not as params.
@@ -816,11 +913,12 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
     w.line(
         i1,
         if masks(s) {
-            "#[derive(Clone)]"
+            "#[derive(Clone, PartialEq)]"
         } else {
-            "#[derive(Debug, Clone)]"
+            "#[derive(Debug, Clone, PartialEq)]"
         },
     );
+    serde_attrs(w, i1, false);
     w.line(i1, "#[non_exhaustive]");
     let mut args = Vec::new();
     let mut inits = Vec::new();
@@ -831,7 +929,8 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         w.line(i1, &format!("pub struct {} {{", s.ident));
         for f in &s.fields {
             w.docs(i2, &field_doc(f, true));
-            let t = req_ty(&f.ty);
+            serde_rename(w, i2, f);
+            let t = field_ty(f);
             if f.required {
                 w.line(i2, &format!("pub {}: {t},", f.ident));
             } else {
@@ -844,9 +943,9 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
     w.line(i1, &format!("impl {} {{", s.ident));
     for f in &s.fields {
         let i = &f.ident;
-        let into = matches!(f.ty, TyIr::String | TyIr::Secret);
+        let into = takes_into(f);
         if f.required {
-            args.push(format!("{i}: {}", arg_ty(&f.ty)));
+            args.push(format!("{i}: {}", arg_ty(f)));
             inits.push(if into {
                 format!("{i}: {i}.into()")
             } else {
@@ -882,10 +981,10 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         w.list(
             i2,
             &format!("pub fn {i}("),
-            &["mut self".into(), format!("{i}: {}", arg_ty(&f.ty))],
+            &["mut self".into(), format!("{i}: {}", arg_ty(f))],
             ") -> Self {",
         );
-        let value = if matches!(f.ty, TyIr::String | TyIr::Secret) {
+        let value = if takes_into(f) {
             format!("{i}.into()")
         } else {
             i.clone()
@@ -912,20 +1011,65 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
     w.line(i1, "}");
 }
 
+/// The Rust type of a field's value: its enum, or the type's.
+fn field_ty(f: &FieldIr) -> String {
+    match &f.enum_type {
+        Some(e) => e.ident.clone(),
+        None => req_ty(&f.ty),
+    }
+}
+
+/// Whether a constructor or setter takes `impl Into<..>` for the field.
+fn takes_into(f: &FieldIr) -> bool {
+    f.enum_type.is_some() || matches!(f.ty, TyIr::String | TyIr::Secret)
+}
+
 /// The type a constructor or setter takes for a field.
-fn arg_ty(t: &TyIr) -> String {
-    match t {
-        TyIr::String => "impl Into<String>".into(),
-        TyIr::Secret => "impl Into<::opengate::Secret>".into(),
-        other => req_ty(other),
+fn arg_ty(f: &FieldIr) -> String {
+    match (&f.enum_type, &f.ty) {
+        (Some(e), _) => format!("impl Into<{}>", e.ident),
+        (None, TyIr::String) => "impl Into<String>".into(),
+        (None, TyIr::Secret) => "impl Into<::opengate::Secret>".into(),
+        (None, other) => req_ty(other),
     }
 }
 
 /// The Rust type of a response field: scalars and objects are `Option`, arrays are `Vec`.
-fn resp_ty(t: &TyIr) -> String {
-    match t {
-        TyIr::Vec(_) => req_ty(t),
-        other => format!("Option<{}>", req_ty(other)),
+fn resp_ty(f: &FieldIr) -> String {
+    match &f.ty {
+        TyIr::Vec(_) => req_ty(&f.ty),
+        _ => format!("Option<{}>", field_ty(f)),
+    }
+}
+
+/// With the generated crate's `serde` feature: `Serialize` and `Deserialize` through the
+/// runtime's serde (no dependency of the generated crate's own); a response reads absent
+/// members as their default, as the runtime's reader does.
+fn serde_attrs(w: &mut Writer, indent: usize, response: bool) {
+    w.line(
+        indent,
+        "#[cfg_attr(feature = \"serde\", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]",
+    );
+    w.line(
+        indent,
+        if response {
+            "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\", default))]"
+        } else {
+            "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\"))]"
+        },
+    );
+}
+
+/// The wire name for serde, where the Rust name differs (`userId`, `self_`; `r#type` needs none).
+fn serde_rename(w: &mut Writer, indent: usize, f: &FieldIr) {
+    if f.ident.trim_start_matches("r#") != f.wire {
+        w.line(
+            indent,
+            &format!(
+                "#[cfg_attr(feature = \"serde\", serde(rename = {}))]",
+                lit(&f.wire)
+            ),
+        );
     }
 }
 
@@ -942,11 +1086,12 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
     w.line(
         i1,
         if masks(s) {
-            "#[derive(Clone, Default)]"
+            "#[derive(Clone, Default, PartialEq)]"
         } else {
-            "#[derive(Debug, Clone, Default)]"
+            "#[derive(Debug, Clone, Default, PartialEq)]"
         },
     );
+    serde_attrs(w, i1, true);
     w.line(i1, "#[non_exhaustive]");
     let mut arms = Vec::new();
     if s.fields.is_empty() {
@@ -955,7 +1100,8 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         w.line(i1, &format!("pub struct {} {{", s.ident));
         for f in &s.fields {
             w.docs(i2, &field_doc(f, false));
-            w.line(i2, &format!("pub {}: {},", f.ident, resp_ty(&f.ty)));
+            serde_rename(w, i2, f);
+            w.line(i2, &format!("pub {}: {},", f.ident, resp_ty(f)));
             arms.push(format!("{} => &mut self.{},", lit(&f.wire), f.ident));
         }
         w.line(i1, "}");

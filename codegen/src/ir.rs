@@ -121,6 +121,18 @@ pub struct FieldIr {
     pub limits: spec::Limits,
     /// A person's data (`pii: true`): masked in `Debug`.
     pub pii: bool,
+    /// The Rust enum of a field with `enum:` values.
+    pub enum_type: Option<EnumIr>,
+}
+
+/// A Rust enum for a field's `enum:` values, with an `Unknown(String)` variant for the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumIr {
+    pub ident: String,
+    /// (variant, wire value), in the spec's order.
+    pub variants: Vec<(String, String)>,
+    /// Sent as a JSON number (`int` and `long` fields).
+    pub numeric: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -600,6 +612,7 @@ fn lower_fields(
             );
         }
         check_limits(f, d);
+        let enum_type = enum_of(f, &hint, type_namer);
         let ty = if f.secret {
             TyIr::Secret
         } else {
@@ -618,9 +631,44 @@ fn lower_fields(
             spec_ty: f.ty.describe(),
             limits: f.limits,
             pii: f.pii,
+            enum_type,
         });
     }
     out
+}
+
+/// The enum of a string, int or long field with `enum:` values, named like a nested type.
+fn enum_of(f: &spec::Field, hint: &str, type_namer: &mut Namer) -> Option<EnumIr> {
+    let numeric = match f.ty {
+        Ty::Scalar(Scalar::String) if !f.secret => false,
+        Ty::Scalar(Scalar::Int | Scalar::Long) => true,
+        _ => return None,
+    };
+    if f.enum_values.is_empty() {
+        return None;
+    }
+    let mut namer = Namer::with_reserved(&["Unknown"]);
+    let mut seen = std::collections::BTreeSet::new();
+    let variants = f
+        .enum_values
+        .iter()
+        .filter(|v| seen.insert(v.as_str()))
+        .enumerate()
+        .map(|(i, value)| {
+            // Values with no letter or digit (Chinese text) are named by their place.
+            let base = if value.chars().any(|c| c.is_ascii_alphanumeric()) {
+                pascal(value)
+            } else {
+                format!("Value{}", i + 1)
+            };
+            (namer.claim(base), value.clone())
+        })
+        .collect();
+    Some(EnumIr {
+        ident: type_namer.claim(hint.to_owned()),
+        variants,
+        numeric,
+    })
 }
 
 /// Limits must fit the param's type: lengths of text and numbers, counts of lists, bounds of numbers.

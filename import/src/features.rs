@@ -77,14 +77,27 @@ fn package_name(manifest: &str) -> Option<String> {
         .map(|(_, v)| v.trim().trim_matches('"').to_owned())
 }
 
+/// Feature names that are not groups: a group folder cannot have one of them.
+const NOT_GROUPS: &[&str] = &["default", "full", "serde"];
+
 /// The `[features]` table for the group folders: the platform crate's own groups (`g = []`)
-/// and its parts' (`g = ["dep:<part>", "<part>/g"]`), `default` kept to groups that exist.
-fn features_table(own: &[String], parts: &[(String, Vec<String>)], default: &[String]) -> String {
+/// and its parts' (`g = ["dep:<part>", "<part>/g"]`), `default` kept to groups that exist, and
+/// `serde` (serde derives on the generated types), passed on to the parts that are on.
+fn features_table(
+    own: &[String],
+    parts: &[(String, Vec<String>)],
+    default: &[String],
+) -> Result<String, String> {
     let mut all: Vec<(&String, Option<&String>)> = own.iter().map(|g| (g, None)).collect();
     for (package, groups) in parts {
         all.extend(groups.iter().map(|g| (g, Some(package))));
     }
     all.sort();
+    if let Some((g, _)) = all.iter().find(|(g, _)| NOT_GROUPS.contains(&g.as_str())) {
+        return Err(format!(
+            "a group folder cannot be named `{g}`: the crate has a feature of that name"
+        ));
+    }
     let quoted = |list: &[&String]| {
         list.iter()
             .map(|g| format!("\"{g}\""))
@@ -99,6 +112,15 @@ fn features_table(own: &[String], parts: &[(String, Vec<String>)], default: &[St
     let mut out = String::from("[features]\n");
     out.push_str(&format!("default = [{}]\n", quoted(&defaults)));
     out.push_str(&format!("full = [{}]\n", quoted(&names)));
+    let serde: Vec<String> = parts.iter().map(|(p, _)| format!("{p}?/serde")).collect();
+    out.push_str(&format!(
+        "serde = [{}]\n",
+        serde
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     for (g, part) in all {
         match part {
             None => out.push_str(&format!("{g} = []\n")),
@@ -106,7 +128,7 @@ fn features_table(own: &[String], parts: &[(String, Vec<String>)], default: &[St
         }
     }
     out.push('\n');
-    out
+    Ok(out)
 }
 
 /// The group folders of the platform folder `dir` (those holding specs), not its parts' (a
@@ -193,7 +215,7 @@ pub fn manifests(dir: &Path, new_default: &[&str]) -> Result<Vec<(PathBuf, Strin
         .into_iter()
         .map(|(folder, groups)| (format!("{package}-{folder}"), groups))
         .collect();
-    let features = features_table(&group_folders(dir), &parts, &default);
+    let features = features_table(&group_folders(dir), &parts, &default)?;
     let Some(old) = table(&manifest, "features") else {
         return Err("the manifest has no `[features]` table".into());
     };
@@ -293,7 +315,7 @@ fn part_manifest(package: &str, part: &str, groups: &[String]) -> String {
          links = \"{part}\"\n\
          include = [\"Cargo.toml\", \"build.rs\", \"src/**\", \"**/*.yaml\"]\n\n\
          [package.metadata.docs.rs]\nfeatures = [\"full\"]\n\n\
-         [features]\nfull = [{}]\n",
+         [features]\nfull = [{}]\nserde = []\n",
         quoted.join(", ")
     ));
     for g in groups {

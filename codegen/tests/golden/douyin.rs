@@ -26,7 +26,9 @@ pub mod alliance_store_add_v1 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `open_id`, type `string`, required, in query.
@@ -71,7 +73,9 @@ pub mod alliance_store_add_v1 {
         }
     }
     /// Part of the request: `RequestProductsItem`.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct RequestProductsItem {
         /// wire name `product_id`, type `string`, required.
@@ -103,7 +107,9 @@ pub mod alliance_store_add_v1 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `error_code`, type `long`.
@@ -122,7 +128,9 @@ pub mod alliance_store_add_v1 {
         }
     }
     /// Part of the response: `ResponseResultsItem`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseResultsItem {
         /// wire name `product_id`, type `string`.
@@ -167,13 +175,16 @@ pub mod ecom_captain_task_detail_v1 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `task_id`, type `string`, required.
         pub task_id: String,
         /// wire name `self`, type `int`, optional, one of `0`, `1`.
-        pub self_: Option<i64>,
+        #[cfg_attr(feature = "serde", serde(rename = "self"))]
+        pub self_: Option<RequestSelf>,
     }
     impl Request {
         /// A request with its required params; set optional ones with the setters.
@@ -185,8 +196,8 @@ pub mod ecom_captain_task_detail_v1 {
             }
         }
         /// Sets `self` (optional).
-        pub fn self_(mut self, self_: i64) -> Self {
-            self.self_ = Some(self_);
+        pub fn self_(mut self, self_: impl Into<RequestSelf>) -> Self {
+            self.self_ = Some(self_.into());
             self
         }
     }
@@ -205,7 +216,9 @@ pub mod ecom_captain_task_detail_v1 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `task_id`, type `string`.
@@ -227,6 +240,58 @@ pub mod ecom_captain_task_detail_v1 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    /// The values of `self`; one the spec does not list reads as `Unknown`.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
+    pub enum RequestSelf {
+        /// `0`
+        N0,
+        /// `1`
+        N1,
+        /// A value the spec does not list, as the platform sent it.
+        Unknown(String),
+    }
+    impl RequestSelf {
+        /// The value as the platform writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::N0 => "0",
+                Self::N1 => "1",
+                Self::Unknown(value) => value,
+            }
+        }
+    }
+    impl From<&str> for RequestSelf {
+        fn from(value: &str) -> Self {
+            match value {
+                "0" => Self::N0,
+                "1" => Self::N1,
+                _ => Self::Unknown(value.to_owned()),
+            }
+        }
+    }
+    impl From<String> for RequestSelf {
+        fn from(value: String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl From<RequestSelf> for String {
+        fn from(value: RequestSelf) -> Self {
+            value.as_str().to_owned()
+        }
+    }
+    impl __rt::ToJson for RequestSelf {
+        fn to_json(&self) -> __rt::Value {
+            __rt::enum_json(self.as_str(), true)
+        }
+    }
+    impl __rt::FromJson for RequestSelf {
+        const EXPECTED: &'static str = "one of the listed values";
+        fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {
+            Ok(__rt::enum_text(value).map(Self::from))
         }
     }
 }

@@ -32,7 +32,9 @@ pub mod items_seller_list_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required, at most 2000 characters.
@@ -76,7 +78,9 @@ pub mod items_seller_list_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `items`, type `object[]`.
@@ -92,7 +96,9 @@ pub mod items_seller_list_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseItemsItem`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseItemsItem {
         /// wire name `num_iid`, type `long`.
@@ -134,7 +140,9 @@ pub mod picture_upload_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `picture_category_id`, type `long`, required.
@@ -193,7 +201,9 @@ pub mod picture_upload_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `picture`, type `object`.
@@ -209,7 +219,9 @@ pub mod picture_upload_v2_0 {
         }
     }
     /// Part of the response: `ResponsePicture`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponsePicture {
         /// wire name `picture_id`, type `long`.
@@ -252,7 +264,9 @@ pub mod trade_fullinfo_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// 需要返回的字段列表
@@ -300,7 +314,9 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `trade`, type `object`.
@@ -316,7 +332,9 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTrade`.
-    #[derive(Clone, Default)]
+    #[derive(Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrade {
         /// wire name `tid`, type `long`.
@@ -379,7 +397,9 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTradeOrders`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradeOrders {
         /// wire name `order`, type `object[]`.
@@ -395,7 +415,9 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTradeOrdersOrderItem`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradeOrdersOrderItem {
         /// wire name `oid`, type `long`.
@@ -449,7 +471,9 @@ pub mod trades_sold_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required, example `tid,type,status,payment,orders`.
@@ -465,7 +489,7 @@ pub mod trades_sold_get_v2_0 {
         /// 交易状态
         ///
         /// wire name `status`, type `string`, optional, one of `WAIT_BUYER_PAY`, `WAIT_SELLER_SEND_GOODS`, `WAIT_BUYER_CONFIRM_GOODS`, `TRADE_FINISHED`, `TRADE_CLOSED`.
-        pub status: Option<String>,
+        pub status: Option<RequestStatus>,
         /// wire name `page_no`, type `long`, optional, default `1`.
         pub page_no: Option<i64>,
         /// wire name `page_size`, type `long`, optional, default `40`.
@@ -498,7 +522,7 @@ pub mod trades_sold_get_v2_0 {
             self
         }
         /// Sets `status` (optional).
-        pub fn status(mut self, status: impl Into<String>) -> Self {
+        pub fn status(mut self, status: impl Into<RequestStatus>) -> Self {
             self.status = Some(status.into());
             self
         }
@@ -538,7 +562,9 @@ pub mod trades_sold_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
@@ -560,7 +586,9 @@ pub mod trades_sold_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTrades`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
@@ -576,7 +604,9 @@ pub mod trades_sold_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTradesTradeItem`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.
@@ -603,6 +633,70 @@ pub mod trades_sold_get_v2_0 {
             Some(field)
         }
     }
+    /// The values of `status`; one the spec does not list reads as `Unknown`.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
+    pub enum RequestStatus {
+        /// `WAIT_BUYER_PAY`
+        WaitBuyerPay,
+        /// `WAIT_SELLER_SEND_GOODS`
+        WaitSellerSendGoods,
+        /// `WAIT_BUYER_CONFIRM_GOODS`
+        WaitBuyerConfirmGoods,
+        /// `TRADE_FINISHED`
+        TradeFinished,
+        /// `TRADE_CLOSED`
+        TradeClosed,
+        /// A value the spec does not list, as the platform sent it.
+        Unknown(String),
+    }
+    impl RequestStatus {
+        /// The value as the platform writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::WaitBuyerPay => "WAIT_BUYER_PAY",
+                Self::WaitSellerSendGoods => "WAIT_SELLER_SEND_GOODS",
+                Self::WaitBuyerConfirmGoods => "WAIT_BUYER_CONFIRM_GOODS",
+                Self::TradeFinished => "TRADE_FINISHED",
+                Self::TradeClosed => "TRADE_CLOSED",
+                Self::Unknown(value) => value,
+            }
+        }
+    }
+    impl From<&str> for RequestStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "WAIT_BUYER_PAY" => Self::WaitBuyerPay,
+                "WAIT_SELLER_SEND_GOODS" => Self::WaitSellerSendGoods,
+                "WAIT_BUYER_CONFIRM_GOODS" => Self::WaitBuyerConfirmGoods,
+                "TRADE_FINISHED" => Self::TradeFinished,
+                "TRADE_CLOSED" => Self::TradeClosed,
+                _ => Self::Unknown(value.to_owned()),
+            }
+        }
+    }
+    impl From<String> for RequestStatus {
+        fn from(value: String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl From<RequestStatus> for String {
+        fn from(value: RequestStatus) -> Self {
+            value.as_str().to_owned()
+        }
+    }
+    impl __rt::ToJson for RequestStatus {
+        fn to_json(&self) -> __rt::Value {
+            __rt::enum_json(self.as_str(), false)
+        }
+    }
+    impl __rt::FromJson for RequestStatus {
+        const EXPECTED: &'static str = "one of the listed values";
+        fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {
+            Ok(__rt::enum_text(value).map(Self::from))
+        }
+    }
 }
 /// 查询卖家已卖出的增量交易数据 (根据修改时间)
 ///
@@ -627,7 +721,9 @@ pub mod trades_sold_increment_get_v2_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required.
@@ -708,7 +804,9 @@ pub mod trades_sold_increment_get_v2_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
@@ -730,7 +828,9 @@ pub mod trades_sold_increment_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTrades`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
@@ -746,7 +846,9 @@ pub mod trades_sold_increment_get_v2_0 {
         }
     }
     /// Part of the response: `ResponseTradesTradeItem`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.

@@ -28,7 +28,9 @@ pub mod auth_token_v1_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// app id issued to the developer
@@ -42,7 +44,7 @@ pub mod auth_token_v1_0 {
         /// grant type
         ///
         /// wire name `authorize_type`, type `string`, required, example `silent`, one of `silent`, `authorization_code`, `refresh_token`, `certificate`.
-        pub authorize_type: String,
+        pub authorize_type: RequestAuthorizeType,
         /// shop id (kdt_id); for payment merchants the mchId
         ///
         /// wire name `grant_id`, type `string`, optional, example `123456`.
@@ -70,7 +72,7 @@ pub mod auth_token_v1_0 {
         pub fn new(
             client_id: impl Into<String>,
             client_secret: impl Into<::opengate::Secret>,
-            authorize_type: impl Into<String>,
+            authorize_type: impl Into<RequestAuthorizeType>,
         ) -> Self {
             Self {
                 client_id: client_id.into(),
@@ -133,7 +135,9 @@ pub mod auth_token_v1_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `success`, type `boolean`.
@@ -158,7 +162,9 @@ pub mod auth_token_v1_0 {
         }
     }
     /// Part of the response: `ResponseData`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseData {
         /// valid 7 days
@@ -195,6 +201,66 @@ pub mod auth_token_v1_0 {
             Some(field)
         }
     }
+    /// The values of `authorize_type`; one the spec does not list reads as `Unknown`.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
+    pub enum RequestAuthorizeType {
+        /// `silent`
+        Silent,
+        /// `authorization_code`
+        AuthorizationCode,
+        /// `refresh_token`
+        RefreshToken,
+        /// `certificate`
+        Certificate,
+        /// A value the spec does not list, as the platform sent it.
+        Unknown(String),
+    }
+    impl RequestAuthorizeType {
+        /// The value as the platform writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Silent => "silent",
+                Self::AuthorizationCode => "authorization_code",
+                Self::RefreshToken => "refresh_token",
+                Self::Certificate => "certificate",
+                Self::Unknown(value) => value,
+            }
+        }
+    }
+    impl From<&str> for RequestAuthorizeType {
+        fn from(value: &str) -> Self {
+            match value {
+                "silent" => Self::Silent,
+                "authorization_code" => Self::AuthorizationCode,
+                "refresh_token" => Self::RefreshToken,
+                "certificate" => Self::Certificate,
+                _ => Self::Unknown(value.to_owned()),
+            }
+        }
+    }
+    impl From<String> for RequestAuthorizeType {
+        fn from(value: String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl From<RequestAuthorizeType> for String {
+        fn from(value: RequestAuthorizeType) -> Self {
+            value.as_str().to_owned()
+        }
+    }
+    impl __rt::ToJson for RequestAuthorizeType {
+        fn to_json(&self) -> __rt::Value {
+            __rt::enum_json(self.as_str(), false)
+        }
+    }
+    impl __rt::FromJson for RequestAuthorizeType {
+        const EXPECTED: &'static str = "one of the listed values";
+        fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {
+            Ok(__rt::enum_text(value).map(Self::from))
+        }
+    }
 }
 /// 根据订单号查询物流信息
 ///
@@ -219,7 +285,9 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         &PARAMS,
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// 有赞订单号
@@ -248,7 +316,9 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         }
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `code`, type `int`.
@@ -273,7 +343,9 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         }
     }
     /// Part of the response: `ResponseData`.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
+    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseData {
         /// wire name `com`, type `string`.
