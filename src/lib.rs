@@ -43,8 +43,10 @@ pub mod __private {
     pub use crate::desc::{
         api, limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec,
     };
-    pub use crate::read::{enum_text, Decoded, FromJson, Object, Scalar, Sink};
+    pub use crate::read::{
+        deserialize, enum_text, serialize, Decoded, FromJson, Object, Scalar, Sink,
+    };
     pub use crate::redact::Masked;
-    pub use serde;
+    pub use serde::{Deserialize, Deserializer, Serialize, Serializer};
     pub use serde_json::{Map, Value};
 }

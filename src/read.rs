@@ -270,6 +270,26 @@ pub(crate) fn nonblank(s: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
+/// `Deserialize` of a generated type (feature `serde` of the generated crates): the value as
+/// JSON, read by the same lenient reader as an answer, so that what [`serialize`] wrote, or an
+/// answer's raw JSON, reads back the same.
+pub fn deserialize<'de, T: FromJson, D: serde::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    use serde::de::Error as _;
+    let value = <Value as serde::Deserialize>::deserialize(d)?;
+    let bytes = serde_json::to_vec(&value).map_err(D::Error::custom)?;
+    let mut slot: Option<T> = None;
+    read_data(&bytes, &DataAt::Whole, &mut slot, None).map_err(D::Error::custom)?;
+    slot.ok_or_else(|| D::Error::custom(format!("expected {}, found nothing", T::EXPECTED)))
+}
+
+/// `Serialize` of a generated type: its JSON, with the wire names.
+pub fn serialize<T: crate::ToJson + ?Sized, S: serde::Serializer>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&value.to_json(), s)
+}
+
 /// The text an enum value arrived as: a string, a number as written, `true`/`false`; `None`
 /// for `null` and `""`, as for any value.
 pub fn enum_text(v: Scalar<'_>) -> Option<&str> {

@@ -719,14 +719,6 @@ fn enum_type(w: &mut Writer, f: &FieldIr, e: &EnumIr) {
         )],
     );
     w.line(i1, "#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
-    w.line(
-        i1,
-        "#[cfg_attr(feature = \"serde\", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]",
-    );
-    w.line(
-        i1,
-        "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\", from = \"String\", into = \"String\"))]",
-    );
     w.line(i1, &format!("pub enum {id} {{"));
     for (variant, wire) in &e.variants {
         w.docs(i2, &[code(wire)]);
@@ -789,6 +781,7 @@ fn enum_type(w: &mut Writer, f: &FieldIr, e: &EnumIr) {
     w.line(i3, "Ok(__rt::enum_text(value).map(Self::from))");
     w.line(i2, "}");
     w.line(i1, "}");
+    serde_impls(w, id, true);
 }
 
 /// Files travel as multipart parts (`ApiRequest::files`), not as params.
@@ -918,7 +911,6 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
             "#[derive(Debug, Clone, PartialEq)]"
         },
     );
-    serde_attrs(w, i1, false);
     w.line(i1, "#[non_exhaustive]");
     let mut args = Vec::new();
     let mut inits = Vec::new();
@@ -929,7 +921,6 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         w.line(i1, &format!("pub struct {} {{", s.ident));
         for f in &s.fields {
             w.docs(i2, &field_doc(f, true));
-            serde_rename(w, i2, f);
             let t = field_ty(f);
             if f.required {
                 w.line(i2, &format!("pub {}: {t},", f.ident));
@@ -994,21 +985,8 @@ fn request_struct(w: &mut Writer, s: &StructIr, is_root: bool) {
         w.line(i2, "}");
     }
     w.line(i1, "}");
-    w.line(i1, &format!("impl __rt::ToJson for {} {{", s.ident));
-    w.line(i2, "fn to_json(&self) -> __rt::Value {");
-    let m = if puts.is_empty() { "m" } else { "mut m" };
-    w.line(i3, &format!("let {m} = __rt::Map::new();"));
-    for (put, wire, value) in puts {
-        w.list(
-            i3,
-            &format!("__rt::{put}("),
-            &["&mut m".into(), wire, value],
-            ");",
-        );
-    }
-    w.line(i3, "__rt::Value::Object(m)");
-    w.line(i2, "}");
-    w.line(i1, "}");
+    to_json_impl(w, &s.ident, puts, None);
+    serde_impls(w, &s.ident, false);
 }
 
 /// The Rust type of a field's value: its enum, or the type's.
@@ -1042,36 +1020,61 @@ fn resp_ty(f: &FieldIr) -> String {
     }
 }
 
-/// With the generated crate's `serde` feature: `Serialize` and `Deserialize` through the
-/// runtime's serde (no dependency of the generated crate's own); a response reads absent
-/// members as their default, as the runtime's reader does.
-fn serde_attrs(w: &mut Writer, indent: usize, response: bool) {
-    w.line(
-        indent,
-        "#[cfg_attr(feature = \"serde\", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]",
-    );
-    w.line(
-        indent,
-        if response {
-            "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\", default))]"
-        } else {
-            "#[cfg_attr(feature = \"serde\", serde(crate = \"__rt::serde\"))]"
-        },
-    );
-}
-
-/// The wire name for serde, where the Rust name differs (`userId`, `self_`; `r#type` needs none).
-fn serde_rename(w: &mut Writer, indent: usize, f: &FieldIr) {
-    if f.ident.trim_start_matches("r#") != f.wire {
-        w.line(
-            indent,
-            &format!(
-                "#[cfg_attr(feature = \"serde\", serde(rename = {}))]",
-                lit(&f.wire)
-            ),
+/// `impl ToJson`: each field under its wire name (`put` for a value that is always there,
+/// `put_opt` for an `Option`), behind `cfg` when `cfg` is given.
+fn to_json_impl(w: &mut Writer, ident: &str, puts: Vec<(&str, String, String)>, cfg: Option<&str>) {
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    if let Some(c) = cfg {
+        w.line(i1, c);
+    }
+    w.line(i1, &format!("impl __rt::ToJson for {ident} {{"));
+    w.line(i2, "fn to_json(&self) -> __rt::Value {");
+    let m = if puts.is_empty() { "m" } else { "mut m" };
+    w.line(i3, &format!("let {m} = __rt::Map::new();"));
+    for (put, wire, value) in puts {
+        w.list(
+            i3,
+            &format!("__rt::{put}("),
+            &["&mut m".into(), wire, value],
+            ");",
         );
     }
+    w.line(i3, "__rt::Value::Object(m)");
+    w.line(i2, "}");
+    w.line(i1, "}");
 }
+
+/// With the generated crates' `serde` feature: `Serialize` (the type's JSON, wire names) and,
+/// for answers, `Deserialize` (the runtime's lenient reader). Thin impls over runtime helpers:
+/// serde's derives cost 7x the check time of the crate (docs/PERFORMANCE.md).
+fn serde_impls(w: &mut Writer, ident: &str, deserialize: bool) {
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    w.line(i1, SERDE_CFG);
+    w.line(i1, &format!("impl __rt::Serialize for {ident} {{"));
+    w.line(
+        i2,
+        "fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {",
+    );
+    w.line(i3, "__rt::serialize(self, s)");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    if deserialize {
+        w.line(i1, SERDE_CFG);
+        w.line(
+            i1,
+            &format!("impl<'de> __rt::Deserialize<'de> for {ident} {{"),
+        );
+        w.line(
+            i2,
+            "fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {",
+        );
+        w.line(i3, "__rt::deserialize(d)");
+        w.line(i2, "}");
+        w.line(i1, "}");
+    }
+}
+
+const SERDE_CFG: &str = "#[cfg(feature = \"serde\")]";
 
 fn response_struct(w: &mut Writer, s: &StructIr) {
     let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
@@ -1091,7 +1094,6 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
             "#[derive(Debug, Clone, Default, PartialEq)]"
         },
     );
-    serde_attrs(w, i1, true);
     w.line(i1, "#[non_exhaustive]");
     let mut arms = Vec::new();
     if s.fields.is_empty() {
@@ -1100,7 +1102,6 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
         w.line(i1, &format!("pub struct {} {{", s.ident));
         for f in &s.fields {
             w.docs(i2, &field_doc(f, false));
-            serde_rename(w, i2, f);
             w.line(i2, &format!("pub {}: {},", f.ident, resp_ty(f)));
             arms.push(format!("{} => &mut self.{},", lit(&f.wire), f.ident));
         }
@@ -1129,6 +1130,20 @@ fn response_struct(w: &mut Writer, s: &StructIr) {
     }
     w.line(i2, "}");
     w.line(i1, "}");
+    let puts = s
+        .fields
+        .iter()
+        .map(|f| {
+            let put = if matches!(f.ty, TyIr::Vec(_)) {
+                "put"
+            } else {
+                "put_opt"
+            };
+            (put, lit(&f.wire), format!("&self.{}", f.ident))
+        })
+        .collect();
+    to_json_impl(w, &s.ident, puts, Some(SERDE_CFG));
+    serde_impls(w, &s.ident, true);
 }
 
 /// Whether a struct has `pii` fields, whose values its `Debug` masks.

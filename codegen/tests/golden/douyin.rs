@@ -27,8 +27,6 @@ pub mod alliance_store_add_v1 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `open_id`, type `string`, required, in query.
@@ -66,6 +64,12 @@ pub mod alliance_store_add_v1 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -74,8 +78,6 @@ pub mod alliance_store_add_v1 {
     }
     /// Part of the request: `RequestProductsItem`.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct RequestProductsItem {
         /// wire name `product_id`, type `string`, required.
@@ -106,10 +108,14 @@ pub mod alliance_store_add_v1 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for RequestProductsItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `error_code`, type `long`.
@@ -127,10 +133,29 @@ pub mod alliance_store_add_v1 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "error_code", &self.error_code);
+            __rt::put(&mut m, "results", &self.results);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseResultsItem`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseResultsItem {
         /// wire name `product_id`, type `string`.
@@ -149,6 +174,28 @@ pub mod alliance_store_add_v1 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseResultsItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "product_id", &self.product_id);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "msg", &self.msg);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseResultsItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseResultsItem {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }
@@ -176,14 +223,11 @@ pub mod ecom_captain_task_detail_v1 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `task_id`, type `string`, required.
         pub task_id: String,
         /// wire name `self`, type `int`, optional, one of `0`, `1`.
-        #[cfg_attr(feature = "serde", serde(rename = "self"))]
         pub self_: Option<RequestSelf>,
     }
     impl Request {
@@ -209,6 +253,12 @@ pub mod ecom_captain_task_detail_v1 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -217,8 +267,6 @@ pub mod ecom_captain_task_detail_v1 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `task_id`, type `string`.
@@ -242,10 +290,31 @@ pub mod ecom_captain_task_detail_v1 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "task_id", &self.task_id);
+            __rt::put_opt(&mut m, "start_time", &self.start_time);
+            __rt::put_opt(&mut m, "award", &self.award);
+            __rt::put_opt(&mut m, "raw", &self.raw);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// The values of `self`; one the spec does not list reads as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
     pub enum RequestSelf {
         /// `0`
         N0,
@@ -292,6 +361,18 @@ pub mod ecom_captain_task_detail_v1 {
         const EXPECTED: &'static str = "one of the listed values";
         fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {
             Ok(__rt::enum_text(value).map(Self::from))
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for RequestSelf {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for RequestSelf {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }

@@ -33,8 +33,6 @@ pub mod items_seller_list_get_v2_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required, at most 2000 characters.
@@ -71,6 +69,12 @@ pub mod items_seller_list_get_v2_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -79,8 +83,6 @@ pub mod items_seller_list_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `items`, type `object[]`.
@@ -95,10 +97,28 @@ pub mod items_seller_list_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "items", &self.items);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseItemsItem`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseItemsItem {
         /// wire name `num_iid`, type `long`.
@@ -114,6 +134,27 @@ pub mod items_seller_list_get_v2_0 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseItemsItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "num_iid", &self.num_iid);
+            __rt::put_opt(&mut m, "title", &self.title);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseItemsItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseItemsItem {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }
@@ -141,8 +182,6 @@ pub mod picture_upload_v2_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `picture_category_id`, type `long`, required.
@@ -187,6 +226,12 @@ pub mod picture_upload_v2_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -202,8 +247,6 @@ pub mod picture_upload_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `picture`, type `object`.
@@ -218,10 +261,28 @@ pub mod picture_upload_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "picture", &self.picture);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponsePicture`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponsePicture {
         /// wire name `picture_id`, type `long`.
@@ -237,6 +298,27 @@ pub mod picture_upload_v2_0 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponsePicture {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "picture_id", &self.picture_id);
+            __rt::put_opt(&mut m, "picture_path", &self.picture_path);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponsePicture {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponsePicture {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }
@@ -265,8 +347,6 @@ pub mod trade_fullinfo_get_v2_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// 需要返回的字段列表
@@ -307,6 +387,12 @@ pub mod trade_fullinfo_get_v2_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -315,8 +401,6 @@ pub mod trade_fullinfo_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `trade`, type `object`.
@@ -331,10 +415,28 @@ pub mod trade_fullinfo_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "trade", &self.trade);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTrade`.
     #[derive(Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrade {
         /// wire name `tid`, type `long`.
@@ -396,10 +498,38 @@ pub mod trade_fullinfo_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTrade {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "type", &self.r#type);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "payment", &self.payment);
+            __rt::put_opt(&mut m, "total_fee", &self.total_fee);
+            __rt::put_opt(&mut m, "post_fee", &self.post_fee);
+            __rt::put_opt(&mut m, "created", &self.created);
+            __rt::put_opt(&mut m, "pay_time", &self.pay_time);
+            __rt::put_opt(&mut m, "buyer_nick", &self.buyer_nick);
+            __rt::put_opt(&mut m, "receiver_state", &self.receiver_state);
+            __rt::put_opt(&mut m, "orders", &self.orders);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTrade {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTrade {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTradeOrders`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradeOrders {
         /// wire name `order`, type `object[]`.
@@ -414,10 +544,28 @@ pub mod trade_fullinfo_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTradeOrders {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "order", &self.order);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTradeOrders {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTradeOrders {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTradeOrdersOrderItem`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradeOrdersOrderItem {
         /// wire name `oid`, type `long`.
@@ -447,6 +595,31 @@ pub mod trade_fullinfo_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTradeOrdersOrderItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "oid", &self.oid);
+            __rt::put_opt(&mut m, "title", &self.title);
+            __rt::put_opt(&mut m, "num", &self.num);
+            __rt::put_opt(&mut m, "price", &self.price);
+            __rt::put_opt(&mut m, "payment", &self.payment);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTradeOrdersOrderItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTradeOrdersOrderItem {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
 }
 /// 查询卖家已卖出的交易数据 (根据创建时间)
 ///
@@ -472,8 +645,6 @@ pub mod trades_sold_get_v2_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required, example `tid,type,status,payment,orders`.
@@ -555,6 +726,12 @@ pub mod trades_sold_get_v2_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -563,8 +740,6 @@ pub mod trades_sold_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
@@ -585,10 +760,30 @@ pub mod trades_sold_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "total_results", &self.total_results);
+            __rt::put_opt(&mut m, "has_next", &self.has_next);
+            __rt::put_opt(&mut m, "trades", &self.trades);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTrades`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
@@ -603,10 +798,28 @@ pub mod trades_sold_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTrades {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "trade", &self.trade);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTrades {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTrades {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTradesTradeItem`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.
@@ -633,10 +846,32 @@ pub mod trades_sold_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTradesTradeItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "payment", &self.payment);
+            __rt::put_opt(&mut m, "created", &self.created);
+            __rt::put_opt(&mut m, "buyer_nick", &self.buyer_nick);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTradesTradeItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTradesTradeItem {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// The values of `status`; one the spec does not list reads as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
     pub enum RequestStatus {
         /// `WAIT_BUYER_PAY`
         WaitBuyerPay,
@@ -697,6 +932,18 @@ pub mod trades_sold_get_v2_0 {
             Ok(__rt::enum_text(value).map(Self::from))
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for RequestStatus {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for RequestStatus {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
 }
 /// 查询卖家已卖出的增量交易数据 (根据修改时间)
 ///
@@ -722,8 +969,6 @@ pub mod trades_sold_increment_get_v2_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// wire name `fields`, type `string`, required.
@@ -797,6 +1042,12 @@ pub mod trades_sold_increment_get_v2_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -805,8 +1056,6 @@ pub mod trades_sold_increment_get_v2_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `total_results`, type `long`.
@@ -827,10 +1076,30 @@ pub mod trades_sold_increment_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "total_results", &self.total_results);
+            __rt::put_opt(&mut m, "has_next", &self.has_next);
+            __rt::put_opt(&mut m, "trades", &self.trades);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTrades`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTrades {
         /// wire name `trade`, type `object[]`.
@@ -845,10 +1114,28 @@ pub mod trades_sold_increment_get_v2_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTrades {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "trade", &self.trade);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTrades {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTrades {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseTradesTradeItem`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseTradesTradeItem {
         /// wire name `tid`, type `long`.
@@ -870,6 +1157,29 @@ pub mod trades_sold_increment_get_v2_0 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTradesTradeItem {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "modified", &self.modified);
+            __rt::put_opt(&mut m, "payment", &self.payment);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTradesTradeItem {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTradesTradeItem {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }

@@ -29,8 +29,6 @@ pub mod auth_token_v1_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// app id issued to the developer
@@ -128,6 +126,12 @@ pub mod auth_token_v1_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -136,8 +140,6 @@ pub mod auth_token_v1_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `success`, type `boolean`.
@@ -161,10 +163,31 @@ pub mod auth_token_v1_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "success", &self.success);
+            __rt::put_opt(&mut m, "code", &self.code);
+            __rt::put_opt(&mut m, "message", &self.message);
+            __rt::put_opt(&mut m, "data", &self.data);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseData`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseData {
         /// valid 7 days
@@ -201,10 +224,32 @@ pub mod auth_token_v1_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseData {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "access_token", &self.access_token);
+            __rt::put_opt(&mut m, "expires", &self.expires);
+            __rt::put_opt(&mut m, "scope", &self.scope);
+            __rt::put_opt(&mut m, "authority_id", &self.authority_id);
+            __rt::put_opt(&mut m, "refresh_token", &self.refresh_token);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseData {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseData {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// The values of `authorize_type`; one the spec does not list reads as `Unknown`.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", from = "String", into = "String"))]
     pub enum RequestAuthorizeType {
         /// `silent`
         Silent,
@@ -261,6 +306,18 @@ pub mod auth_token_v1_0 {
             Ok(__rt::enum_text(value).map(Self::from))
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for RequestAuthorizeType {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for RequestAuthorizeType {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
 }
 /// 根据订单号查询物流信息
 ///
@@ -286,8 +343,6 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
     );
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde"))]
     #[non_exhaustive]
     pub struct Request {
         /// 有赞订单号
@@ -309,6 +364,12 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
             __rt::Value::Object(m)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
     impl ::opengate::ApiRequest for Request {
         type Response = Response;
         fn api() -> &'static ::opengate::ApiDesc {
@@ -317,8 +378,6 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
     }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct Response {
         /// wire name `code`, type `int`.
@@ -342,10 +401,31 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
             Some(field)
         }
     }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "code", &self.code);
+            __rt::put_opt(&mut m, "data", &self.data);
+            __rt::put_opt(&mut m, "success", &self.success);
+            __rt::put_opt(&mut m, "message", &self.message);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
     /// Part of the response: `ResponseData`.
     #[derive(Debug, Clone, Default, PartialEq)]
-    #[cfg_attr(feature = "serde", derive(__rt::serde::Serialize, __rt::serde::Deserialize))]
-    #[cfg_attr(feature = "serde", serde(crate = "__rt::serde", default))]
     #[non_exhaustive]
     pub struct ResponseData {
         /// wire name `com`, type `string`.
@@ -385,6 +465,35 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
                 _ => return None,
             };
             Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseData {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "com", &self.com);
+            __rt::put_opt(&mut m, "created_time", &self.created_time);
+            __rt::put_opt(&mut m, "express_id", &self.express_id);
+            __rt::put_opt(&mut m, "data", &self.data);
+            __rt::put_opt(&mut m, "nu", &self.nu);
+            __rt::put_opt(&mut m, "name", &self.name);
+            __rt::put_opt(&mut m, "id", &self.id);
+            __rt::put_opt(&mut m, "state", &self.state);
+            __rt::put_opt(&mut m, "message", &self.message);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseData {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseData {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
         }
     }
 }
