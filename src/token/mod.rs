@@ -1,4 +1,4 @@
-//! Tokens: providers that obtain them, stores that keep them ([`store`]), and a cache that
+//! Tokens: providers that obtain them, stores that keep them (`store.rs`), and a cache that
 //! refreshes them before expiry with single-flight, N waiting calls and 1 refresh (`cache`).
 //! The built-in platforms' providers live in their folders (`src/platform/<p>/token.rs`).
 
