@@ -534,7 +534,13 @@ fn a_split_platform_spreads_its_groups_over_part_crates() {
     let part_manifest = std::fs::read_to_string(out.join(part).join("Cargo.toml")).unwrap();
     assert!(part_manifest.contains(&format!("name = \"{package}\"\n")));
     assert!(part_manifest.contains(&format!("links = \"{package}\"\n")));
-    assert!(part_manifest.contains("[features]\nfull = [\"more_tmall\"]\nmore_tmall = []\n"));
+    assert!(part_manifest
+        .contains("[features]\nfull = [\"more_tmall\"]\nserde = []\nmore_tmall = []\n"));
+    // The platform crate passes its `serde` feature on to the part.
+    assert!(
+        base.contains(&format!("serde = [\"{package}?/serde\"]\n")),
+        "{base}"
+    );
     let build = std::fs::read_to_string(out.join(part).join("build.rs")).unwrap();
     assert!(build.contains("opengate_codegen::build::part_crate(\"taobao\", \"opengate-taobao\")"));
     let copy = std::fs::read_to_string(out.join(part).join("platform.yaml")).unwrap();
