@@ -182,6 +182,19 @@ impl Error {
     }
 }
 
+/// An error and its sources, `: `-joined: what a program prints for a user (the cause of a
+/// transport error is its `source()`, not part of its message).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
 /// At most `n` characters of `bytes` as text, for error excerpts, with the values of members
 /// named like credentials or personal data masked ([`crate::redact`]).
 pub(crate) fn excerpt(bytes: &[u8], n: usize) -> String {

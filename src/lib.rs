@@ -28,7 +28,7 @@ pub use client::{
 pub use config::Config;
 pub use de::{JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
-pub use error::{ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
+pub use error::{error_chain, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
 pub use json::{Json, Members};
 pub use protocol::Protocol;
 pub use read::{Decoded, Elements, FromJson, Object, Scalar, Sink};

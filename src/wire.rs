@@ -119,21 +119,10 @@ fn classify(e: reqwest::Error) -> TransportError {
     if e.is_timeout() {
         TransportError::Timeout
     } else if e.is_connect() {
-        TransportError::Connect(error_chain(&e))
+        TransportError::Connect(crate::error::error_chain(&e))
     } else {
-        TransportError::Io(error_chain(&e))
+        TransportError::Io(crate::error::error_chain(&e))
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
 }
 
 impl Transport for ReqwestTransport {

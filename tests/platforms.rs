@@ -115,24 +115,7 @@ async fn wrong_secret_gives_the_platforms_code() {
     ];
     for (platform, code) in cases {
         let client = common::client(&mock, &[(platform, "app_secret", "WRONG")]);
-        let err = match platform {
-            "taobao" => client
-                .taobao()
-                .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
-                .await
-                .map(|_| ()),
-            "alibaba" => client
-                .alibaba()
-                .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
-                .await
-                .map(|_| ()),
-            _ => client
-                .doudian()
-                .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
-                .await
-                .map(|_| ()),
-        }
-        .unwrap_err();
+        let err = common::signed_call(&client, platform).await.unwrap_err();
         let e = match (platform, &err) {
             // Doudian's token.create is itself signed: the wrong secret fails there first.
             ("doudian", Error::Auth { message, .. }) => {

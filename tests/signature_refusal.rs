@@ -4,7 +4,7 @@
 
 mod common;
 
-use opengate_apis::{alibaba, doudian, taobao, ClientExt};
+use opengate_apis::{taobao, ClientExt};
 
 const WRONG: &str = "WRONG-secret-XYZ";
 
@@ -15,24 +15,8 @@ async fn the_mock_and_the_client_show_the_same_string_to_sign() {
     for platform in ["taobao", "alibaba", "doudian"] {
         mock.clear_requests();
         let client = common::client(&mock, &[(platform, "app_secret", WRONG)]);
-        let refused = match platform {
-            "taobao" => client
-                .taobao()
-                .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
-                .await
-                .map(|_| ()),
-            "alibaba" => client
-                .alibaba()
-                .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
-                .await
-                .map(|_| ()),
-            // Doudian's token.create is signed too: it is the call refused.
-            _ => client
-                .doudian()
-                .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
-                .await
-                .map(|_| ()),
-        };
+        // Doudian's token.create is signed too: it is the call refused.
+        let refused = common::signed_call(&client, platform).await;
         assert!(refused.is_err(), "{platform}: the wrong secret is refused");
         let seen = mock.requests();
         let record = seen

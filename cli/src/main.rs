@@ -409,7 +409,7 @@ fn call(
         let client = config
             .client_builder_for(&platforms)
             .and_then(|b| b.build())
-            .map_err(|e| Fail(3, chain(&e)))?;
+            .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
         match client.execute(&desc, &params, &[]).await {
             Ok(raw) => {
                 println!(
@@ -429,19 +429,7 @@ fn call(
                     format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message),
                 ))
             }
-            Err(e) => Err(Fail(3, chain(&e))),
+            Err(e) => Err(Fail(3, opengate::error_chain(&e))),
         }
     })
-}
-
-/// An error and its sources, `: `-joined: the cause of a transport error is its source.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

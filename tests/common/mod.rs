@@ -63,6 +63,30 @@ pub fn config_for(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Config
     c
 }
 
+/// One signed call of `platform` (`taobao`, `alibaba` or `doudian`: the platforms that sign
+/// with the app secret), for tests of what a wrong secret does.
+pub async fn signed_call(client: &Client, platform: &str) -> opengate::Result<()> {
+    use opengate_apis::{alibaba, doudian, taobao, ClientExt};
+    match platform {
+        "taobao" => client
+            .taobao()
+            .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+            .await
+            .map(|_| ()),
+        "alibaba" => client
+            .alibaba()
+            .product_get_v1(alibaba::product_get_v1::Request::new(1, "1688"))
+            .await
+            .map(|_| ()),
+        "doudian" => client
+            .doudian()
+            .product_detail_v2(doudian::product_detail_v2::Request::new().product_id("1"))
+            .await
+            .map(|_| ()),
+        other => panic!("no signed call for `{other}`"),
+    }
+}
+
 /// A client with fast retries so fault tests stay quick.
 pub fn client(mock: &MockHandle, overrides: &[(&str, &str, &str)]) -> Client {
     config_for(mock, overrides)
