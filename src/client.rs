@@ -3,7 +3,6 @@
 use crate::de::{JsonError, ToJson};
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
-use crate::json::Json;
 use crate::protocol::{Call, DataAt, ErrorKind, Param, Protocol};
 use crate::read::{read_data, Capture, FromJson, Sink};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
@@ -150,11 +149,11 @@ fn envelope(
     body: &[u8],
     hint: &DataAt,
     slot: Option<&mut (dyn Slot + Send + 'static)>,
-) -> Result<(Json, Typed), JsonError> {
+) -> Result<(Value, Typed), JsonError> {
     let Some(slot) = slot else {
-        return Json::parse(body).map(|j| (j, Typed::Read));
+        return crate::read::tree(body).map(|j| (j, Typed::Read));
     };
-    let mut captured = Json::Null;
+    let mut captured = Value::Null;
     // Protocols read codes at most two levels below the root (Douyin's `data.error_code`).
     let capture = Capture {
         into: &mut captured,
@@ -163,7 +162,7 @@ fn envelope(
     match read_data(body, hint, slot.sink(), Some(capture)) {
         Ok(()) => Ok((captured, Typed::Read)),
         // A value the data refused (or a syntax error): the envelope still decides what happened.
-        Err(e) => Json::parse(body).map(|j| (j, Typed::Refused(e))),
+        Err(e) => crate::read::tree(body).map(|j| (j, Typed::Refused(e))),
     }
 }
 

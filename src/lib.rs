@@ -11,7 +11,6 @@ pub mod config;
 mod de;
 mod desc;
 mod error;
-mod json;
 pub mod platform;
 pub mod protocol;
 mod read;
@@ -29,7 +28,7 @@ pub use config::Config;
 pub use de::{JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
 pub use error::{error_chain, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
-pub use json::{Json, Members};
+
 pub use protocol::Protocol;
 pub use read::{Decoded, Elements, FromJson, Object, Scalar, Sink};
 pub use secret::{redact_url, Secret};

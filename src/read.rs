@@ -13,14 +13,20 @@
 //! look for error codes without a second parse.
 
 use crate::de::{JsonError, Segment};
-use crate::json::Json;
-use crate::protocol::DataAt;
 use crate::types::{DateTime, Decimal};
 use crate::Secret;
 use jiter::{Jiter, JiterError, LinePosition, Peek};
-use serde_json::{Number, Value};
+use serde_json::{Map, Number, Value};
 use std::ops::Range;
 use std::str::FromStr;
+
+/// Where the typed data sits in a successful body: the protocol says
+/// ([`crate::Protocol::interpret`]), the reader reads it there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataAt {
+    Whole,
+    Member(String),
+}
 
 /// What reading a [`FromJson`] type gives: `Ok(None)` means absent.
 pub type Decoded<T> = Result<Option<T>, JsonError>;
@@ -45,13 +51,13 @@ impl Scalar<'_> {
         }
     }
 
-    fn to_json(self) -> Json {
+    fn to_value(self) -> Value {
         match self {
-            Scalar::Null => Json::Null,
-            Scalar::Bool(b) => Json::Bool(b),
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
             // Beyond f64 (`1e400`): no JSON number can hold it.
-            Scalar::Number(n) => Number::from_str(n).map_or(Json::Null, Json::Number),
-            Scalar::Str(s) => Json::String(s.to_owned()),
+            Scalar::Number(n) => Number::from_str(n).map_or(Value::Null, Value::Number),
+            Scalar::Str(s) => Value::String(s.to_owned()),
         }
     }
 }
@@ -81,7 +87,7 @@ pub trait Sink {
     fn wants_tree(&self) -> bool {
         false
     }
-    fn tree(&mut self, _v: &Json) -> Result<(), JsonError> {
+    fn tree(&mut self, _v: Value) -> Result<(), JsonError> {
         Ok(())
     }
 }
@@ -123,13 +129,13 @@ pub trait FromJson: Sized {
     }
     /// Types that read objects and arrays as a tree say so here and read it in `from_tree`.
     const TREE: bool = false;
-    fn from_tree(v: &Json) -> Decoded<Self> {
+    fn from_tree(v: Value) -> Decoded<Self> {
         let _ = v;
         Err(found(Self::EXPECTED, "an object"))
     }
 }
 
-/// A member sent twice counts as its last occurrence, as in `Reply::raw` and `Json::get`: each
+/// A member sent twice counts as its last occurrence, as in `Reply::raw` and serde_json: each
 /// value replaces what an earlier one left, `null` included.
 impl<T: FromJson> Sink for Option<T> {
     fn scalar(&mut self, v: Scalar<'_>) -> Result<(), JsonError> {
@@ -151,7 +157,7 @@ impl<T: FromJson> Sink for Option<T> {
     fn wants_tree(&self) -> bool {
         T::TREE
     }
-    fn tree(&mut self, v: &Json) -> Result<(), JsonError> {
+    fn tree(&mut self, v: Value) -> Result<(), JsonError> {
         *self = T::from_tree(v)?;
         Ok(())
     }
@@ -314,7 +320,7 @@ impl FromJson for String {
     }
     // An object or list where text was documented: keep its JSON text rather than fail.
     const TREE: bool = true;
-    fn from_tree(v: &Json) -> Decoded<Self> {
+    fn from_tree(v: Value) -> Decoded<Self> {
         Ok(Some(v.to_string()))
     }
 }
@@ -461,12 +467,12 @@ impl FromJson for Value {
     fn from_scalar(v: Scalar<'_>) -> Decoded<Self> {
         Ok(match v {
             Scalar::Null => None,
-            other => Some(other.to_json().to_value()),
+            other => Some(other.to_value()),
         })
     }
     const TREE: bool = true;
-    fn from_tree(v: &Json) -> Decoded<Self> {
-        Ok(Some(v.to_value()))
+    fn from_tree(v: Value) -> Decoded<Self> {
+        Ok(Some(v))
     }
 }
 
@@ -477,7 +483,7 @@ impl FromJson for Value {
 /// protocols find codes such as Douyin's `data.error_code`), other values only as their kind.
 #[derive(Debug)]
 pub(crate) struct Capture<'c> {
-    pub(crate) into: &'c mut Json,
+    pub(crate) into: &'c mut Value,
     pub(crate) depth: u8,
 }
 
@@ -539,7 +545,7 @@ impl Reader<'_> {
         if peek != Peek::Object && peek != Peek::Array {
             let v = self.scalar(peek)?;
             if let Some(c) = capture {
-                *c.into = v.to_json();
+                *c.into = v.to_value();
             }
             return match sink {
                 Some(sink) => sink.scalar(v),
@@ -561,13 +567,18 @@ impl Reader<'_> {
             sink => {
                 // Captured whole, or read by a sink that takes trees.
                 let tree = self.tree(peek, depth)?;
-                if let Some(sink) = sink {
-                    sink.tree(&tree)?;
+                match (sink, capture) {
+                    (Some(sink), Some(c)) => {
+                        *c.into = tree.clone();
+                        sink.tree(tree)
+                    }
+                    (Some(sink), None) => sink.tree(tree),
+                    (None, Some(c)) => {
+                        *c.into = tree;
+                        Ok(())
+                    }
+                    (None, None) => Ok(()),
                 }
-                if let Some(c) = capture {
-                    *c.into = tree;
-                }
-                Ok(())
             }
         }
     }
@@ -601,7 +612,7 @@ impl Reader<'_> {
         let body = self.body;
         sink.begin_object()?;
         let mut captured = capture.map(|c| {
-            *c.into = Json::Object(Vec::new());
+            *c.into = Value::Object(Map::new());
             c
         });
         let mut key = self.jiter.known_object().map_err(syntax(body))?;
@@ -616,19 +627,19 @@ impl Reader<'_> {
             let child = sink.member(k);
             let child_capture = match captured.as_mut() {
                 Some(Capture {
-                    into: Json::Object(members),
+                    into: Value::Object(members),
                     depth: levels @ 1..,
                 }) => {
-                    members.push((k.to_owned(), Json::Null));
                     // Members that are not read into the data are captured whole.
                     let depth = if child.is_none() {
                         u8::MAX
                     } else {
                         *levels - 1
                     };
-                    members
-                        .last_mut()
-                        .map(|(_, slot)| Capture { into: slot, depth })
+                    // A member sent twice: the last one counts, as in serde_json.
+                    let slot = members.entry(k).or_insert(Value::Null);
+                    *slot = Value::Null;
+                    Some(Capture { into: slot, depth })
                 }
                 _ => None,
             };
@@ -656,7 +667,7 @@ impl Reader<'_> {
     ) -> Result<(), JsonError> {
         if let Some(c) = capture {
             // Inside the data, an array is captured as its kind only.
-            *c.into = Json::Array(Vec::new());
+            *c.into = Value::Array(Vec::new());
         }
         let mut elements = sink.array()?;
         self.elements(elements.as_mut(), depth)
@@ -692,20 +703,21 @@ impl Reader<'_> {
     }
 
     /// The whole value as a tree.
-    fn tree(&mut self, peek: Peek, depth: u16) -> Result<Json, JsonError> {
+    fn tree(&mut self, peek: Peek, depth: u16) -> Result<Value, JsonError> {
         let body = self.body;
         match peek {
             Peek::Object | Peek::Array if depth >= MAX_DEPTH => Err(too_deep()),
             Peek::Object => {
-                let mut members = Vec::new();
+                let mut members = Map::new();
                 let mut key = self.jiter.known_object().map_err(syntax(body))?;
                 while let Some(k) = key {
                     let k = k.to_owned();
                     let peek = self.jiter.peek().map_err(syntax(body))?;
-                    members.push((k, self.tree(peek, depth + 1)?));
+                    // A member sent twice: the last one counts, as in serde_json.
+                    members.insert(k, self.tree(peek, depth + 1)?);
                     key = self.jiter.next_key().map_err(syntax(body))?;
                 }
-                Ok(Json::Object(members))
+                Ok(Value::Object(members))
             }
             Peek::Array => {
                 let mut items = Vec::new();
@@ -714,9 +726,9 @@ impl Reader<'_> {
                     items.push(self.tree(peek, depth + 1)?);
                     next = self.jiter.array_step().map_err(syntax(body))?;
                 }
-                Ok(Json::Array(items))
+                Ok(Value::Array(items))
             }
-            _ => self.scalar(peek).map(Scalar::to_json),
+            _ => self.scalar(peek).map(Scalar::to_value),
         }
     }
 }
@@ -747,7 +759,7 @@ fn read(
 }
 
 /// The JSON document `bytes` as a tree.
-pub(crate) fn tree(bytes: &[u8]) -> Result<Json, JsonError> {
+pub(crate) fn tree(bytes: &[u8]) -> Result<Value, JsonError> {
     document(bytes, |reader, peek| reader.tree(peek, 0))
 }
 
@@ -943,9 +955,9 @@ mod tests {
             }]
         );
         // The same document kept as JSON agrees, as serde_json does.
-        let tree = Json::parse(body).unwrap();
+        let tree = tree(body).unwrap();
         assert_eq!(
-            tree.pointer("/orders/0/tags/0").and_then(Json::as_str),
+            tree.pointer("/orders/0/tags/0").and_then(Value::as_str),
             Some("c")
         );
         let value: Value = serde_json::from_slice(body).unwrap();
@@ -1011,10 +1023,27 @@ mod tests {
             // Read without a tree too, as typed data is.
             let mut list: Option<Vec<i64>> = None;
             assert!(read(bad, Some(&mut list), None).is_err(), "{bad:?}");
-            assert!(Json::parse(bad).is_err(), "{bad:?}");
+            assert!(tree(bad).is_err(), "{bad:?}");
         }
-        let e = Json::parse(b"{\n  \"a\": 1,\n  \"b\": x\n}").unwrap_err();
+        let e = tree(b"{\n  \"a\": 1,\n  \"b\": x\n}").unwrap_err();
         assert!(e.message.ends_with("line 3 column 8"), "{e}");
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_counts_in_trees_and_envelopes() {
+        let text = br#"{"k": 1, "k": {"x": 2, "x": 3}, "data": {"code": 1, "code": 0}}"#;
+        let expected: Value = serde_json::from_slice(text).unwrap();
+        assert_eq!(tree(text).unwrap(), expected);
+        let mut data: Option<Value> = None;
+        let mut envelope = Value::Null;
+        let capture = Capture {
+            into: &mut envelope,
+            depth: 2,
+        };
+        read_data(text, &DataAt::Member("data".into()), &mut data, Some(capture)).unwrap();
+        assert_eq!(envelope.pointer("/k/x"), Some(&json!(3)));
+        assert_eq!(envelope.pointer("/data/code"), Some(&json!(0)));
+        assert_eq!(data, Some(json!({"code": 0})));
     }
 
     #[test]
@@ -1054,7 +1083,7 @@ mod tests {
         fn trees_agree_with_serde_json(v in any_json()) {
             for text in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
                 let expected: Value = serde_json::from_str(&text).unwrap();
-                proptest::prop_assert_eq!(Json::parse(text.as_bytes()).unwrap().to_value(), expected);
+                proptest::prop_assert_eq!(tree(text.as_bytes()).unwrap(), expected);
             }
         }
 
@@ -1063,7 +1092,7 @@ mod tests {
         fn no_bytes_panic_the_reader(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
             let mut slot: Option<Trade> = None;
             let _ = read(&bytes, Some(&mut slot), None);
-            let _ = Json::parse(&bytes);
+            let _ = tree(&bytes);
         }
     }
 
@@ -1071,7 +1100,7 @@ mod tests {
     fn the_envelope_is_captured_around_the_data() {
         let body = br#"{"data": {"error_code": 0, "orders": [{"price": "2"}], "extra": {"deep": 1}}, "extra": {"logid": "x", "n": [1]}}"#;
         let mut data: Option<Trade> = None;
-        let mut envelope = Json::Null;
+        let mut envelope = Value::Null;
         read_data(
             body,
             &DataAt::Member("data".into()),
@@ -1097,6 +1126,6 @@ mod tests {
                 .as_deref(),
             Some("1")
         );
-        assert!(envelope.pointer("/data/orders").is_some_and(Json::is_array));
+        assert!(envelope.pointer("/data/orders").is_some_and(Value::is_array));
     }
 }

@@ -2,7 +2,7 @@
 
 use opengate::protocol::{Call, DataAt, ErrorKind, Failure, Param, Protocol};
 use opengate::wire::{Body, BoxFuture, Transport, TransportError, WireRequest, WireResponse};
-use opengate::{ApiDesc, AuthKind, Client, HttpMethod, Json, PlatformOptions};
+use opengate::{ApiDesc, AuthKind, Client, HttpMethod, PlatformOptions};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,7 +62,7 @@ impl Protocol for Pinduoduo {
         })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &Json) -> Result<DataAt, Failure> {
+    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &serde_json::Value) -> Result<DataAt, Failure> {
         if let Some(e) = body.get("error_response") {
             return Err(Failure {
                 code: e["error_code"].to_string(),

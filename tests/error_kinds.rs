@@ -6,7 +6,7 @@ mod common;
 use opengate::protocol::{
     Aop, Doudian, DoudianSignMethod, Douyin, Protocol, Taobao, TaobaoSignMethod, Youzan,
 };
-use opengate::{ApiDesc, AuthKind, Error, ErrorKind, HttpMethod, Json};
+use opengate::{ApiDesc, AuthKind, Error, ErrorKind, HttpMethod};
 use opengate_apis::{taobao, ClientExt};
 use opengate_mock::{Fault, FaultKind};
 
@@ -27,7 +27,7 @@ fn api(platform: &str) -> ApiDesc {
 
 /// The kind `protocol` gives the answer `status` + `body`.
 fn kind(protocol: &dyn Protocol, status: u16, body: &str) -> ErrorKind {
-    let json = Json::parse(body.as_bytes()).expect("test bodies are JSON");
+    let json: serde_json::Value = serde_json::from_str(body).expect("test bodies are JSON");
     match protocol.interpret(&api("p"), status, &json) {
         Err(failure) => failure.kind,
         Ok(at) => panic!("{body}: read as a success at {at:?}"),

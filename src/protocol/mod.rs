@@ -14,7 +14,7 @@ pub use crate::platform::youzan::Youzan;
 
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
-use crate::json::Json;
+pub use crate::read::DataAt;
 use crate::types::File;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
@@ -63,13 +63,6 @@ pub struct Failure {
     pub retry_after: Option<Duration>,
 }
 
-/// Where the typed data sits in a successful body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataAt {
-    Whole,
-    Member(String),
-}
-
 /// A platform's wire protocol. Object-safe; one instance per configured app.
 pub trait Protocol: Send + Sync + fmt::Debug {
     /// Builds and signs the HTTP request.
@@ -87,7 +80,7 @@ pub trait Protocol: Send + Sync + fmt::Debug {
         &self,
         api: &ApiDesc,
         status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure>;
 }
 
@@ -317,21 +310,21 @@ pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {
 }
 
 /// Reads a member as text whether it is a string or a number.
-pub(crate) fn text_of(v: Option<&Json>) -> Option<String> {
+pub(crate) fn text_of(v: Option<&Value>) -> Option<String> {
     match v? {
-        Json::String(s) => Some(s.to_string()),
-        Json::Number(n) => Some(n.to_string()),
-        Json::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
 /// True when a code member is absent, `0`, `"0"` or `""`.
-pub(crate) fn is_zero(v: Option<&Json>) -> bool {
+pub(crate) fn is_zero(v: Option<&Value>) -> bool {
     match v {
-        None | Some(Json::Null) => true,
-        Some(Json::Number(n)) => n.as_f64() == Some(0.0),
-        Some(Json::String(s)) => s.is_empty() || s == "0",
+        None | Some(Value::Null) => true,
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        Some(Value::String(s)) => s.is_empty() || s == "0",
         Some(_) => false,
     }
 }

@@ -13,8 +13,8 @@ pub use crate::platform::doudian::DoudianToken;
 pub use crate::platform::douyin::{DouyinClientToken, DouyinUserToken};
 pub use crate::platform::youzan::YouzanToken;
 
+use serde_json::Value;
 use crate::error::{Error, Result};
-use crate::json::Json;
 use crate::secret::Secret;
 use crate::wire::{Body, BoxFuture, Transport, WireRequest};
 use crate::HttpMethod;
@@ -93,7 +93,7 @@ impl TokenContext<'_> {
     }
 
     /// POSTs `pairs` as a form (`application/x-www-form-urlencoded`); see [`Self::post`].
-    pub async fn post_form(&self, url: String, pairs: &[(&str, &str)]) -> Result<Json> {
+    pub async fn post_form(&self, url: String, pairs: &[(&str, &str)]) -> Result<Value> {
         let form = crate::protocol::form_body(pairs);
         self.post(url, "application/x-www-form-urlencoded", form)
             .await
@@ -105,7 +105,7 @@ impl TokenContext<'_> {
         url: String,
         content_type: &str,
         body: impl Into<bytes::Bytes>,
-    ) -> Result<Json> {
+    ) -> Result<Value> {
         let auth = |message: String| self.auth_error(message);
         let req = WireRequest {
             method: HttpMethod::Post,
@@ -122,7 +122,7 @@ impl TokenContext<'_> {
             .send(req, self.timeout)
             .await
             .map_err(|e| self.unreachable(e))?;
-        Json::parse(&resp.body).map_err(|_| {
+        crate::read::tree(&resp.body).map_err(|_| {
             auth(format!(
                 "token endpoint answered HTTP {} with a body that is not JSON: {}",
                 resp.status,
@@ -152,7 +152,7 @@ impl TokenContext<'_> {
     }
 
     /// The error for a token endpoint's refusal `body`, with its code and message.
-    pub(crate) fn refused(&self, body: &Json) -> Error {
+    pub(crate) fn refused(&self, body: &Value) -> Error {
         let text = |pointer: &str| crate::protocol::text_of(body.pointer(pointer));
         let code = text("/code")
             .or_else(|| text("/data/error_code"))
@@ -244,7 +244,7 @@ pub(crate) fn newest_refresh<'a>(
 /// The token in a token endpoint's answer `object`: `access_token`, `expires_in` (seconds, a
 /// number or text), and `refresh_token` when a new one came (it replaces `old`; else `old`
 /// stays good).
-pub(crate) fn refreshed(object: &Json, old: Option<&Secret>) -> Option<Token> {
+pub(crate) fn refreshed(object: &Value, old: Option<&Secret>) -> Option<Token> {
     let text = |key: &str| crate::protocol::text_of(object.get(key));
     let ttl = text("expires_in").and_then(|t| t.parse::<i64>().ok());
     Some(Token {

@@ -2,9 +2,9 @@
 //! `param2/{version}/{namespace}/{name}/{appKey}` plus the sorted `key+value`
 //! strings, upper-case hex; every param in a form body.
 
+use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
-use crate::json::Json;
 use crate::protocol::{
     fill_path, hmac_sha1, param_text, text_of, upper_hex, with_query, Call, DataAt, ErrorKind,
     Failure, Protocol,
@@ -132,7 +132,7 @@ impl Protocol for Aop {
         &self,
         _api: &ApiDesc,
         status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure> {
         // Business results carry `errorCode` too, `0` (or empty) when the call succeeded.
         let code = text_of(body.get("error_code"))

@@ -4,7 +4,6 @@
 
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
-use crate::json::Json;
 use crate::protocol::{
     fill_path, hmac_sha256, is_zero, md5, sort_java, text_of, with_query, Call, DataAt, ErrorKind,
     Failure, Protocol,
@@ -245,7 +244,7 @@ impl Protocol for Doudian {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure> {
         let code = text_of(body.get("code")).unwrap_or_default();
         if code == "10000"

@@ -2,7 +2,6 @@
 
 use super::Doudian;
 use crate::error::Result;
-use crate::json::Json;
 use crate::token::{refreshed, Token, TokenContext, TokenProvider};
 use crate::wire::BoxFuture;
 use crate::HttpMethod;
@@ -76,7 +75,7 @@ impl TokenProvider for DoudianToken {
                 .send(req, cx.timeout)
                 .await
                 .map_err(|e| cx.unreachable(e))?;
-            let v = Json::parse(&resp.body).map_err(|_| {
+            let v = crate::read::tree(&resp.body).map_err(|_| {
                 cx.auth_error("token endpoint answered with a body that is not JSON")
             })?;
             if crate::protocol::text_of(v.get("code")).as_deref() != Some("10000") {

@@ -1,9 +1,9 @@
 //! Douyin open platform and 精选联盟: no signature; `access-token` header, JSON
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
+use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
-use crate::json::Json;
 use crate::protocol::{
     fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
     DataAt, ErrorKind, Failure, Protocol,
@@ -82,7 +82,7 @@ impl Protocol for Douyin {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure> {
         let fail =
             |code: String, sub: Option<String>, msg: Option<String>, id: Option<String>| Failure {
@@ -136,7 +136,7 @@ impl Protocol for Douyin {
             }
         }
         // The public task pages: `{"code": 0, "msg": "...", "data": {...}}`.
-        if body.get("code").is_some_and(Json::is_number) && !is_zero(body.get("code")) {
+        if body.get("code").is_some_and(Value::is_number) && !is_zero(body.get("code")) {
             return Err(fail(
                 text_of(body.get("code")).unwrap_or_default(),
                 None,

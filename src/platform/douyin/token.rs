@@ -1,7 +1,7 @@
 //! Douyin's token endpoints: the app's `client_token` and a user's refresh.
 
+use serde_json::Value;
 use crate::error::Result;
-use crate::json::Json;
 use crate::secret::Secret;
 use crate::token::{
     configured, newest_refresh, now_ms, refreshed, Token, TokenContext, TokenProvider,
@@ -35,7 +35,7 @@ impl TokenProvider for DouyinClientToken {
                 crate::protocol::text_of(data.get("access_token")).ok_or_else(|| cx.refused(&v))?;
             let ttl = data
                 .get("expires_in")
-                .and_then(Json::as_i64)
+                .and_then(Value::as_i64)
                 .unwrap_or(7200);
             Ok(Token {
                 access_token: access.into(),

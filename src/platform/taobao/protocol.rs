@@ -1,9 +1,9 @@
 //! Taobao / Tmall TOP: system params in the URL, business params in a form
 //! body, `sign` over every sent text param in Java order.
 
+use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
-use crate::json::Json;
 use crate::protocol::{
     hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
     Call, DataAt, ErrorKind, Failure, Protocol,
@@ -216,7 +216,7 @@ impl Protocol for Taobao {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure> {
         if let Some(err) = body.get("error_response") {
             let code = text_of(err.get("code")).unwrap_or_default();

@@ -1,8 +1,8 @@
 //! Youzan: no signature; `access_token` in the URL query, JSON body (`{}` when empty).
 
+use serde_json::Value;
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
-use crate::json::Json;
 use crate::protocol::{
     fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
     ErrorKind, Failure, Protocol,
@@ -62,7 +62,7 @@ impl Protocol for Youzan {
         &self,
         _api: &ApiDesc,
         _status: u16,
-        body: &Json,
+        body: &Value,
     ) -> std::result::Result<DataAt, Failure> {
         // The Go SDK's order: gw_err_resp, error_response, response, success.
         if let Some(gw) = body.get("gw_err_resp") {
@@ -94,10 +94,10 @@ impl Protocol for Youzan {
                 retry_after: None,
             });
         }
-        if body.get("response").is_some_and(Json::is_object) {
+        if body.get("response").is_some_and(Value::is_object) {
             return Ok(DataAt::Member("response".into()));
         }
-        if matches!(body.get("success"), Some(Json::Bool(false))) {
+        if matches!(body.get("success"), Some(Value::Bool(false))) {
             return Err(Failure {
                 code: text_of(body.get("code")).unwrap_or_default(),
                 sub_code: None,

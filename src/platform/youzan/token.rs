@@ -1,7 +1,7 @@
 //! Youzan's token endpoint, `/auth/token`.
 
+use serde_json::Value;
 use crate::error::Result;
-use crate::json::Json;
 use crate::secret::Secret;
 use crate::token::{Token, TokenContext, TokenProvider};
 use crate::wire::BoxFuture;
@@ -33,7 +33,7 @@ impl TokenProvider for YouzanToken {
             let v = cx
                 .post(url, "application/json", body.to_string().into_bytes())
                 .await?;
-            if !matches!(v.get("success"), Some(Json::Bool(true))) {
+            if !matches!(v.get("success"), Some(Value::Bool(true))) {
                 return Err(cx.refused(&v));
             }
             let data = v.get("data").cloned().unwrap_or_default();
@@ -42,7 +42,7 @@ impl TokenProvider for YouzanToken {
             Ok(Token {
                 access_token: access.into(),
                 refresh_token: crate::protocol::text_of(data.get("refresh_token")).map(Secret::new),
-                expires_at_ms: data.get("expires").and_then(Json::as_i64),
+                expires_at_ms: data.get("expires").and_then(Value::as_i64),
             })
         })
     }
