@@ -112,6 +112,38 @@ impl Limits {
         }
     }
 
+    /// These limits with the longest text `n` (generated code names each limit it sets).
+    pub const fn max_length(self, n: u32) -> Self {
+        Limits {
+            max_length: Some(n),
+            ..self
+        }
+    }
+
+    /// These limits with at most `n` list elements.
+    pub const fn max_items(self, n: u32) -> Self {
+        Limits {
+            max_items: Some(n),
+            ..self
+        }
+    }
+
+    /// These limits with the smallest number `n`.
+    pub const fn min(self, n: i64) -> Self {
+        Limits {
+            min: Some(n),
+            ..self
+        }
+    }
+
+    /// These limits with the largest number `n`.
+    pub const fn max(self, n: i64) -> Self {
+        Limits {
+            max: Some(n),
+            ..self
+        }
+    }
+
     /// Whether any limit is set.
     pub fn is_none(&self) -> bool {
         *self == Limits::NONE
@@ -240,32 +272,36 @@ impl ApiDesc {
     }
 }
 
-/// Const constructor used by generated code.
+/// An [`ApiDesc`] as generated code writes it: named fields, all `'static`.
 #[doc(hidden)]
-#[allow(clippy::too_many_arguments)]
-pub const fn api(
-    platform: &'static str,
-    name: &'static str,
-    version: &'static str,
-    method: HttpMethod,
-    base_url: &'static str,
-    path: &'static str,
-    namespace: &'static str,
-    auth: AuthKind,
-    idempotent: bool,
-    params: &'static [ParamSpec],
-) -> ApiDesc {
-    ApiDesc {
-        platform: Cow::Borrowed(platform),
-        name: Cow::Borrowed(name),
-        version: Cow::Borrowed(version),
-        method,
-        base_url: Cow::Borrowed(base_url),
-        path: Cow::Borrowed(path),
-        namespace: Cow::Borrowed(namespace),
-        auth,
-        idempotent,
-        params: Cow::Borrowed(params),
+#[derive(Debug, Clone, Copy)]
+pub struct StaticApi {
+    pub platform: &'static str,
+    pub name: &'static str,
+    pub version: &'static str,
+    pub method: HttpMethod,
+    pub base_url: &'static str,
+    pub path: &'static str,
+    pub namespace: &'static str,
+    pub auth: AuthKind,
+    pub idempotent: bool,
+    pub params: &'static [ParamSpec],
+}
+
+impl StaticApi {
+    pub const fn desc(self) -> ApiDesc {
+        ApiDesc {
+            platform: Cow::Borrowed(self.platform),
+            name: Cow::Borrowed(self.name),
+            version: Cow::Borrowed(self.version),
+            method: self.method,
+            base_url: Cow::Borrowed(self.base_url),
+            path: Cow::Borrowed(self.path),
+            namespace: Cow::Borrowed(self.namespace),
+            auth: self.auth,
+            idempotent: self.idempotent,
+            params: Cow::Borrowed(self.params),
+        }
     }
 }
 

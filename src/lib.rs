@@ -40,7 +40,7 @@ pub mod __private {
     pub use crate::de::enum_json;
     pub use crate::de::{put, put_opt, ToJson};
     pub use crate::desc::{
-        api, limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec,
+        limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec, StaticApi,
     };
     pub use crate::read::{
         deserialize, enum_text, serialize, Decoded, FromJson, Object, Scalar, Sink,

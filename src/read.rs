@@ -1040,7 +1040,13 @@ mod tests {
             into: &mut envelope,
             depth: 2,
         };
-        read_data(text, &DataAt::Member("data".into()), &mut data, Some(capture)).unwrap();
+        read_data(
+            text,
+            &DataAt::Member("data".into()),
+            &mut data,
+            Some(capture),
+        )
+        .unwrap();
         assert_eq!(envelope.pointer("/k/x"), Some(&json!(3)));
         assert_eq!(envelope.pointer("/data/code"), Some(&json!(0)));
         assert_eq!(data, Some(json!({"code": 0})));
@@ -1126,6 +1132,8 @@ mod tests {
                 .as_deref(),
             Some("1")
         );
-        assert!(envelope.pointer("/data/orders").is_some_and(Value::is_array));
+        assert!(envelope
+            .pointer("/data/orders")
+            .is_some_and(Value::is_array));
     }
 }

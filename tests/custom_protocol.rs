@@ -62,7 +62,12 @@ impl Protocol for Pinduoduo {
         })
     }
 
-    fn interpret(&self, _api: &ApiDesc, _status: u16, body: &serde_json::Value) -> Result<DataAt, Failure> {
+    fn interpret(
+        &self,
+        _api: &ApiDesc,
+        _status: u16,
+        body: &serde_json::Value,
+    ) -> Result<DataAt, Failure> {
         if let Some(e) = body.get("error_response") {
             return Err(Failure {
                 code: e["error_code"].to_string(),

@@ -5,7 +5,7 @@
 //! `/{platform}/{name}/{version}`; the wire path, host and auth are given as
 //! `x-opengate-*` extensions.
 
-use opengate_codegen::ir::{Api, Corpus, FieldIr, Location, StructIr, TyIr};
+use opengate_codegen::ir::{Api, Corpus, FieldIr, Location, Method, StructIr, TyIr};
 use serde_json::{json, Map, Value};
 
 pub fn document(c: &Corpus, platform: Option<&str>) -> Value {
@@ -44,7 +44,7 @@ pub fn document(c: &Corpus, platform: Option<&str>) -> Value {
             op.insert("responses".into(), json!({"200": {"description": "the response data", "content": {"application/json": {"schema": object(&a.response, a)}}}}));
             op.insert("x-opengate-api".into(), json!({"name": a.name, "version": a.version, "auth": a.auth.as_str(), "host": a.base_url, "path": a.path, "protocol": p.protocol}));
             let mut item = Map::new();
-            item.insert(a.method.to_ascii_lowercase(), Value::Object(op));
+            item.insert(a.method.as_str().to_ascii_lowercase(), Value::Object(op));
             paths.insert(
                 format!("/{}/{}/{}", p.name, a.name, a.version),
                 Value::Object(item),
@@ -68,7 +68,7 @@ fn params(a: &Api) -> (Vec<Value>, Option<Value>) {
             Location::Query => Some("query"),
             Location::Path => Some("path"),
             Location::Header => Some("header"),
-            _ if a.method == "GET" => Some("query"),
+            _ if a.method == Method::Get => Some("query"),
             _ => None,
         };
         match loc {

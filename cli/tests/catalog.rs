@@ -370,7 +370,7 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
         }
         "douyin" => {
             let doc = json_file(&catalogs.join("douyin").join(file));
-            let op = &doc["paths"][&api.path][api.method.to_ascii_lowercase()];
+            let op = &doc["paths"][&api.path][api.method.as_str().to_ascii_lowercase()];
             let resolve = |v: &serde_json::Value| {
                 let mut v = v.clone();
                 while let Some(r) = v["$ref"].as_str() {

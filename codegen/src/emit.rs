@@ -563,7 +563,7 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
     };
     lines.push(format!(
         "- HTTP: {} {} {path}",
-        code(&api.method),
+        code(api.method.as_str()),
         code(&api.base_url)
     ));
     lines.push(format!(
@@ -620,15 +620,17 @@ fn api_module(api: &Api) -> String {
             if f.limits.is_none() {
                 return format!("__rt::param({}, {location})", lit(&f.wire));
             }
-            let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
             let l = &f.limits;
+            let set = [
+                l.max_length.map(|n| format!(".max_length({n})")),
+                l.max_items.map(|n| format!(".max_items({n})")),
+                l.min.map(|n| format!(".min({n})")),
+                l.max.map(|n| format!(".max({n})")),
+            ];
+            let limits: String = set.into_iter().flatten().collect();
             format!(
-                "__rt::limited({}, {location}, __rt::Limits::new({}, {}, {}, {}))",
-                lit(&f.wire),
-                opt(l.max_length.map(|v| v.to_string())),
-                opt(l.max_items.map(|v| v.to_string())),
-                opt(l.min.map(|v| v.to_string())),
-                opt(l.max.map(|v| v.to_string())),
+                "__rt::limited({}, {location}, __rt::Limits::NONE{limits})",
+                lit(&f.wire)
             )
         })
         .collect();
@@ -651,23 +653,24 @@ fn api_module(api: &Api) -> String {
         Auth::User => "User",
         Auth::Client => "Client",
     };
-    w.list(
-        INDENT,
-        "pub static API: __rt::ApiDesc = __rt::api(",
-        &[
-            lit(&api.platform),
-            lit(&api.name),
-            lit(&api.version),
-            format!("__rt::HttpMethod::{}", variant(&api.method)),
-            lit(&api.base_url),
-            lit(&api.path),
-            lit(&api.namespace),
-            format!("__rt::AuthKind::{auth}"),
-            api.idempotent.to_string(),
-            "&PARAMS".into(),
-        ],
-        ");",
-    );
+    let fields = [
+        ("platform", lit(&api.platform)),
+        ("name", lit(&api.name)),
+        ("version", lit(&api.version)),
+        ("method", format!("__rt::HttpMethod::{:?}", api.method)),
+        ("base_url", lit(&api.base_url)),
+        ("path", lit(&api.path)),
+        ("namespace", lit(&api.namespace)),
+        ("auth", format!("__rt::AuthKind::{auth}")),
+        ("idempotent", api.idempotent.to_string()),
+        ("params", "&PARAMS".into()),
+    ];
+    w.line(INDENT, "pub static API: __rt::ApiDesc = __rt::StaticApi {");
+    for (name, value) in fields {
+        w.line(2 * INDENT, &format!("{name}: {value},"));
+    }
+    w.line(INDENT, "}");
+    w.line(2 * INDENT, ".desc();");
     request_struct(
         &mut w,
         &StructIr {

@@ -45,6 +45,50 @@ impl Auth {
     }
 }
 
+/// An API's HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Delete,
+        Method::Patch,
+    ];
+
+    /// The upper-case name, e.g. `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+
+    /// `get`, `POST`, ... as written in a spec.
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Location {
     Default,
@@ -77,8 +121,7 @@ pub struct Api {
     pub description: Option<String>,
     pub doc_url: Option<String>,
     pub auth: Auth,
-    /// Upper-case HTTP method.
-    pub method: String,
+    pub method: Method,
     pub host_key: String,
     pub base_url: String,
     pub path: String,
@@ -329,8 +372,7 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
             Auth::None
         }
     };
-    let method = a.method.value.to_ascii_uppercase();
-    if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
+    let method = Method::parse(&a.method.value).unwrap_or_else(|| {
         d.push(
             &a.method.pos,
             format!(
@@ -338,7 +380,8 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
                 a.method.value
             ),
         );
-    }
+        Method::Post
+    });
     let host_key = a
         .host
         .as_ref()
@@ -477,7 +520,7 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         auth,
         idempotent: a
             .idempotent
-            .unwrap_or(method == "GET" || looks_like_read(&a.name.value)),
+            .unwrap_or(method == Method::Get || looks_like_read(&a.name.value)),
         method,
         host_key,
         base_url,

@@ -162,7 +162,7 @@ proptest! {
                 prop_assert!(parsed.is_ok(), "{}", f.text);
                 // Laid out as prettyplease would (the emitter writes text directly).
                 let text = f.text.strip_prefix(opengate_codegen::HEADER).unwrap_or_default();
-                let layout = layout::check(text);
+                let layout = layout::check(text, 1);
                 prop_assert!(layout.is_ok(), "{}", layout.unwrap_err());
             }
         }

@@ -13,12 +13,12 @@ pub use crate::platform::doudian::DoudianToken;
 pub use crate::platform::douyin::{DouyinClientToken, DouyinUserToken};
 pub use crate::platform::youzan::YouzanToken;
 
-use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::wire::{Body, BoxFuture, Transport, WireRequest};
 use crate::HttpMethod;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -13,18 +13,19 @@ pub mod alliance_store_add_v1 {
         __rt::param("open_id", __rt::ParamLocation::Query),
     ];
     /// Descriptor of `alliance.store.add` 1, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "douyin",
-        "alliance.store.add",
-        "1",
-        __rt::HttpMethod::Post,
-        "https://open.douyinec.com",
-        "/alliance/store/add/",
-        "",
-        __rt::AuthKind::User,
-        false,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "douyin",
+        name: "alliance.store.add",
+        version: "1",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://open.douyinec.com",
+        path: "/alliance/store/add/",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: false,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -209,18 +210,19 @@ pub mod ecom_captain_task_detail_v1 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `ecom.captain.task.detail` 1, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "douyin",
-        "ecom.captain.task.detail",
-        "1",
-        __rt::HttpMethod::Get,
-        "https://lianmengapi.snssdk.com",
-        "/ecom/captain/mobile/task/detail",
-        "",
-        __rt::AuthKind::None,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "douyin",
+        name: "ecom.captain.task.detail",
+        version: "1",
+        method: __rt::HttpMethod::Get,
+        base_url: "https://lianmengapi.snssdk.com",
+        path: "/ecom/captain/mobile/task/detail",
+        namespace: "",
+        auth: __rt::AuthKind::None,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]

@@ -14,23 +14,24 @@ use ::opengate::{Reply, Result};
 pub mod items_seller_list_get_v2_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 3] = [
-        __rt::limited("fields", __rt::ParamLocation::Default, __rt::Limits::new(Some(2000), None, None, None)),
-        __rt::limited("num_iids", __rt::ParamLocation::Default, __rt::Limits::new(None, Some(20), None, None)),
-        __rt::limited("page_size", __rt::ParamLocation::Default, __rt::Limits::new(None, None, Some(1), Some(100))),
+        __rt::limited("fields", __rt::ParamLocation::Default, __rt::Limits::NONE.max_length(2000)),
+        __rt::limited("num_iids", __rt::ParamLocation::Default, __rt::Limits::NONE.max_items(20)),
+        __rt::limited("page_size", __rt::ParamLocation::Default, __rt::Limits::NONE.min(1).max(100)),
     ];
     /// Descriptor of `taobao.items.seller.list.get` 2.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "taobao",
-        "taobao.items.seller.list.get",
-        "2.0",
-        __rt::HttpMethod::Post,
-        "https://gw.api.taobao.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.items.seller.list.get",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -168,18 +169,19 @@ pub mod picture_upload_v2_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `taobao.picture.upload` 2.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "taobao",
-        "taobao.picture.upload",
-        "2.0",
-        __rt::HttpMethod::Post,
-        "https://gw.api.taobao.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        false,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.picture.upload",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: false,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -333,18 +335,19 @@ pub mod trade_fullinfo_get_v2_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trade.fullinfo.get` 2.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "taobao",
-        "taobao.trade.fullinfo.get",
-        "2.0",
-        __rt::HttpMethod::Post,
-        "https://gw.api.taobao.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.trade.fullinfo.get",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -631,18 +634,19 @@ pub mod trades_sold_get_v2_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trades.sold.get` 2.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "taobao",
-        "taobao.trades.sold.get",
-        "2.0",
-        __rt::HttpMethod::Post,
-        "https://gw.api.taobao.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.trades.sold.get",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -955,18 +959,19 @@ pub mod trades_sold_increment_get_v2_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `taobao.trades.sold.increment.get` 2.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "taobao",
-        "taobao.trades.sold.increment.get",
-        "2.0",
-        __rt::HttpMethod::Post,
-        "https://gw.api.taobao.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.trades.sold.increment.get",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]

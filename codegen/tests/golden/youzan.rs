@@ -15,18 +15,19 @@ pub mod auth_token_v1_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `youzan.auth.token` 1.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "youzan",
-        "youzan.auth.token",
-        "1.0",
-        __rt::HttpMethod::Post,
-        "https://open.youzanyun.com",
-        "/auth/token",
-        "",
-        __rt::AuthKind::None,
-        false,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "youzan",
+        name: "youzan.auth.token",
+        version: "1.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://open.youzanyun.com",
+        path: "/auth/token",
+        namespace: "",
+        auth: __rt::AuthKind::None,
+        idempotent: false,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
@@ -329,18 +330,19 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
     use ::opengate::__private as __rt;
     static PARAMS: [__rt::ParamSpec; 0] = [];
     /// Descriptor of `youzan.logistics.expressbyorderno.get` 3.0.0, handed to the runtime's call path.
-    pub static API: __rt::ApiDesc = __rt::api(
-        "youzan",
-        "youzan.logistics.expressbyorderno.get",
-        "3.0.0",
-        __rt::HttpMethod::Post,
-        "https://open.youzanyun.com",
-        "",
-        "",
-        __rt::AuthKind::User,
-        true,
-        &PARAMS,
-    );
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "youzan",
+        name: "youzan.logistics.expressbyorderno.get",
+        version: "3.0.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://open.youzanyun.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
     /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]

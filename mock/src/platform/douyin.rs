@@ -121,7 +121,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
             json!({"data": {"error_code": code, "description": msg}, "extra": {"error_code": code, "description": msg, "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
         )
     };
-    if req.method != api.method {
+    if req.method != api.method.as_str() {
         return err(2100005, "请求方法错误");
     }
     match api.auth {

@@ -136,7 +136,7 @@ fn verify(
     gw: impl Fn(i64, &str, Option<&str>) -> Outcome,
 ) -> Outcome {
     let n = Some(api.name.as_str());
-    if req.method != api.method {
+    if req.method != api.method.as_str() {
         return gw(4007, "请求方法错误", n);
     }
     if api.auth != Auth::None {

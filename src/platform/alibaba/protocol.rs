@@ -2,7 +2,6 @@
 //! `param2/{version}/{namespace}/{name}/{appKey}` plus the sorted `key+value`
 //! strings, upper-case hex; every param in a form body.
 
-use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::protocol::{
@@ -11,6 +10,7 @@ use crate::protocol::{
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
+use serde_json::Value;
 use std::time::UNIX_EPOCH;
 
 /// The AOP protocol for one app.

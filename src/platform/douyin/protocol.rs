@@ -1,7 +1,6 @@
 //! Douyin open platform and 精选联盟: no signature; `access-token` header, JSON
 //! body, some params (`open_id`) in the query. Three envelope styles.
 
-use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::protocol::{
@@ -9,6 +8,7 @@ use crate::protocol::{
     DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
+use serde_json::Value;
 
 /// The Douyin protocol.
 #[derive(Debug, Clone, Default)]

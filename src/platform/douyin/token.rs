@@ -1,12 +1,12 @@
 //! Douyin's token endpoints: the app's `client_token` and a user's refresh.
 
-use serde_json::Value;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{
     configured, newest_refresh, now_ms, refreshed, Token, TokenContext, TokenProvider,
 };
 use crate::wire::BoxFuture;
+use serde_json::Value;
 
 /// Douyin `client_token` from `/oauth/client_token/` (2 h).
 #[derive(Debug, Clone)]

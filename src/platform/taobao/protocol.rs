@@ -1,7 +1,6 @@
 //! Taobao / Tmall TOP: system params in the URL, business params in a form
 //! body, `sign` over every sent text param in Java order.
 
-use serde_json::Value;
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::protocol::{
@@ -10,6 +9,7 @@ use crate::protocol::{
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::time::Duration;
 

@@ -1,6 +1,5 @@
 //! Youzan: no signature; `access_token` in the URL query, JSON body (`{}` when empty).
 
-use serde_json::Value;
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::protocol::{
@@ -8,6 +7,7 @@ use crate::protocol::{
     ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
+use serde_json::Value;
 
 /// The Youzan protocol.
 #[derive(Debug, Clone, Default)]

@@ -1,10 +1,10 @@
 //! Youzan's token endpoint, `/auth/token`.
 
-use serde_json::Value;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{Token, TokenContext, TokenProvider};
 use crate::wire::BoxFuture;
+use serde_json::Value;
 
 /// Youzan `/auth/token`: silent grant (`grant_id`), refresh with the refresh token when one was issued.
 #[derive(Debug, Clone)]

@@ -1,13 +1,17 @@
-//! The client and its one call path.
+//! The client and its one call path: an orchestrator of the steps in [`steps`].
 
-use crate::de::{JsonError, ToJson};
+mod steps;
+
+pub use steps::RetryPolicy;
+
+use crate::de::ToJson;
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
-use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, Result};
-use crate::protocol::{Call, DataAt, ErrorKind, Param, Protocol};
-use crate::read::{read_data, Capture, FromJson, Sink};
+use crate::error::{Error, Result};
+use crate::protocol::{Call, DataAt, Param, Protocol};
+use crate::read::{read_data, FromJson, Sink};
 use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
 use crate::types::File;
-use crate::wire::{ReqwestTransport, Transport, TransportError};
+use crate::wire::{ReqwestTransport, Transport};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
@@ -132,70 +136,6 @@ impl<T: FromJson> Slot for Option<T> {
     }
     fn clear(&mut self) {
         *self = None;
-    }
-}
-
-/// How the typed read went in the first pass.
-enum Typed {
-    /// Read where the protocol guessed the data is (or nothing to read).
-    Read,
-    /// The data refused a value; the envelope was parsed again whole.
-    Refused(JsonError),
-}
-
-/// Parses an answer once: the envelope for the protocol, and the typed data (if a slot is given)
-/// where the protocol guesses it is. `Err` when the body is not JSON.
-fn envelope(
-    body: &[u8],
-    hint: &DataAt,
-    slot: Option<&mut (dyn Slot + Send + 'static)>,
-) -> Result<(Value, Typed), JsonError> {
-    let Some(slot) = slot else {
-        return crate::read::tree(body).map(|j| (j, Typed::Read));
-    };
-    let mut captured = Value::Null;
-    // Protocols read codes at most two levels below the root (Douyin's `data.error_code`).
-    let capture = Capture {
-        into: &mut captured,
-        depth: 2,
-    };
-    match read_data(body, hint, slot.sink(), Some(capture)) {
-        Ok(()) => Ok((captured, Typed::Read)),
-        // A value the data refused (or a syntax error): the envelope still decides what happened.
-        Err(e) => crate::read::tree(body).map(|j| (j, Typed::Refused(e))),
-    }
-}
-
-/// Retry policy: bounded exponential backoff with full jitter.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts in all (1 = no retries).
-    pub max_attempts: u32,
-    pub initial_backoff: Duration,
-    pub max_backoff: Duration,
-    /// Retry calls that may have reached the server even when the API is not idempotent.
-    pub retry_non_idempotent: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-            retry_non_idempotent: false,
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-        let cap = exp.min(self.max_backoff);
-        let jitter: f64 = rand::random::<f64>();
-        cap.mul_f64(0.5 + jitter / 2.0)
     }
 }
 
@@ -384,20 +324,6 @@ impl fmt::Debug for Client {
     }
 }
 
-fn id_of(api: &ApiDesc) -> ApiId {
-    ApiId {
-        platform: api.platform.to_string(),
-        name: api.name.to_string(),
-        version: api.version.to_string(),
-    }
-}
-
-/// What to do after one attempt. `Retry` carries the error to return if no attempt is left.
-enum Next {
-    Retry(Error),
-    Done(Result<RawReply>),
-}
-
 impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -518,9 +444,7 @@ impl Client {
         let p = self.platform(&api.platform)?;
         let hint = p.protocol.data_hint(api);
         let manager = self.manager(p, &api.platform, api.auth)?;
-        let retry = &self.inner.retry;
-        let may_resend = api.idempotent || retry.retry_non_idempotent;
-        let mut token_retried = false;
+        let mut token_refreshed = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -531,163 +455,49 @@ impl Client {
                 Some(m) => Some(m.get(self.token_cx(p)).await?),
                 None => None,
             };
-            let call = Call {
+            let request = p.protocol.build(&Call {
                 api,
                 base_url: p.base_url.as_deref().unwrap_or(&api.base_url),
                 params,
                 files,
                 token: token.as_ref().map(|t| t.access_token.expose()),
                 now: SystemTime::now(),
-            };
-            let request = p.protocol.build(&call)?;
+            })?;
             let started = Instant::now();
-            let result = self.inner.transport.send(request, self.inner.timeout).await;
+            let sent = self.inner.transport.send(request, self.inner.timeout).await;
             let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let next = match result {
+            let error = match sent {
                 Err(e) => {
                     tracing::warn!(attempt, latency_ms, error = ?e, "transport failure");
-                    self.on_transport_error(api, e, may_resend)
+                    steps::transport_error(api, e, self.inner.timeout)
                 }
                 Ok(resp) => {
                     tracing::info!(attempt, status = resp.status, latency_ms, "answered");
-                    match envelope(&resp.body, &hint, data.as_deref_mut()) {
-                        Err(_) if resp.status >= 500 && may_resend => {
-                            Next::Retry(status_error(api, &resp))
-                        }
-                        Err(_) if !(200..300).contains(&resp.status) => {
-                            Next::Done(Err(status_error(api, &resp)))
-                        }
-                        Err(e) => Next::Done(Err(Error::Decode(Box::new(DecodeError {
-                            api: id_of(api),
-                            path: String::new(),
-                            message: format!("the body is not valid JSON: {e}"),
-                            excerpt: excerpt(&resp.body, 200),
-                        })))),
-                        Ok((body, typed)) => match p.protocol.interpret(api, resp.status, &body) {
-                            Ok(data_at) if (200..300).contains(&resp.status) => {
-                                // Read where the protocol found the data, if that was not the guess.
-                                let read = match (data.as_deref_mut(), typed) {
-                                    (None, _) => Ok(()),
-                                    (Some(_), Typed::Read) if data_at == hint => Ok(()),
-                                    (Some(_), Typed::Refused(e)) if data_at == hint => Err(e),
-                                    (Some(slot), _) => {
-                                        slot.clear();
-                                        read_data(&resp.body, &data_at, slot.sink(), None)
-                                    }
-                                };
-                                Next::Done(read.map_err(|e| decode_error(api, &e, &resp.body)).map(
-                                    |()| RawReply::new(resp.status, resp.body.clone(), data_at),
-                                ))
-                            }
-                            Ok(_) if resp.status >= 500 && may_resend => {
-                                Next::Retry(status_error(api, &resp))
-                            }
-                            Ok(_) => Next::Done(Err(status_error(api, &resp))),
-                            Err(f) => {
-                                tracing::info!(attempt, code = %f.code, sub_code = ?f.sub_code, "platform error");
-                                match (f.kind, manager, &token) {
-                                    (ErrorKind::TokenRejected, Some(m), Some(t))
-                                        if !token_retried =>
-                                    {
-                                        token_retried = true;
-                                        match m.refresh(self.token_cx(p), t).await {
-                                            Ok(_) => {
-                                                attempt -= 1; // a token retry is not a transport attempt
-                                                continue;
-                                            }
-                                            // Report the platform's own answer; say why no retry happened.
-                                            Err(refresh) => {
-                                                Next::Done(Err(Error::Api(Box::new(ApiError {
-                                                    api: id_of(api),
-                                                    code: f.code,
-                                                    sub_code: f.sub_code,
-                                                    message: format!(
-                                                        "{} (token refresh failed: {refresh})",
-                                                        f.message
-                                                    ),
-                                                    kind: f.kind,
-                                                    request_id: f.request_id,
-                                                    http_status: resp.status,
-                                                    retry_after: f.retry_after,
-                                                }))))
-                                            }
-                                        }
-                                    }
-                                    (kind, _, _) => {
-                                        let error = Error::Api(Box::new(ApiError {
-                                            api: id_of(api),
-                                            code: f.code,
-                                            sub_code: f.sub_code,
-                                            message: f.message,
-                                            kind: f.kind,
-                                            request_id: f.request_id,
-                                            http_status: resp.status,
-                                            retry_after: f.retry_after,
-                                        }));
-                                        // A ban longer than any backoff would outlast the
-                                        // retries: say so now rather than spend the quota.
-                                        let banned = f
-                                            .retry_after
-                                            .is_some_and(|ban| ban > retry.max_backoff);
-                                        // Rate-limited calls were not executed: always safe to resend.
-                                        if (kind == ErrorKind::RateLimited && !banned)
-                                            || (kind == ErrorKind::PlatformDown && may_resend)
-                                        {
-                                            Next::Retry(error)
-                                        } else {
-                                            Next::Done(Err(error))
-                                        }
-                                    }
-                                }
-                            }
-                        },
+                    match steps::read_answer(api, &*p.protocol, &hint, resp, data.as_deref_mut()) {
+                        Ok(reply) => return Ok(reply),
+                        Err(e) => e,
                     }
                 }
             };
-            match next {
-                Next::Done(r) => return r,
-                Next::Retry(error) if attempt < retry.max_attempts => {
-                    // Never sooner than the platform said.
-                    let wait = retry
-                        .backoff(attempt)
-                        .max(error.retry_after().unwrap_or_default());
+            if let (Some(m), Some(t)) = (manager, &token) {
+                if !token_refreshed && steps::token_rejected(&error) {
+                    token_refreshed = true;
+                    match m.refresh(self.token_cx(p), t).await {
+                        // A token retry is not a transport attempt.
+                        Ok(_) => attempt -= 1,
+                        Err(refresh) => return Err(steps::refresh_failed(error, &refresh)),
+                    }
+                    continue;
+                }
+            }
+            match self.inner.retry.decide(&error, attempt, api.idempotent) {
+                Some(wait) => {
                     tracing::info!(attempt, reason = %error, backoff_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying");
                     tokio::time::sleep(wait).await;
                 }
-                Next::Retry(error) => return Err(error),
+                None => return Err(error),
             }
         }
-    }
-
-    fn on_transport_error(&self, api: &ApiDesc, e: TransportError, may_resend: bool) -> Next {
-        let timeout_ms = u64::try_from(self.inner.timeout.as_millis()).unwrap_or(u64::MAX);
-        let transport = |connect: bool, source: TransportError| Error::Transport {
-            api: id_of(api),
-            connect,
-            source,
-        };
-        match e {
-            // The server never saw it: always safe to resend.
-            e @ TransportError::Connect(_) => Next::Retry(transport(true, e)),
-            TransportError::Timeout if may_resend => Next::Retry(Error::Timeout {
-                api: id_of(api),
-                timeout_ms,
-            }),
-            TransportError::Timeout => Next::Done(Err(Error::Timeout {
-                api: id_of(api),
-                timeout_ms,
-            })),
-            e @ TransportError::Io(_) if may_resend => Next::Retry(transport(false, e)),
-            e @ TransportError::Io(_) => Next::Done(Err(transport(false, e))),
-        }
-    }
-}
-
-fn status_error(api: &ApiDesc, resp: &crate::wire::WireResponse) -> Error {
-    Error::HttpStatus {
-        api: id_of(api),
-        status: resp.status,
-        excerpt: excerpt(&resp.body, 200),
     }
 }
 
@@ -695,7 +505,7 @@ fn status_error(api: &ApiDesc, resp: &crate::wire::WireResponse) -> Error {
 pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<Param>> {
     let Value::Object(map) = request.to_json() else {
         return Err(Error::Build {
-            api: id_of(api),
+            api: steps::id_of(api),
             message: "a request must be a JSON object".into(),
         });
     };
@@ -705,7 +515,7 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
             let spec = api.spec_of(&name);
             if let Some(spec) = spec.filter(|s| !s.limits.is_none()) {
                 spec.limits.check(&value).map_err(|why| Error::Build {
-                    api: id_of(api),
+                    api: steps::id_of(api),
                     message: format!("param `{name}` {why}"),
                 })?;
             }
@@ -723,18 +533,9 @@ pub fn to_params<R: ToJson + ?Sized>(api: &ApiDesc, request: &R) -> Result<Vec<P
 pub fn decode<T: FromJson + Default>(api: &ApiDesc, raw: RawReply) -> Result<Reply<T>> {
     let mut data: Option<T> = None;
     read_data(&raw.bytes, &raw.data_at, &mut data, None)
-        .map_err(|e| decode_error(api, &e, &raw.bytes))?;
+        .map_err(|e| steps::decode_error(api, &e, &raw.bytes))?;
     Ok(Reply {
         data: data.unwrap_or_default(),
         raw: Arc::new(raw),
     })
-}
-
-fn decode_error(api: &ApiDesc, e: &JsonError, body: &[u8]) -> Error {
-    Error::Decode(Box::new(DecodeError {
-        api: id_of(api),
-        path: e.path(),
-        message: e.message.clone(),
-        excerpt: excerpt(body, 200),
-    }))
 }
