@@ -40,6 +40,9 @@ pub struct Recorded {
     /// For a refused signature: the string the mock signed, secrets masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub string_to_sign: Option<String>,
+    /// The shop whose token the call carried, for a token issued to a named shop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop: Option<String>,
 }
 
 /// What a fault does.
@@ -82,14 +85,16 @@ fn one() -> u32 {
 struct Issued {
     platform: String,
     kind: &'static str,
+    /// The shop it was granted for, when the grant named one.
+    shop: Option<String>,
     expires_at: SystemTime,
 }
 
 #[derive(Debug, Default)]
 struct Live {
     tokens: HashMap<String, Issued>,
-    /// Refresh token -> the platform it was issued on.
-    refresh_tokens: HashMap<String, String>,
+    /// Refresh token -> the platform and shop it was issued for.
+    refresh_tokens: HashMap<String, (String, Option<String>)>,
     /// The newest requests, at most `MockGateway::request_log` of them.
     requests: VecDeque<Recorded>,
     /// Every request recorded since the start or the last clear.
@@ -175,9 +180,16 @@ pub(crate) struct Outcome {
     api: Option<String>,
     error: Option<String>,
     string_to_sign: Option<String>,
+    shop: Option<String>,
 }
 
 impl Outcome {
+    /// This outcome of a call made with a token of `shop`.
+    pub(crate) fn for_shop(mut self, shop: Option<String>) -> Self {
+        self.shop = shop;
+        self
+    }
+
     pub(crate) fn ok(api: &str, body: Value) -> Self {
         Outcome {
             status: 200,
@@ -185,6 +197,7 @@ impl Outcome {
             api: Some(api.to_owned()),
             error: None,
             string_to_sign: None,
+            shop: None,
         }
     }
 
@@ -218,6 +231,7 @@ impl Outcome {
             api: api.map(str::to_owned),
             error: Some(code.into()),
             string_to_sign: None,
+            shop: None,
         }
     }
 }
@@ -361,6 +375,7 @@ impl MockGateway {
         platform: &str,
         kind: &'static str,
         prefix: &str,
+        shop: Option<&str>,
     ) -> (String, String) {
         let mut live = self.lock();
         live.counter += 1;
@@ -373,20 +388,42 @@ impl MockGateway {
             Issued {
                 platform: platform.to_owned(),
                 kind,
+                shop: shop.map(str::to_owned),
                 expires_at: SystemTime::now() + self.token_ttl,
             },
         );
-        live.refresh_tokens
-            .insert(refresh.clone(), platform.to_owned());
+        live.refresh_tokens.insert(
+            refresh.clone(),
+            (platform.to_owned(), shop.map(str::to_owned)),
+        );
         *live.issued.entry(platform.to_owned()).or_default() += 1;
         (token, refresh)
     }
 
-    /// True for the platform's configured `refresh_token`, or one this mock issued for it; an
-    /// issued one is used up (a new refresh token retires the old one).
-    pub(crate) fn redeem_refresh(&self, platform: &str, refresh_token: &str) -> bool {
-        self.get(platform, "refresh_token") == Some(refresh_token)
-            || self.lock().refresh_tokens.remove(refresh_token).as_deref() == Some(platform)
+    /// `Some(shop)` for the platform's configured `refresh_token` (no shop named) or one this
+    /// mock issued for it (the shop it was issued for); an issued one is used up (a new refresh
+    /// token retires the old one). `None` when it is not valid.
+    pub(crate) fn redeem_refresh(
+        &self,
+        platform: &str,
+        refresh_token: &str,
+    ) -> Option<Option<String>> {
+        if self.get(platform, "refresh_token") == Some(refresh_token) {
+            return Some(None);
+        }
+        let mut live = self.lock();
+        match live.refresh_tokens.get(refresh_token) {
+            Some((p, _)) if p == platform => live
+                .refresh_tokens
+                .remove(refresh_token)
+                .map(|(_, shop)| shop),
+            _ => None,
+        }
+    }
+
+    /// The shop `token` was granted for, if it was granted for a named shop.
+    pub(crate) fn shop_of(&self, token: &str) -> Option<String> {
+        self.lock().tokens.get(token)?.shop.clone()
     }
 
     /// `Ok(())`, or `Err(expired?)` for an unknown / expired token.
@@ -448,6 +485,7 @@ impl MockGateway {
             verified,
             error: outcome.error,
             string_to_sign: outcome.string_to_sign,
+            shop: outcome.shop,
         };
         let mut live = self.lock();
         live.seen += 1;

@@ -180,9 +180,44 @@ struct Platform {
     name: String,
     protocol: Arc<dyn Protocol>,
     base_url: Option<String>,
-    user: Option<TokenManager>,
-    client: Option<TokenManager>,
+    /// The user token when no shop is named: the single-shop configuration.
+    user: Option<Arc<TokenManager>>,
+    client: Option<Arc<TokenManager>>,
+    /// One user token per shop named with [`Client::shop`], made on first use.
+    shops: Option<Shops>,
     limiter: Option<RateLimiter>,
+}
+
+/// The user tokens of the shops of one app: the same provider, a store key per shop.
+#[derive(Debug)]
+struct Shops {
+    provider: Arc<dyn TokenProvider>,
+    /// `platform/app/user`; a shop's key is this plus `/` and its id (ids are not secrets).
+    key: String,
+    store: Arc<dyn TokenStore>,
+    margin: Duration,
+    managers: std::sync::Mutex<HashMap<Arc<str>, Arc<TokenManager>>>,
+}
+
+impl Shops {
+    fn manager(&self, shop: &Arc<str>) -> Arc<TokenManager> {
+        let mut managers = self
+            .managers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        managers
+            .entry(shop.clone())
+            .or_insert_with(|| {
+                Arc::new(TokenManager::for_shop(
+                    format!("{}/{shop}", self.key),
+                    shop.clone(),
+                    self.provider.clone(),
+                    self.store.clone(),
+                    self.margin,
+                ))
+            })
+            .clone()
+    }
 }
 
 /// Builds a [`Client`].
@@ -258,14 +293,14 @@ impl ClientBuilder {
         };
         let mut platforms = HashMap::new();
         for (name, protocol, o) in self.platforms {
-            let manager = |kind: &str, p: Option<Arc<dyn TokenProvider>>| {
-                p.map(|p| {
-                    TokenManager::new(
+            let manager = |kind: &str, p: &Option<Arc<dyn TokenProvider>>| {
+                p.clone().map(|p| {
+                    Arc::new(TokenManager::new(
                         format!("{name}/{}/{kind}", o.app_id),
                         p,
                         self.store.clone(),
                         self.refresh_margin,
-                    )
+                    ))
                 })
             };
             let limiter = match o.qps {
@@ -284,8 +319,15 @@ impl ClientBuilder {
                 name: name.clone(),
                 protocol,
                 base_url: o.base_url.map(|u| u.trim_end_matches('/').to_owned()),
-                user: manager("user", o.user_token),
-                client: manager("client", o.client_token),
+                user: manager("user", &o.user_token),
+                client: manager("client", &o.client_token),
+                shops: o.user_token.map(|provider| Shops {
+                    provider,
+                    key: format!("{name}/{}/user", o.app_id),
+                    store: self.store.clone(),
+                    margin: self.refresh_margin,
+                    managers: std::sync::Mutex::default(),
+                }),
                 limiter,
             };
             platforms.insert(name, p);
@@ -297,6 +339,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 retry: self.retry,
             }),
+            shop: None,
         })
     }
 }
@@ -312,6 +355,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The shop (grant) whose user token calls use; `None` is the configured single shop.
+    shop: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Client {
@@ -320,6 +365,7 @@ impl fmt::Debug for Client {
             .field("platforms", &self.inner.platforms)
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
+            .field("shop", &self.shop)
             .finish_non_exhaustive()
     }
 }
@@ -350,6 +396,24 @@ impl Client {
         self.send(&request).await
     }
 
+    /// This client for one shop (a grant: Youzan `kdt_id`, Doudian `shop_id`, a Taobao seller...):
+    /// `client.shop("42587152").youzan().some_api(request)` calls with that shop's user token,
+    /// kept in the token store under its own key (`platform/app/user/42587152`) and refreshed on
+    /// its own. Everything else (transport, rate limits, retries) is shared. A provider that can
+    /// grant any shop (a self-use app's silent grant) obtains the first token itself; otherwise
+    /// the shop's token must be in the store (saved when the shop authorized the app).
+    pub fn shop(&self, shop: impl Into<String>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            shop: Some(shop.into().into()),
+        }
+    }
+
+    /// The shop named with [`Client::shop`], if any.
+    pub fn shop_id(&self) -> Option<&str> {
+        self.shop.as_deref()
+    }
+
     /// The names of the platforms this client is configured for, in order.
     pub fn platforms(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.inner.platforms.keys().map(String::as_str).collect();
@@ -359,13 +423,10 @@ impl Client {
 
     /// How many times a platform's token of `kind` was fetched (for tests and metrics).
     pub fn token_fetches(&self, platform: &str, kind: AuthKind) -> u64 {
-        let p = self.inner.platforms.get(platform);
-        let m = match kind {
-            AuthKind::User => p.and_then(|p| p.user.as_ref()),
-            AuthKind::Client => p.and_then(|p| p.client.as_ref()),
-            _ => None,
-        };
-        m.map_or(0, TokenManager::fetch_count)
+        let m = self
+            .platform(platform)
+            .and_then(|p| self.manager(p, platform, kind));
+        m.ok().flatten().map_or(0, |m| m.fetch_count())
     }
 
     /// Obtains (or returns the cached) token of a platform, e.g. to show it was issued.
@@ -385,16 +446,25 @@ impl Client {
         })
     }
 
-    fn manager<'a>(
+    fn manager(
         &self,
-        p: &'a Platform,
+        p: &Platform,
         name: &str,
         kind: AuthKind,
-    ) -> Result<Option<&'a TokenManager>> {
+    ) -> Result<Option<Arc<TokenManager>>> {
+        let user = || {
+            Error::Config(format!(
+                "{name}: this API needs a user access token, and none is configured"
+            ))
+        };
         Ok(match kind {
             AuthKind::None | AuthKind::App => None,
-            AuthKind::User => Some(p.user.as_ref().ok_or_else(|| Error::Config(format!("{name}: this API needs a user access token, and none is configured")))?),
-            AuthKind::Client => Some(p.client.as_ref().ok_or_else(|| Error::Config(format!("{name}: this API needs a client token, and no client credentials are configured")))?),
+            AuthKind::User => Some(match (&self.shop, &p.shops) {
+                (Some(shop), Some(shops)) => shops.manager(shop),
+                (Some(_), None) => return Err(user()),
+                (None, _) => p.user.clone().ok_or_else(user)?,
+            }),
+            AuthKind::Client => Some(p.client.clone().ok_or_else(|| Error::Config(format!("{name}: this API needs a client token, and no client credentials are configured")))?),
         })
     }
 
@@ -404,6 +474,7 @@ impl Client {
             transport: &*self.inner.transport,
             base_url: p.base_url.as_deref(),
             timeout: self.inner.timeout,
+            shop: self.shop.as_deref(),
         }
     }
 
@@ -451,7 +522,7 @@ impl Client {
             if let Some(l) = &p.limiter {
                 l.acquire().await;
             }
-            let token = match manager {
+            let token = match &manager {
                 Some(m) => Some(m.get(self.token_cx(p)).await?),
                 None => None,
             };
@@ -479,7 +550,7 @@ impl Client {
                     }
                 }
             };
-            if let (Some(m), Some(t)) = (manager, &token) {
+            if let (Some(m), Some(t)) = (&manager, &token) {
                 if !token_refreshed && steps::token_rejected(&error) {
                     token_refreshed = true;
                     match m.refresh(self.token_cx(p), t).await {

@@ -1,7 +1,7 @@
-//! One cached token per (platform, app, kind), refreshed with single-flight.
+//! One cached token per (platform, app, kind[, shop]), refreshed with single-flight.
 
 use super::{Token, TokenContext, TokenProvider, TokenStore};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +10,8 @@ use std::time::Duration;
 #[derive(Debug)]
 pub(crate) struct TokenManager {
     key: String,
+    /// The shop named by the caller, for a manager of one of an app's shops.
+    shop: Option<Arc<str>>,
     provider: Arc<dyn TokenProvider>,
     store: Arc<dyn TokenStore>,
     /// The current token: read without waiting on every call.
@@ -29,12 +31,27 @@ impl TokenManager {
     ) -> Self {
         TokenManager {
             key,
+            shop: None,
             provider,
             store,
             current: std::sync::RwLock::new(None),
             fetching: tokio::sync::Mutex::new(()),
             margin,
             fetches: AtomicU64::new(0),
+        }
+    }
+
+    /// The manager of one shop's token, stored under `key`.
+    pub(crate) fn for_shop(
+        key: String,
+        shop: Arc<str>,
+        provider: Arc<dyn TokenProvider>,
+        store: Arc<dyn TokenStore>,
+        margin: Duration,
+    ) -> Self {
+        TokenManager {
+            shop: Some(shop),
+            ..TokenManager::new(key, provider, store, margin)
         }
     }
 
@@ -95,6 +112,20 @@ impl TokenManager {
     }
 
     async fn fetch(&self, cx: TokenContext<'_>, previous: Option<&Token>) -> Result<Token> {
+        if let Some(shop) = &self.shop {
+            // Anything else would hand this shop the configured shop's token.
+            let refreshable = previous.is_some_and(|t| t.refresh_token.is_some());
+            if !refreshable && !self.provider.grants_any_shop() {
+                return Err(Error::Auth {
+                    platform: cx.platform.to_owned(),
+                    message: format!(
+                        "shop {shop} has no refreshable token in the store (key {}): the shop must authorize the app and its token be saved first",
+                        self.key
+                    ),
+                    source: None,
+                });
+            }
+        }
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let fresh = self.provider.fetch(cx, previous).await?;
         // Save before anyone uses it: a rotated refresh token must survive a crash.

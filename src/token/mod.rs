@@ -76,6 +76,8 @@ pub struct TokenContext<'a> {
     /// The configured `base_url` of the platform, if any (replaces the endpoint's host).
     pub base_url: Option<&'a str>,
     pub timeout: Duration,
+    /// The shop the token is for, when the call named one ([`crate::Client::shop`]).
+    pub shop: Option<&'a str>,
 }
 
 impl fmt::Debug for TokenContext<'_> {
@@ -83,6 +85,7 @@ impl fmt::Debug for TokenContext<'_> {
         f.debug_struct("TokenContext")
             .field("platform", &self.platform)
             .field("base_url", &self.base_url)
+            .field("shop", &self.shop)
             .finish_non_exhaustive()
     }
 }
@@ -170,11 +173,21 @@ impl TokenContext<'_> {
 /// Obtains tokens. `rejected` is the token the platform just refused (or that
 /// expired), so a provider can use its refresh token.
 pub trait TokenProvider: Send + Sync + fmt::Debug {
+    /// A token for `cx.shop` (or the configured shop), refreshing `rejected` when given: the
+    /// stored or cached token that expired or that the platform refused.
     fn fetch<'a>(
         &'a self,
         cx: TokenContext<'a>,
         rejected: Option<&'a Token>,
     ) -> BoxFuture<'a, Result<Token>>;
+
+    /// Whether it can obtain a first token for any shop named in the context, with nothing
+    /// stored for it (a self-use app's silent grant: Youzan's `grant_id`, Doudian's
+    /// `authorization_self`). A provider configured with one shop's tokens cannot: for any other
+    /// shop it only refreshes what the store holds, so that no shop is ever given another's token.
+    fn grants_any_shop(&self) -> bool {
+        false
+    }
 }
 
 /// A fixed token from configuration (Taobao `session`, 1688/Douyin/Doudian `access_token`).

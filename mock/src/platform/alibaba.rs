@@ -169,10 +169,10 @@ fn token(mock: &MockGateway, req: &http::Request, platform: &str, app_key: &str)
         );
     }
     let rt = get("refresh_token").unwrap_or_default();
-    if !mock.redeem_refresh(platform, rt) {
+    if mock.redeem_refresh(platform, rt).is_none() {
         return fail(401, "invalid_grant", "refresh_token is invalid or expired");
     }
-    let (token, refresh) = mock.issue(platform, "user", "aop.");
+    let (token, refresh) = mock.issue(platform, "user", "aop.", None);
     // 1688 sends numbers as text here.
     Outcome::ok(
         "system.oauth2.getToken",

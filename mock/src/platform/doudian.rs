@@ -112,7 +112,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
                 .get("refresh_token")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if !mock.redeem_refresh(platform, rt) {
+            if mock.redeem_refresh(platform, rt).is_none() {
                 return err(50002, "dop.token-refresh-failed", "refresh_token 无效");
             }
             token(mock, platform)
@@ -126,7 +126,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
 }
 
 fn token(mock: &MockGateway, platform: &str) -> Value {
-    let (token, refresh) = mock.issue(platform, "user", "dd.");
+    let (token, refresh) = mock.issue(platform, "user", "dd.", None);
     json!({"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "scope": "SCOPE", "shop_id": mock.get(platform, "shop_id").unwrap_or("0"), "shop_name": "测试店铺"})
 }
 

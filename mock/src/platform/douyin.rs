@@ -63,7 +63,7 @@ fn client_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outc
             json!({"data": {"error_code": 10013, "description": "client_key或client_secret错误"}, "message": "error"}),
         );
     }
-    let (token, _) = mock.issue(platform, "client", "clt.");
+    let (token, _) = mock.issue(platform, "client", "clt.", None);
     Outcome::ok(
         "oauth.client_token",
         json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "error_code": 0, "description": ""}, "message": "success"}),
@@ -100,10 +100,10 @@ fn refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Out
         return fail(10013, "client_key 错误");
     }
     let rt = get("refresh_token").unwrap_or_default();
-    if !mock.redeem_refresh(platform, rt) {
+    if mock.redeem_refresh(platform, rt).is_none() {
         return fail(10010, "refresh_token 已过期");
     }
-    let (token, refresh) = mock.issue(platform, "user", "act.");
+    let (token, refresh) = mock.issue(platform, "user", "act.", None);
     Outcome::ok(
         "oauth.refresh_token",
         json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),

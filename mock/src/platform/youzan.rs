@@ -69,22 +69,35 @@ fn grant(
     if s("client_secret").as_deref() != mock.get(platform, "client_secret") {
         return fail(1104, "client_secret 错误");
     }
-    match s("authorize_type").as_deref() {
+    let shop = match s("authorize_type").as_deref() {
         Some("silent") => {
-            if s("grant_id").as_deref() != mock.get(platform, "grant_id") {
+            // The configured grant, or one of the app's other shops (`shops`, comma-separated).
+            let grant = s("grant_id").unwrap_or_default();
+            if mock.get(platform, "grant_id") == Some(grant.as_str()) {
+                None
+            } else if mock
+                .get(platform, "shops")
+                .is_some_and(|shops| shops.split(',').any(|s| s.trim() == grant))
+            {
+                Some(grant)
+            } else {
                 return fail(1201, "grant_id 无效");
             }
         }
         Some("refresh_token") => {
             let rt = s("refresh_token").unwrap_or_default();
             // A new refresh token retires the old one at once.
-            if !mock.redeem_refresh(platform, &rt) {
-                return fail(1202, "refresh_token 无效");
+            match mock.redeem_refresh(platform, &rt) {
+                Some(shop) => shop,
+                None => return fail(1202, "refresh_token 无效"),
             }
         }
         _ => return fail(1200, "authorize_type 不支持"),
-    }
-    let (token, refresh) = mock.issue(platform, "user", "yz");
+    };
+    let authority = shop
+        .clone()
+        .or_else(|| mock.get(platform, "grant_id").map(str::to_owned));
+    let (token, refresh) = mock.issue(platform, "user", "yz", shop.as_deref());
     let expires = (SystemTime::now() + mock.token_ttl)
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -92,7 +105,7 @@ fn grant(
         "youzan.auth.token",
         json!({"success": true, "code": 200, "message": null,
                "data": {"access_token": token, "expires": expires, "scope": "trade item logistics user shop",
-                        "authority_id": mock.get(platform, "grant_id"), "refresh_token": refresh}}),
+                        "authority_id": authority, "refresh_token": refresh}}),
     )
 }
 
@@ -139,13 +152,14 @@ fn verify(
     if req.method != api.method.as_str() {
         return gw(4007, "请求方法错误", n);
     }
+    let mut shop = None;
     if api.auth != Auth::None {
         let query = http::parse_form(req.query.as_bytes());
         let Some((_, token)) = query.iter().find(|(k, _)| k == "access_token") else {
             return gw(4201, "access_token 不能为空", n);
         };
         match mock.check_token(platform, "user", token, None) {
-            Ok(()) => {}
+            Ok(()) => shop = mock.shop_of(token),
             Err(true) => return gw(4202, "access_token 已过期", n),
             Err(false) => return gw(4203, "Token 不存在", n),
         }
@@ -189,5 +203,5 @@ fn verify(
             json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}),
         );
     }
-    Outcome::ok(&api.name, synth::response(api, PROTOCOL))
+    Outcome::ok(&api.name, synth::response(api, PROTOCOL)).for_shop(shop)
 }

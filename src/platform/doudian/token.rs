@@ -36,7 +36,8 @@ impl TokenProvider for DoudianToken {
                     vec![
                         ("code", String::new()),
                         ("grant_type", "authorization_self".to_owned()),
-                        ("shop_id", self.shop_id.clone()),
+                        // The shop the call named, else the configured one.
+                        ("shop_id", cx.shop.unwrap_or(&self.shop_id).to_owned()),
                     ],
                 ),
             };
@@ -84,5 +85,10 @@ impl TokenProvider for DoudianToken {
             let old = rejected.and_then(|t| t.refresh_token.as_ref());
             refreshed(&v["data"], old).ok_or_else(|| cx.refused(&v))
         })
+    }
+
+    /// A self-use app's `authorization_self` grants any of its shops by `shop_id`.
+    fn grants_any_shop(&self) -> bool {
+        true
     }
 }

@@ -26,7 +26,7 @@ impl TokenProvider for YouzanToken {
                     serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "refresh_token", "refresh_token": rt.expose()})
                 }
                 None => {
-                    serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "silent", "grant_id": self.grant_id, "refresh": true})
+                    serde_json::json!({"client_id": self.client_id, "client_secret": self.client_secret.expose(), "authorize_type": "silent", "grant_id": cx.shop.unwrap_or(&self.grant_id), "refresh": true})
                 }
             };
             let url = cx.url("https://open.youzanyun.com", "/auth/token");
@@ -45,5 +45,10 @@ impl TokenProvider for YouzanToken {
                 expires_at_ms: data.get("expires").and_then(Value::as_i64),
             })
         })
+    }
+
+    /// A self-use app's silent grant takes any of its shops as `grant_id`.
+    fn grants_any_shop(&self) -> bool {
+        true
     }
 }

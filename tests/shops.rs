@@ -1,0 +1,147 @@
+//! Shops as a dimension of the client: `client.shop(id)` calls with that shop's own user token,
+//! stored and refreshed under its own key, and never with another shop's.
+
+mod common;
+
+use common::{config_for, mock_with, CONFIG};
+use opengate::token::{MemoryStore, TokenStore};
+use opengate::{AuthKind, Error};
+use opengate_apis::youzan::logistics_expressbyorderno_get_v3_0_0 as express;
+use opengate_apis::ClientExt;
+use std::sync::Arc;
+
+/// The mock grants the configured shop and two more of the same app.
+fn mock_config() -> String {
+    CONFIG.replace(
+        "grant_id = \"42587152\"\n",
+        "grant_id = \"42587152\"\nshops = \"1001, 1002\"\n",
+    )
+}
+
+#[tokio::test]
+async fn two_shops_of_one_app_never_mix_their_tokens() {
+    let mock = mock_with(&mock_config()).await;
+    let store = Arc::new(MemoryStore::default());
+    let client = config_for(&mock, &[])
+        .client_builder()
+        .unwrap()
+        .token_store(store.clone())
+        .build()
+        .unwrap();
+    for shop in ["1001", "1002", "1001", "1002"] {
+        client
+            .shop(shop)
+            .youzan()
+            .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+            .await
+            .unwrap_or_else(|e| panic!("shop {shop}: {e}"));
+    }
+    // The configured single shop keeps working beside them, with a token of its own.
+    client
+        .youzan()
+        .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+        .await
+        .unwrap();
+    let calls: Vec<Option<String>> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.api.as_deref() == Some("youzan.logistics.expressbyorderno.get"))
+        .map(|r| r.shop)
+        .collect();
+    let shop = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        calls,
+        [shop("1001"), shop("1002"), shop("1001"), shop("1002"), None]
+    );
+    // One grant per shop, each stored under the shop's own key.
+    assert_eq!(mock.tokens_issued("youzan"), 3);
+    let a = store
+        .load("youzan/yz-client/42587152/user/1001")
+        .unwrap()
+        .expect("shop 1001 stored");
+    let b = store
+        .load("youzan/yz-client/42587152/user/1002")
+        .unwrap()
+        .expect("shop 1002 stored");
+    let own = store
+        .load("youzan/yz-client/42587152/user")
+        .unwrap()
+        .expect("the configured shop");
+    assert_ne!(a.access_token, b.access_token);
+    assert_ne!(a.access_token, own.access_token);
+    assert_eq!(
+        client.shop("1001").token_fetches("youzan", AuthKind::User),
+        1
+    );
+    assert_eq!(client.token_fetches("youzan", AuthKind::User), 1);
+}
+
+#[tokio::test]
+async fn a_shop_expired_token_is_refreshed_for_that_shop() {
+    let mock = mock_with(&mock_config()).await;
+    let client = config_for(&mock, &[])
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let shop = client.shop("1001");
+    let call = || {
+        shop.youzan()
+            .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+    };
+    call().await.unwrap();
+    mock.expire_tokens();
+    call().await.unwrap();
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(last.shop.as_deref(), Some("1001"));
+    // Rejected, refreshed with the shop's own refresh token, sent again.
+    assert_eq!(shop.token_fetches("youzan", AuthKind::User), 2);
+}
+
+#[tokio::test]
+async fn a_shop_the_store_does_not_know_is_refused_before_any_request() {
+    // 1688's provider holds one shop's refresh token: it cannot grant another shop.
+    let mock = mock_with(&CONFIG.replace(
+        "access_token = \"aop-token-XYZ\"",
+        "refresh_token = \"aop-refresh-XYZ\"",
+    ))
+    .await;
+    let client = config_for(&mock, &[])
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let before = mock.requests_seen();
+    let e = client
+        .shop("b2b-999")
+        .token("alibaba", AuthKind::User)
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Auth { message, .. } => assert!(
+            message.contains("shop b2b-999 has no refreshable token"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(mock.requests_seen(), before, "no token request was made");
+    // The configured shop still gets its token.
+    client.token("alibaba", AuthKind::User).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_shop_not_granted_by_the_platform_fails_with_the_platforms_answer() {
+    let mock = mock_with(&mock_config()).await;
+    let client = config_for(&mock, &[])
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let e = client
+        .shop("9999")
+        .youzan()
+        .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("1201"), "{e}");
+}
