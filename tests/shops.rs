@@ -18,16 +18,29 @@ fn mock_config() -> String {
     )
 }
 
+/// A client of the same config as the mock's, pointed at it.
+fn client_of(mock: &opengate_mock::MockHandle) -> opengate::Client {
+    let mut config = opengate::Config::from_toml(&mock_config(), "test").unwrap();
+    for p in ["youzan", "alibaba"] {
+        config.set(p, "base_url", mock.base_url());
+    }
+    config.client_builder().unwrap().build().unwrap()
+}
+
 #[tokio::test]
 async fn two_shops_of_one_app_never_mix_their_tokens() {
     let mock = mock_with(&mock_config()).await;
     let store = Arc::new(MemoryStore::default());
-    let client = config_for(&mock, &[])
+    let mut config = opengate::Config::from_toml(&mock_config(), "test").unwrap();
+    config.set("youzan", "base_url", mock.base_url());
+    let client = config
         .client_builder()
         .unwrap()
         .token_store(store.clone())
         .build()
         .unwrap();
+    // The config lists the app's other shops; a worker iterates them.
+    assert_eq!(client.shops("youzan"), ["1001", "1002"]);
     for shop in ["1001", "1002", "1001", "1002"] {
         client
             .shop(shop)
@@ -79,11 +92,7 @@ async fn two_shops_of_one_app_never_mix_their_tokens() {
 #[tokio::test]
 async fn a_shop_expired_token_is_refreshed_for_that_shop() {
     let mock = mock_with(&mock_config()).await;
-    let client = config_for(&mock, &[])
-        .client_builder()
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = client_of(&mock);
     let shop = client.shop("1001");
     let call = || {
         shop.youzan()
@@ -101,12 +110,12 @@ async fn a_shop_expired_token_is_refreshed_for_that_shop() {
 #[tokio::test]
 async fn a_shop_the_store_does_not_know_is_refused_before_any_request() {
     // 1688's provider holds one shop's refresh token: it cannot grant another shop.
-    let mock = mock_with(&CONFIG.replace(
+    let refresh = CONFIG.replace(
         "access_token = \"aop-token-XYZ\"",
         "refresh_token = \"aop-refresh-XYZ\"",
-    ))
-    .await;
-    let client = config_for(&mock, &[])
+    );
+    let mock = mock_with(&refresh).await;
+    let client = config_for(&mock, &[("alibaba", "refresh_token", "aop-refresh-XYZ")])
         .client_builder()
         .unwrap()
         .build()
@@ -132,11 +141,7 @@ async fn a_shop_the_store_does_not_know_is_refused_before_any_request() {
 #[tokio::test]
 async fn a_shop_not_granted_by_the_platform_fails_with_the_platforms_answer() {
     let mock = mock_with(&mock_config()).await;
-    let client = config_for(&mock, &[])
-        .client_builder()
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = client_of(&mock);
     let e = client
         .shop("9999")
         .youzan()

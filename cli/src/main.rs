@@ -50,6 +50,10 @@ enum Command {
         /// Params as a JSON object.
         #[arg(long)]
         body: Option<String>,
+        /// Call with this shop's user token (a grant: Youzan `kdt_id`, Doudian `shop_id`...)
+        /// instead of the configured shop's.
+        #[arg(long)]
+        shop: Option<String>,
     },
     /// Run the mock gateway.
     Mock {
@@ -155,6 +159,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             version,
             params,
             body,
+            shop,
         } => call(
             &specs,
             cli.config.as_deref(),
@@ -162,6 +167,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             version.as_deref(),
             &params,
             body.as_deref(),
+            shop,
         ),
         Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
         Command::Import {
@@ -330,6 +336,7 @@ fn call(
     version: Option<&str>,
     raw: &[String],
     body: Option<&str>,
+    shop: Option<String>,
 ) -> Result<(), Fail> {
     let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
     let mut matches: Vec<&ir::Api> = corpus
@@ -410,6 +417,10 @@ fn call(
             .client_builder_for(&platforms)
             .and_then(|b| b.build())
             .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
+        let client = match shop {
+            Some(shop) => client.shop(shop),
+            None => client,
+        };
         match client.execute(&desc, &params, &[]).await {
             Ok(raw) => {
                 println!(

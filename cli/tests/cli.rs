@@ -413,6 +413,61 @@ async fn a_platform_folder_of_a_built_in_protocol_is_called_through_the_cli() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn call_with_shop_uses_that_shops_token() {
+    // One config for the mock and the CLI: the app's other shops are listed in it.
+    let config = CONFIG.replace(
+        "grant_id = \"42587152\"\n",
+        "grant_id = \"42587152\"\nshops = \"1001, 1002\"\n",
+    );
+    let mock = start_mock_of(&specs(), &config);
+    let cfg = mock.config_path.to_str().unwrap().to_owned();
+    let call = |shop: Option<&str>| {
+        let mut args = vec![
+            "--config",
+            &cfg,
+            "call",
+            "youzan.logistics.expressbyorderno.get",
+            "-p",
+            "tid=E1",
+        ];
+        if let Some(shop) = shop {
+            args.extend(["--shop", shop]);
+        }
+        opengate(
+            &args,
+            &[("OPENGATE_YOUZAN_BASE_URL", mock.base_url.as_str())],
+        )
+    };
+    for shop in [Some("1002"), None, Some("1001")] {
+        let out = call(shop);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{shop:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let shops: Vec<serde_json::Value> = recorded(&mock)
+        .await
+        .into_iter()
+        .filter(|r| r["api"] == "youzan.logistics.expressbyorderno.get")
+        .map(|r| r["shop"].clone())
+        .collect();
+    assert_eq!(
+        shops,
+        [
+            serde_json::json!("1002"),
+            serde_json::Value::Null,
+            serde_json::json!("1001")
+        ]
+    );
+    // A shop the platform did not grant: the platform's refusal, not a success.
+    let out = call(Some("9999"));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("1201"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn check_and_list() {
     let out = opengate(&["check"], &[]);

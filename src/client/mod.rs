@@ -172,6 +172,9 @@ pub struct PlatformOptions {
     pub app_id: String,
     /// Client-side QPS limit.
     pub qps: Option<f64>,
+    /// Shops of the app besides the configured one, listed in the config (`shops = "1001, 1002"`),
+    /// for a caller that serves them all: [`Client::shops`].
+    pub shops: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -185,6 +188,8 @@ struct Platform {
     client: Option<Arc<TokenManager>>,
     /// One user token per shop named with [`Client::shop`], made on first use.
     shops: Option<Shops>,
+    /// The shops the config lists.
+    listed_shops: Vec<String>,
     limiter: Option<RateLimiter>,
 }
 
@@ -328,6 +333,7 @@ impl ClientBuilder {
                     margin: self.refresh_margin,
                     managers: std::sync::Mutex::default(),
                 }),
+                listed_shops: o.shops,
                 limiter,
             };
             platforms.insert(name, p);
@@ -407,6 +413,16 @@ impl Client {
             inner: self.inner.clone(),
             shop: Some(shop.into().into()),
         }
+    }
+
+    /// The shops a platform's config table lists (`shops = "1001, 1002"`), in order: what a
+    /// service provider's worker iterates, calling `client.shop(id)` for each.
+    pub fn shops(&self, platform: &str) -> Vec<&str> {
+        self.inner
+            .platforms
+            .get(platform)
+            .map(|p| p.listed_shops.iter().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// The shop named with [`Client::shop`], if any.

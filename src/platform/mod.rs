@@ -41,7 +41,7 @@ impl fmt::Debug for Builtin {
 }
 
 /// The keys every platform table accepts.
-pub const COMMON_KEYS: &[&str] = &["protocol", "base_url", "qps"];
+pub const COMMON_KEYS: &[&str] = &["protocol", "base_url", "qps", "shops"];
 
 /// Every built-in protocol.
 pub const BUILTINS: &[&Builtin] = &[
@@ -111,6 +111,15 @@ impl Builtin {
                 client_token: c.client_token,
                 app_id: c.app_id,
                 qps,
+                // The app's other shops, for `Client::shops`: ids, comma-separated.
+                shops: table
+                    .get("shops")
+                    .into_iter()
+                    .flat_map(|s| s.split(','))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
         ))
     }
