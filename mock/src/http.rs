@@ -3,11 +3,13 @@
 //! reset and a truncated answer, are made on the same connection (see [`Reply`]).
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpStream;
 
@@ -96,17 +98,14 @@ where
                     if let Some(d) = delay {
                         tokio::time::sleep(d).await;
                     }
-                    Ok(answer(status, Bytes::from(body), None))
+                    Ok(answer(status, Answer::whole(Bytes::from(body))))
                 }
                 Reply::Reset => {
                     let _ = socket2::SockRef::from(&*twin).set_linger(Some(Duration::ZERO));
                     Err(Refused)
                 }
                 Reply::Truncated { status, body } => {
-                    // Hyper sends the half it has and closes: the length announced is not met.
-                    let full = body.len();
-                    let half = Bytes::from(body).slice(..full / 2);
-                    Ok(answer(status, half, Some(full)))
+                    Ok(answer(status, Answer::cut(Bytes::from(body))))
                 }
             }
         }
@@ -116,9 +115,66 @@ where
         .await;
 }
 
-fn answer(status: u16, body: Bytes, announced: Option<usize>) -> hyper::Response<Full<Bytes>> {
-    let len = announced.unwrap_or(body.len());
-    let mut response = hyper::Response::new(Full::new(body));
+/// An answer's body: whole, or cut after half its bytes. A cut body announces the full length,
+/// sends the half, waits for hyper to flush it, then fails, and hyper drops the connection with
+/// the announced length unmet (hyper trusts a body's exact size over a length header, so the cut
+/// body reports none).
+struct Answer {
+    len: usize,
+    data: Option<Bytes>,
+    cut: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Answer {
+    fn whole(data: Bytes) -> Self {
+        Answer {
+            len: data.len(),
+            data: Some(data),
+            cut: None,
+        }
+    }
+
+    fn cut(full: Bytes) -> Self {
+        Answer {
+            len: full.len(),
+            data: Some(full.slice(..full.len() / 2)),
+            cut: Some(Box::pin(tokio::time::sleep(Duration::from_millis(50)))),
+        }
+    }
+}
+
+impl Body for Answer {
+    type Data = Bytes;
+    type Error = Refused;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Refused>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        match self.cut.as_mut() {
+            None => Poll::Ready(None),
+            Some(pause) => pause.as_mut().poll(cx).map(|()| Some(Err(Refused))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && self.cut.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.cut {
+            None => SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64)),
+            Some(_) => SizeHint::default(),
+        }
+    }
+}
+
+fn answer(status: u16, body: Answer) -> hyper::Response<Answer> {
+    let len = body.len;
+    let mut response = hyper::Response::new(body);
     *response.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -130,11 +186,12 @@ fn answer(status: u16, body: Bytes, announced: Option<usize>) -> hyper::Response
     response
 }
 
-fn too_large(status: hyper::StatusCode) -> hyper::Response<Full<Bytes>> {
+fn too_large(status: hyper::StatusCode) -> hyper::Response<Answer> {
     let mut response = answer(
         status.as_u16(),
-        Bytes::from_static(b"{\"error\": \"request body too large\"}"),
-        None,
+        Answer::whole(Bytes::from_static(
+            b"{\"error\": \"request body too large\"}",
+        )),
     );
     // The body was not read, so the connection cannot carry another request.
     response

@@ -1,10 +1,11 @@
 //! The mock's HTTP against real clients: ApacheBench (HTTP/1.0, with and without keep-alive),
-//! curl on one kept-alive connection, and a raw socket for `Expect: 100-continue` and 413.
+//! curl on one kept-alive connection, and a raw socket for `Expect: 100-continue`, 413 and the
+//! truncated-answer fault.
 //!
 //! `ab` is the Debian package apache2-utils; `.ci/run` installs it when it is missing.
 
 use md5::{Digest, Md5};
-use opengate_mock::{MockGateway, MockHandle};
+use opengate_mock::{Fault, FaultKind, MockGateway, MockHandle};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -261,4 +262,36 @@ async fn a_body_over_the_limit_is_refused_with_413_and_not_recorded() {
     let answer = read_some(&mut stream, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert_eq!(mock.requests_seen(), 1, "refused bodies reach no handler");
+}
+
+#[tokio::test]
+async fn a_truncated_answer_announces_its_length_sends_half_and_closes() {
+    let mock = start().await;
+    mock.inject(Fault {
+        api: None,
+        kind: FaultKind::Truncate,
+        times: 1,
+    });
+    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
+    let request = format!(
+        "GET /router/rest?{} HTTP/1.1\r\nHost: mock\r\n\r\n",
+        signed_query()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // The peer may end with a reset once the half is sent: what arrived before it counts.
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection after the half");
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head arrives");
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    let announced: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("the full length is announced")
+        .parse()
+        .unwrap();
+    assert!(!body.is_empty(), "part of the body arrives");
+    assert_eq!(body.len(), announced / 2, "{body}");
 }
