@@ -8,10 +8,13 @@
 # unpacked package on its own, in dependency order, against the others through a local registry:
 # what the registry would build. The lockfile is left out because generating it resolves on
 # crates.io too. Finally each `.crate` must stay under crates.io's 10 MB.
+#
+# The leaves' dry runs skip the build (`--no-verify`): the workspace packaging below builds the
+# same two packages from the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for leaf in opengate-runtime opengate-codegen; do
-  cargo publish -p "$leaf" --dry-run --allow-dirty
+  cargo publish -p "$leaf" --dry-run --allow-dirty --no-verify
 done
 #
 # The packages are built in a target directory of their own, new on every run: cargo unpacks
@@ -31,7 +34,10 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-cargo package --workspace --exclude-lockfile --allow-dirty --target-dir "$out"
+# The build's intermediate files go to the workspace's own build directory: the unpacked packages
+# are crates of the local registry (their own package ids), and the crates.io dependencies that
+# `cargo test` already built with the same features are reused.
+CARGO_BUILD_BUILD_DIR="$PWD/target" cargo package --workspace --exclude-lockfile --allow-dirty --target-dir "$out"
 limit=$((10 * 1000 * 1000))
 status=0
 for crate in "$out"/package/*.crate; do

@@ -20,19 +20,48 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// `cargo check --offline -q <args>` in `dir` into `target`, with `OPENGATE_SPECS` set to `specs`
-/// or unset; asserts it passed.
-fn cargo_check(dir: &Path, target: &Path, args: &[&str], specs: Option<&Path>) {
+/// Where these builds go: the target directory of trybuild's project for `tests/compile_fail.rs`,
+/// which cargo runs just before this file, checked with the flags trybuild passes
+/// (trybuild's `src/cargo.rs` and `src/rustflags.rs`), so the dependencies it checked are reused
+/// here instead of checked again (about 100 s of a clean CI run). The match is only for speed:
+/// different flags make cargo check the dependencies again, nothing else.
+fn target(root: &Path) -> PathBuf {
+    root.join("target/tests/trybuild")
+}
+
+const TRYBUILD_FLAGS: &str = r#"build.rustflags=["--cfg", "trybuild", "--verbose", "-A", "dead_code", "--diagnostic-width=140"]"#;
+
+/// An empty folder `target/tests/regenerate/<name>`, for one test. Not a temporary directory: the
+/// `tempfile` dev-dependency would be a dependency of trybuild's project too, whose features
+/// (`bitflags/std`, through `rustix`) would make every dependency here differ from its build.
+fn scratch(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join("target/tests/regenerate").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `cargo check --offline -q <args>` in `dir`, with `OPENGATE_SPECS` set to `specs` or unset.
+fn cargo_check_command(dir: &Path, target: &Path, args: &[&str], specs: Option<&Path>) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args(["check", "--offline", "-q"])
+    cmd.args(["check", "--offline", "-q", "--config", TRYBUILD_FLAGS])
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target);
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS");
     match specs {
         Some(specs) => cmd.env("OPENGATE_SPECS", specs),
         None => cmd.env_remove("OPENGATE_SPECS"),
     };
-    let out = cmd.output().expect("run cargo");
+    cmd
+}
+
+/// Runs [`cargo_check_command`] and asserts it passed.
+fn cargo_check(dir: &Path, target: &Path, args: &[&str], specs: Option<&Path>) {
+    let out = cargo_check_command(dir, target, args, specs)
+        .output()
+        .expect("run cargo");
     assert!(
         out.status.success(),
         "cargo check failed:\n{}",
@@ -40,7 +69,7 @@ fn cargo_check(dir: &Path, target: &Path, args: &[&str], specs: Option<&Path>) {
     );
 }
 
-/// The tests share `target/regenerate-test`, and `check` reads the newest generated file in it,
+/// The tests share one target directory, and `check` reads the newest generated file in it,
 /// so one test's build and read must not interleave with another's.
 static TARGET: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -61,11 +90,9 @@ fn check(ws: &Path, target: &Path) -> String {
 #[test]
 fn editing_adding_and_deleting_specs_regenerates() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let scratch = tempfile::tempdir().unwrap();
-    let ws = scratch.path().join("ws");
+    let ws = scratch(&root, "ws");
     copy_tree(&root, &ws);
-    // Reuse compiled dependencies between runs of this test; the workspace crates rebuild anyway.
-    let target = root.join("target/regenerate-test");
+    let target = target(&root);
 
     let before = check(&ws, &target);
     assert!(before.contains("pub mod shop_get_v3_0_0"));
@@ -110,10 +137,7 @@ fn editing_adding_and_deleting_specs_regenerates() {
         "name: x.y\nversion: \"1\"\nauth: user\nmethod: POST\nparams:\n  - {name: a, type: nope}\n",
     )
     .unwrap();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--offline", "-q", "-p", "opengate-apis"])
-        .current_dir(&ws)
-        .env("CARGO_TARGET_DIR", &target)
+    let out = cargo_check_command(&ws, &target, &["-p", "opengate-apis"], None)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -130,8 +154,8 @@ fn editing_adding_and_deleting_specs_regenerates() {
 #[test]
 fn a_folder_named_like_a_crate_whose_feature_is_off_is_generated_here() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let specs = tempfile::tempdir().unwrap();
-    let taobao = specs.path().join("taobao");
+    let specs = scratch(&root, "facade-specs");
+    let taobao = specs.join("taobao");
     std::fs::create_dir_all(&taobao).unwrap();
     std::fs::copy(
         root.join("specs/taobao/platform.yaml"),
@@ -143,16 +167,16 @@ fn a_folder_named_like_a_crate_whose_feature_is_off_is_generated_here() {
         "name: taobao.facade.probe.get\nversion: \"2.0\"\nauth: user\nmethod: POST\nresponse: {probe_id: long}\n",
     )
     .unwrap();
-    let target = root.join("target/regenerate-test");
+    let target = target(&root);
     let _target = TARGET.lock().unwrap_or_else(|e| e.into_inner());
     cargo_check(
         &root,
         &target,
         &["-p", "opengate-apis", "--no-default-features"],
-        Some(specs.path()),
+        Some(&specs),
     );
     // This build's script is the one whose output names this test's specs folder.
-    let specs_path = specs.path().to_string_lossy().into_owned();
+    let specs_path = specs.to_string_lossy().into_owned();
     let newest = std::fs::read_dir(target.join("debug/build"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -216,8 +240,7 @@ fn a_group_in_a_part_crate_is_the_platform_crates() {
         name.trim_start_matches("taobao.").replace('.', "_"),
         version.replace('.', "_")
     );
-    let scratch = tempfile::tempdir().unwrap();
-    let user = scratch.path().join("user");
+    let user = scratch(&root, "user");
     std::fs::create_dir_all(user.join("src")).unwrap();
     let manifest = |features: &str| {
         format!(
@@ -241,15 +264,12 @@ fn a_group_in_a_part_crate_is_the_platform_crates() {
     )
     .unwrap();
     std::fs::copy(root.join("Cargo.lock"), user.join("Cargo.lock")).unwrap();
-    let target = root.join("target/regenerate-test");
+    let target = target(&root);
     let _target = TARGET.lock().unwrap_or_else(|e| e.into_inner());
     cargo_check(&user, &target, &[], None);
 
     std::fs::write(user.join("Cargo.toml"), manifest("")).unwrap();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--offline", "-q"])
-        .current_dir(&user)
-        .env("CARGO_TARGET_DIR", &target)
+    let out = cargo_check_command(&user, &target, &[], None)
         .output()
         .unwrap();
     assert!(
