@@ -12,7 +12,7 @@
 use crate::client::{ClientBuilder, RetryPolicy};
 use crate::error::{Error, Result};
 use crate::platform::{builtin, builtin_for_platform, Builtin, Table, BUILTINS};
-use crate::token::FileStore;
+use crate::token::{FileStore, Seal, TokenStore};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,9 @@ pub const CLIENT_KEYS: &[&str] = &[
     "connect_timeout_ms",
     "max_attempts",
     "token_file",
+    "token_store",
+    "token_store_prefix",
+    "token_store_key",
 ];
 
 /// Tables other tools read from the same file; the client leaves them alone.
@@ -292,10 +295,61 @@ impl Config {
                 ..RetryPolicy::default()
             });
         }
-        if let Some(f) = self.get("client", "token_file") {
-            b = b.token_store(Arc::new(FileStore::new(f)));
+        if let Some(store) = self.token_store()? {
+            b = b.token_store(store);
         }
         Ok(b)
+    }
+
+    /// `[client] token_store`: `memory` (the default), `redis://...`, or a file path
+    /// (`token_file` is its older name), sealed with `token_store_key` when set.
+    fn token_store(&self) -> Result<Option<Arc<dyn TokenStore>>> {
+        let place = match (
+            self.get("client", "token_store"),
+            self.get("client", "token_file"),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "[client] sets both token_store and token_file (its older name): keep one"
+                        .into(),
+                ))
+            }
+            (Some(place), None) | (None, Some(place)) => place,
+            (None, None) => return Ok(None),
+        };
+        let seal = match self.get("client", "token_store_key") {
+            Some(key) => Seal::from_hex(key).map_err(|_| {
+                Error::Config(
+                    "[client] token_store_key must be 64 hex digits (a 32-byte key)".into(),
+                )
+            })?,
+            None => Seal::None,
+        };
+        if place == "memory" {
+            return Ok(None);
+        }
+        if place.starts_with("redis://") || place.starts_with("rediss://") {
+            return self.redis_store(place, seal);
+        }
+        Ok(Some(Arc::new(FileStore::sealed(place, seal))))
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_store(&self, url: &str, seal: Seal) -> Result<Option<Arc<dyn TokenStore>>> {
+        let prefix = self
+            .get("client", "token_store_prefix")
+            .unwrap_or("opengate:");
+        let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
+        Ok(Some(Arc::new(crate::token::RedisStore::new(
+            url, prefix, seal, timeout,
+        )?)))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_store(&self, _url: &str, _seal: Seal) -> Result<Option<Arc<dyn TokenStore>>> {
+        Err(Error::Config(
+            "[client] token_store is a Redis URL, and this build has no Redis support: enable the `redis` feature of opengate-runtime".into(),
+        ))
     }
 }
 

@@ -117,6 +117,15 @@ pub enum Error {
         #[source]
         source: Option<crate::wire::TransportError>,
     },
+    /// The token store failed (Redis unreachable, a file that cannot be written, a sealed token
+    /// that does not open); no token was lost, and the call can be made again.
+    #[error("token store error: {message}")]
+    #[non_exhaustive]
+    Store {
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// The client is not set up for this call (unknown platform, missing credential...). Your
     /// own protocols and transports may return it too.
     #[error("configuration error: {0}")]

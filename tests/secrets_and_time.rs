@@ -122,7 +122,7 @@ async fn file_store_survives_a_crash_between_refresh_and_save() {
         refresh_token: Some("r1".into()),
         expires_at_ms: Some(1),
     };
-    store.save("youzan/app/user", &first).unwrap();
+    store.swap("youzan/app/user", 0, &first).await.unwrap();
     // A writer killed mid-write leaves a torn temporary file next to the store, never a torn store.
     std::fs::write(
         dir.path().join(".tokens.json.tmp999"),
@@ -130,7 +130,11 @@ async fn file_store_survives_a_crash_between_refresh_and_save() {
     )
     .unwrap();
     assert_eq!(
-        FileStore::new(&path).load("youzan/app/user").unwrap(),
+        FileStore::new(&path)
+            .load("youzan/app/user")
+            .await
+            .unwrap()
+            .map(|s| s.token),
         Some(first)
     );
 
@@ -156,8 +160,10 @@ async fn file_store_survives_a_crash_between_refresh_and_save() {
     drop(client);
     let saved = FileStore::new(&path)
         .load("youzan/yz-client/42587152/user")
+        .await
         .unwrap()
-        .expect("token saved");
+        .expect("token saved")
+        .token;
     assert!(saved.refresh_token.is_some());
     mock.expire_tokens();
     let reborn = common::config_for(&mock, &[("client", "token_file", path.to_str().unwrap())])

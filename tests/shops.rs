@@ -70,16 +70,22 @@ async fn two_shops_of_one_app_never_mix_their_tokens() {
     assert_eq!(mock.tokens_issued("youzan"), 3);
     let a = store
         .load("youzan/yz-client/42587152/user/1001")
+        .await
         .unwrap()
-        .expect("shop 1001 stored");
+        .expect("shop 1001 stored")
+        .token;
     let b = store
         .load("youzan/yz-client/42587152/user/1002")
+        .await
         .unwrap()
-        .expect("shop 1002 stored");
+        .expect("shop 1002 stored")
+        .token;
     let own = store
         .load("youzan/yz-client/42587152/user")
+        .await
         .unwrap()
-        .expect("the configured shop");
+        .expect("the configured shop")
+        .token;
     assert_ne!(a.access_token, b.access_token);
     assert_ne!(a.access_token, own.access_token);
     assert_eq!(

@@ -102,6 +102,17 @@ struct Live {
     faults: Vec<Fault>,
     issued: BTreeMap<String, u64>,
     counter: u64,
+    /// Refresh tokens used up, with the pair their refresh answered, for platforms that answer
+    /// a repeated refresh with the same pair ([`MockGateway::rotate`]).
+    redeemed: HashMap<String, Redeemed>,
+}
+
+#[derive(Debug)]
+struct Redeemed {
+    platform: String,
+    shop: Option<String>,
+    pair: (String, String),
+    at: SystemTime,
 }
 
 /// A configured mock gateway (not yet listening).
@@ -419,6 +430,39 @@ impl MockGateway {
                 .map(|(_, shop)| shop),
             _ => None,
         }
+    }
+
+    /// Refreshes with `refresh_token`: the shop and a new (access, refresh) pair. A refresh token
+    /// used up less than `grace` ago gets the pair its first refresh got (Youzan's rule: repeated
+    /// refreshes within an hour return the same new pair), so a client that died before saving
+    /// that answer loses nothing; with a zero `grace` a used refresh token is dead at once.
+    /// `None` when it is not valid.
+    pub(crate) fn rotate(
+        &self,
+        platform: &str,
+        refresh_token: &str,
+        prefix: &str,
+        grace: Duration,
+    ) -> Option<(Option<String>, (String, String))> {
+        if let Some(shop) = self.redeem_refresh(platform, refresh_token) {
+            let pair = self.issue(platform, "user", prefix, shop.as_deref());
+            if !grace.is_zero() {
+                self.lock().redeemed.insert(
+                    refresh_token.to_owned(),
+                    Redeemed {
+                        platform: platform.to_owned(),
+                        shop: shop.clone(),
+                        pair: pair.clone(),
+                        at: SystemTime::now(),
+                    },
+                );
+            }
+            return Some((shop, pair));
+        }
+        let live = self.lock();
+        let r = live.redeemed.get(refresh_token)?;
+        let fresh = r.at.elapsed().is_ok_and(|age| age < grace);
+        (r.platform == platform && fresh).then(|| (r.shop.clone(), r.pair.clone()))
     }
 
     /// The shop `token` was granted for, if it was granted for a named shop.

@@ -572,7 +572,7 @@ impl Client {
                     match m.refresh(self.token_cx(p), t).await {
                         // A token retry is not a transport attempt.
                         Ok(_) => attempt -= 1,
-                        Err(refresh) => return Err(steps::refresh_failed(error, &refresh)),
+                        Err(refresh) => return Err(steps::refresh_failed(error, refresh)),
                     }
                     continue;
                 }

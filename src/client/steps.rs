@@ -122,8 +122,12 @@ pub(super) fn transport_error(api: &ApiDesc, e: TransportError, timeout: Duratio
 }
 
 /// A token refresh after the platform refused the token did not work: the platform's own
-/// answer, saying why no retry happened.
-pub(super) fn refresh_failed(error: Error, refresh: &Error) -> Error {
+/// answer, saying why no retry happened; or the token store's error when the store failed, so
+/// that a caller sees the part that is down (the shop's authorization is not in question).
+pub(super) fn refresh_failed(error: Error, refresh: Error) -> Error {
+    if matches!(refresh, Error::Store { .. }) {
+        return refresh;
+    }
     match error {
         Error::Api(mut e) => {
             e.message = format!("{} (token refresh failed: {refresh})", e.message);
@@ -329,12 +333,19 @@ mod tests {
         let body = r#"{"error_response": {"code": 27, "msg": "Invalid session"}}"#;
         let e = read(200, body, None).unwrap_err();
         let refresh = Error::Config("no refresh token".into());
-        let e = refresh_failed(e, &refresh);
+        let e = refresh_failed(e, refresh);
         let api = e.api_error().unwrap();
         assert_eq!(api.code, "27");
         assert!(api
             .message
             .starts_with("Invalid session (token refresh failed: "));
+
+        let e = read(200, body, None).unwrap_err();
+        let down = Error::Store {
+            message: "redis 127.0.0.1:6379/0: load: connection refused".into(),
+            source: None,
+        };
+        assert!(matches!(refresh_failed(e, down), Error::Store { .. }));
     }
 
     fn api_error(kind: ErrorKind, retry_after: Option<Duration>) -> Error {

@@ -1,5 +1,7 @@
-//! One cached token per (platform, app, kind[, shop]), refreshed with single-flight.
+//! One cached token per (platform, app, kind[, shop]), refreshed with single-flight in the
+//! process and under the store's lease across processes.
 
+use super::store::{InFlight, Lease, Stored, Swap};
 use super::{Token, TokenContext, TokenProvider, TokenStore};
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +22,9 @@ pub(crate) struct TokenManager {
     fetching: tokio::sync::Mutex<()>,
     margin: Duration,
     fetches: AtomicU64,
+    /// This manager's name on the store's refresh leases: random, so that a lease is released
+    /// only by the worker that took it.
+    owner: String,
 }
 
 impl TokenManager {
@@ -38,6 +43,7 @@ impl TokenManager {
             fetching: tokio::sync::Mutex::new(()),
             margin,
             fetches: AtomicU64::new(0),
+            owner: format!("{:032x}", rand::random::<u128>()),
         }
     }
 
@@ -81,17 +87,10 @@ impl TokenManager {
             return Ok(t); // the hot path: no lock held across an await
         }
         let _one_fetcher = self.fetching.lock().await;
-        let mut now = self.current();
-        if now.is_none() {
-            now = self.store.load(&self.key)?.map(Arc::new);
+        if let Some(t) = self.usable(&self.current()) {
+            return Ok(t); // refreshed by the caller this one waited for
         }
-        if let Some(t) = self.usable(&now) {
-            self.set(t.clone());
-            return Ok(t);
-        }
-        let fresh = Arc::new(self.fetch(cx, now.as_deref()).await?);
-        self.set(fresh.clone());
-        Ok(fresh)
+        self.renew(cx, None).await
     }
 
     /// The platform rejected `rejected`: refresh unless another caller already did.
@@ -106,12 +105,85 @@ impl TokenManager {
                 return Ok(t);
             }
         }
-        let fresh = Arc::new(self.fetch(cx, Some(rejected)).await?);
-        self.set(fresh.clone());
-        Ok(fresh)
+        self.renew(cx, Some(rejected)).await
     }
 
-    async fn fetch(&self, cx: TokenContext<'_>, previous: Option<&Token>) -> Result<Token> {
+    /// The stored token when it is good (usable, and not the one rejected), else a refresh
+    /// under the store's lease, so that one worker of all that share the store refreshes
+    /// while the others wait for its save.
+    async fn renew(&self, cx: TokenContext<'_>, rejected: Option<&Token>) -> Result<Arc<Token>> {
+        // The lease outlives the token endpoint's timeout; past it, a stalled holder loses it.
+        let ttl = cx.timeout * 2 + Duration::from_secs(1);
+        let give_up = tokio::time::Instant::now() + ttl * 3;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            if let Some(t) = self.good(self.store.load(&self.key).await?, rejected) {
+                return Ok(t);
+            }
+            match self.store.lease(&self.key, &self.owner, ttl).await? {
+                Lease::Taken { abandoned } => {
+                    let fresh = self.refresh_leased(cx, rejected, abandoned).await;
+                    // Released whatever the outcome: nothing is in flight any more.
+                    if let Err(e) = self.store.release(&self.key, &self.owner).await {
+                        tracing::warn!(key = %self.key, error = %e, "refresh lease not released; it runs out by itself");
+                    }
+                    return fresh;
+                }
+                Lease::Held if tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(pause.mul_f64(rand::random_range(0.5..1.5))).await;
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Lease::Held => {
+                    return Err(Error::Auth {
+                        platform: cx.platform.to_owned(),
+                        message: format!(
+                            "another worker has held the refresh lease of {} for over {} s without saving a token",
+                            self.key,
+                            (ttl * 3).as_secs()
+                        ),
+                        source: None,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The stored token, cached, when it is usable and not `rejected`.
+    fn good(&self, stored: Option<Stored>, rejected: Option<&Token>) -> Option<Arc<Token>> {
+        let stored = stored?;
+        if stored.token.expires_within(self.margin)
+            || rejected.is_some_and(|r| r.access_token == stored.token.access_token)
+        {
+            return None;
+        }
+        let t = Arc::new(stored.token);
+        self.set(t.clone());
+        Some(t)
+    }
+
+    /// Refreshes while holding the lease: reads the store again (another worker may have saved
+    /// between the first read and the lease), refreshes from the newest stored token, and swaps
+    /// the answer in over the version it came from.
+    async fn refresh_leased(
+        &self,
+        cx: TokenContext<'_>,
+        rejected: Option<&Token>,
+        abandoned: Option<InFlight>,
+    ) -> Result<Arc<Token>> {
+        let stored = self.store.load(&self.key).await?;
+        if let Some(t) = self.good(stored.clone(), rejected) {
+            return Ok(t);
+        }
+        if let Some(a) = abandoned {
+            // The platform may have rotated the refresh token for that worker. Each platform's
+            // rule decides whether the stored one still works (docs/decisions.md, "Rotation").
+            tracing::warn!(key = %self.key, owner = %a.owner, since_ms = a.since_ms,
+                "an earlier refresh never saved its answer; refreshing from the stored token");
+        }
+        let (previous, version) = match &stored {
+            Some(s) => (Some(&s.token), s.version),
+            None => (rejected, 0),
+        };
         if let Some(shop) = &self.shop {
             // Anything else would hand this shop the configured shop's token.
             let refreshable = previous.is_some_and(|t| t.refresh_token.is_some());
@@ -128,10 +200,23 @@ impl TokenManager {
         }
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let fresh = self.provider.fetch(cx, previous).await?;
-        // Save before anyone uses it: a rotated refresh token must survive a crash.
-        self.store.save(&self.key, &fresh)?;
-        tracing::debug!(key = %self.key, "token refreshed");
-        Ok(fresh)
+        // Saved before anyone uses it: a rotated refresh token must survive a crash.
+        match self.store.swap(&self.key, version, &fresh).await? {
+            Swap::Saved { .. } => {
+                tracing::debug!(key = %self.key, "token refreshed");
+                let t = Arc::new(fresh);
+                self.set(t.clone());
+                Ok(t)
+            }
+            Swap::Newer(now) => {
+                // This worker outlived its lease and another saved meanwhile: the store's token
+                // is the newer one, and stays.
+                tracing::warn!(key = %self.key, "a newer token was saved during this refresh; keeping it");
+                let t = Arc::new(now.token);
+                self.set(t.clone());
+                Ok(t)
+            }
+        }
     }
 
     pub(crate) fn fetch_count(&self) -> u64 {

@@ -1,12 +1,19 @@
-//! Tokens: providers that obtain them, stores that keep them (`store.rs`), and a cache that
-//! refreshes them before expiry with single-flight, N waiting calls and 1 refresh (`cache`).
+//! Tokens: providers that obtain them, stores that keep them (`store.rs`, `redis.rs`, sealed at
+//! rest by `seal.rs`), and a cache that refreshes them before expiry with single-flight, N
+//! waiting calls and 1 refresh, in a process and across processes (`cache`).
 //! The built-in platforms' providers live in their folders (`src/platform/<p>/token.rs`).
 
 mod cache;
+#[cfg(feature = "redis")]
+mod redis;
+mod seal;
 mod store;
 
 pub(crate) use cache::TokenManager;
-pub use store::{FileStore, MemoryStore, TokenStore};
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+pub use seal::Seal;
+pub use store::{replace, FileStore, InFlight, Lease, MemoryStore, Stored, Swap, TokenStore};
 
 pub use crate::platform::alibaba::AopToken;
 pub use crate::platform::doudian::DoudianToken;

@@ -69,11 +69,11 @@ fn grant(
     if s("client_secret").as_deref() != mock.get(platform, "client_secret") {
         return fail(1104, "client_secret 错误");
     }
-    let shop = match s("authorize_type").as_deref() {
+    let (shop, (token, refresh)) = match s("authorize_type").as_deref() {
         Some("silent") => {
             // The configured grant, or one of the app's other shops (`shops`, comma-separated).
             let grant = s("grant_id").unwrap_or_default();
-            if mock.get(platform, "grant_id") == Some(grant.as_str()) {
+            let shop = if mock.get(platform, "grant_id") == Some(grant.as_str()) {
                 None
             } else if mock
                 .get(platform, "shops")
@@ -82,13 +82,16 @@ fn grant(
                 Some(grant)
             } else {
                 return fail(1201, "grant_id 无效");
-            }
+            };
+            let pair = mock.issue(platform, "user", "yz", shop.as_deref());
+            (shop, pair)
         }
         Some("refresh_token") => {
             let rt = s("refresh_token").unwrap_or_default();
-            // A new refresh token retires the old one at once.
-            match mock.redeem_refresh(platform, &rt) {
-                Some(shop) => shop,
+            // A new pair retires the old refresh token, but a repeated refresh with it within an
+            // hour answers the same new pair (the rule of the Youzan docs the fleet issue cites).
+            match mock.rotate(platform, &rt, "yz", std::time::Duration::from_secs(3600)) {
+                Some(answer) => answer,
                 None => return fail(1202, "refresh_token 无效"),
             }
         }
@@ -97,7 +100,6 @@ fn grant(
     let authority = shop
         .clone()
         .or_else(|| mock.get(platform, "grant_id").map(str::to_owned));
-    let (token, refresh) = mock.issue(platform, "user", "yz", shop.as_deref());
     let expires = (SystemTime::now() + mock.token_ttl)
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);

@@ -1,0 +1,512 @@
+//! The Redis token store against a real `redis-server` (the Debian package `redis-server`;
+//! `.ci/run` installs it), started on a free loopback port by each test: one refresh per shop
+//! across clients that share only Redis, the compare-and-set against a stale writer, sealed
+//! tokens at rest, and a Redis restart in the middle of a run.
+
+mod common;
+
+use opengate::token::{Lease, RedisStore, Seal, Swap, Token, TokenStore};
+use opengate::Error;
+use opengate_apis::youzan::logistics_expressbyorderno_get_v3_0_0 as express;
+use opengate_apis::ClientExt;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` of this test: AOF on and fsynced on every write, so a restart keeps every
+/// token (what the store's documentation asks of a production Redis).
+struct RedisServer {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Self::spawn(port, dir.path());
+        let server = RedisServer { child, port, dir };
+        server.wait_ready();
+        server
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path) -> Child {
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (Debian package redis-server; .ci/run installs it)")
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.command("PING").is_some_and(|a| a.starts_with("+PONG")) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not answer on port {}", self.port);
+    }
+
+    /// One inline command over a raw connection; the answer as text.
+    fn command(&self, line: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        s.write_all(format!("{line}\r\n").as_bytes()).ok()?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = s.read(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        self.child = Self::spawn(self.port, self.dir.path());
+        self.wait_ready();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn store(redis: &RedisServer, seal: Seal) -> RedisStore {
+    RedisStore::new(&redis.url(), "test:", seal, Duration::from_secs(2)).unwrap()
+}
+
+fn token(access: &str) -> Token {
+    Token {
+        access_token: access.into(),
+        refresh_token: Some(format!("r-{access}").into()),
+        expires_at_ms: None,
+    }
+}
+
+/// The mock's config with `n` more shops of the Youzan app, and their ids.
+fn shops_config(n: usize) -> (String, Vec<String>) {
+    let shops: Vec<String> = (0..n).map(|i| (5000 + i).to_string()).collect();
+    let config = common::CONFIG.replace(
+        "grant_id = \"42587152\"\n",
+        &format!(
+            "grant_id = \"42587152\"\nshops = \"{}\"\n",
+            shops.join(", ")
+        ),
+    );
+    (config, shops)
+}
+
+/// A client of the mock whose tokens are in `redis`: each one is what a worker process has,
+/// a connection of its own and token managers of its own.
+fn worker(mock: &opengate_mock::MockHandle, config: &str, redis: &RedisServer) -> opengate::Client {
+    let mut c = opengate::Config::from_toml(config, "test").unwrap();
+    c.set("youzan", "base_url", mock.base_url());
+    c.set("client", "token_store", redis.url());
+    c.set("client", "token_store_prefix", "fleet:");
+    c.set("client", "token_store_key", "ab".repeat(32));
+    c.client_builder().unwrap().build().unwrap()
+}
+
+/// The token endpoint's requests so far, by `authorize_type` (`silent`, `refresh_token`).
+fn token_requests(mock: &opengate_mock::MockHandle, kind: &str) -> usize {
+    mock.requests()
+        .iter()
+        .filter(|r| r.path == "/auth/token")
+        .filter(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body)
+                .is_ok_and(|b| b["authorize_type"] == kind)
+        })
+        .count()
+}
+
+async fn call_every_shop(
+    workers: &[opengate::Client],
+    shops: &[String],
+) -> Vec<opengate::Result<()>> {
+    let calls = workers.iter().flat_map(|w| {
+        shops.iter().map(move |shop| async move {
+            w.shop(shop.as_str())
+                .youzan()
+                .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+                .await
+                .map(|_| ())
+        })
+    });
+    futures::future::join_all(calls).await
+}
+
+#[tokio::test]
+async fn clients_sharing_redis_grant_and_refresh_each_shop_once() {
+    let redis = RedisServer::start();
+    let (config, shops) = shops_config(40);
+    let mock = common::mock_with(&config).await;
+    let workers: Vec<_> = (0..4).map(|_| worker(&mock, &config, &redis)).collect();
+
+    for r in call_every_shop(&workers, &shops).await {
+        r.unwrap();
+    }
+    assert_eq!(token_requests(&mock, "silent"), 40, "one grant per shop");
+
+    mock.expire_tokens();
+    for r in call_every_shop(&workers, &shops).await {
+        r.unwrap();
+    }
+    assert_eq!(token_requests(&mock, "silent"), 40, "no shop granted again");
+    assert_eq!(
+        token_requests(&mock, "refresh_token"),
+        40,
+        "one refresh per shop across the four workers"
+    );
+    // Every call that went through carried a token of a named shop (the mock checks it is
+    // the shop's own: `Recorded::shop` is the shop the token was issued to).
+    let through: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.api.as_deref() == Some("youzan.logistics.expressbyorderno.get") && r.verified)
+        .collect();
+    assert_eq!(through.len(), 320);
+    assert!(through.iter().all(|r| r.shop.is_some()));
+    // Sealed at rest: no access token in clear in Redis.
+    let keys = redis.command("KEYS fleet:*").unwrap();
+    assert!(
+        keys.contains("fleet:{youzan/yz-client/42587152/user/5000}"),
+        "{keys}"
+    );
+    let entry = redis
+        .command("HGET fleet:{youzan/yz-client/42587152/user/5000} e")
+        .unwrap();
+    assert!(
+        entry.contains("sealed") && !entry.contains("access_token"),
+        "{entry}"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_writer_leaves_the_newer_token_and_leases_have_one_owner() {
+    let redis = RedisServer::start();
+    let a = store(&redis, Seal::None);
+    let b = store(&redis, Seal::None);
+    let key = "youzan/app/user/1";
+    assert_eq!(
+        a.swap(key, 0, &token("t1")).await.unwrap(),
+        Swap::Saved { version: 1 }
+    );
+    // Both read version 1; b saves its refresh first; a's save is refused and a gets b's.
+    assert_eq!(
+        b.swap(key, 1, &token("t2-b")).await.unwrap(),
+        Swap::Saved { version: 2 }
+    );
+    match a.swap(key, 1, &token("t2-a")).await.unwrap() {
+        Swap::Newer(now) => {
+            assert_eq!(now.version, 2);
+            assert_eq!(now.token.access_token.expose(), "t2-b");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.load(key).await.unwrap().unwrap().token, token("t2-b"));
+
+    let ttl = Duration::from_secs(30);
+    assert_eq!(
+        a.lease(key, "wa", ttl).await.unwrap(),
+        Lease::Taken { abandoned: None }
+    );
+    assert_eq!(b.lease(key, "wb", ttl).await.unwrap(), Lease::Held);
+    b.release(key, "wb").await.unwrap(); // not the owner: nothing happens
+    assert_eq!(b.lease(key, "wb", ttl).await.unwrap(), Lease::Held);
+    a.release(key, "wa").await.unwrap();
+    // wb takes it and dies without releasing: the next holder finds its in-flight record.
+    assert_eq!(
+        b.lease(key, "wb", Duration::from_millis(50)).await.unwrap(),
+        Lease::Taken { abandoned: None }
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    match a.lease(key, "wa", ttl).await.unwrap() {
+        Lease::Taken {
+            abandoned: Some(record),
+        } => assert_eq!(record.owner, "wb"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn redis_restarted_mid_run_gives_typed_errors_and_loses_no_token() {
+    let mut redis = RedisServer::start();
+    let (config, shops) = shops_config(10);
+    let mock = common::mock_with(&config).await;
+    let client = worker(&mock, &config, &redis);
+    for r in call_every_shop(std::slice::from_ref(&client), &shops).await {
+        r.unwrap();
+    }
+
+    // Redis goes away, and every token expires meanwhile: the calls need the store now.
+    redis.stop();
+    mock.expire_tokens();
+    for r in call_every_shop(std::slice::from_ref(&client), &shops).await {
+        match r {
+            Err(Error::Store { .. }) => {}
+            other => panic!("expected a store error while Redis is down, got {other:?}"),
+        }
+    }
+    redis.restart();
+    // Reconnected; every shop's token came back from the AOF file and refreshes once.
+    for r in call_every_shop(std::slice::from_ref(&client), &shops).await {
+        r.unwrap();
+    }
+    assert_eq!(
+        token_requests(&mock, "silent"),
+        10,
+        "no shop authorized again"
+    );
+    assert_eq!(token_requests(&mock, "refresh_token"), 10);
+    let fleet = RedisStore::new(
+        &redis.url(),
+        "fleet:",
+        Seal::from_hex(&"ab".repeat(32)).unwrap(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    for shop in &shops {
+        let stored = fleet
+            .load(&format!("youzan/yz-client/42587152/user/{shop}"))
+            .await
+            .unwrap()
+            .expect("every shop's token survives the restart");
+        assert_eq!(stored.version, 2, "granted, then refreshed once");
+    }
+}
+
+/// A worker process of the fleet tests: this test binary run again for this test alone
+/// (`--exact --ignored`), told what to do by `FLEET_CONFIG` (the whole config, TOML),
+/// `FLEET_SHOPS` (comma-separated) and `FLEET_CALLS` (concurrent calls, spread over the shops).
+/// It prints `FLEET ok=N failed=M` and one `FLEET error ...` line per failure.
+#[tokio::test]
+#[ignore = "a worker process of the fleet tests, which run it themselves"]
+async fn fleet_worker() {
+    let Ok(config) = std::env::var("FLEET_CONFIG") else {
+        return;
+    };
+    let shops: Vec<String> = std::env::var("FLEET_SHOPS")
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let calls: usize = std::env::var("FLEET_CALLS").unwrap().parse().unwrap();
+    let client = opengate::Config::from_toml(&config, "fleet")
+        .unwrap()
+        .client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let results = futures::future::join_all((0..calls).map(|i| {
+        let shop = client.shop(shops[i % shops.len()].as_str());
+        async move {
+            shop.youzan()
+                .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+                .await
+        }
+    }))
+    .await;
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|e| opengate::error_chain(e))
+        .collect();
+    println!("FLEET ok={} failed={}", calls - failed.len(), failed.len());
+    for e in failed {
+        println!("FLEET error {e}");
+    }
+}
+
+/// Starts a worker process (see [`fleet_worker`]).
+fn spawn_worker(config: &str, shops: &[String], calls: usize) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["fleet_worker", "--exact", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env("FLEET_CONFIG", config)
+        .env("FLEET_SHOPS", shops.join(","))
+        .env("FLEET_CALLS", calls.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A worker's report: (calls that succeeded, the failures).
+async fn report(worker: Child) -> (usize, Vec<String>) {
+    let out = tokio::task::spawn_blocking(move || worker.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The harness writes its own words on the report's line.
+    let ok = text
+        .lines()
+        .find_map(|l| Some(l.split_once("FLEET ok=")?.1))
+        .and_then(|l| l.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "worker printed no report:\n{text}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let errors = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("FLEET error "))
+        .map(str::to_owned)
+        .collect();
+    (ok, errors)
+}
+
+/// The full config of a worker process: the mock's, pointed at it, tokens in `redis`.
+fn worker_config(mock: &opengate_mock::MockHandle, config: &str, redis: &RedisServer) -> String {
+    format!(
+        "{}\n[client]\ntimeout_ms = 2000\ntoken_store = \"{}\"\ntoken_store_prefix = \"fleet:\"\ntoken_store_key = \"{}\"\n",
+        config.replace(
+            "[youzan]\n",
+            &format!("[youzan]\nbase_url = \"{}\"\n", mock.base_url())
+        ),
+        redis.url(),
+        "ab".repeat(32)
+    )
+}
+
+#[tokio::test]
+async fn a_fleet_of_eight_processes_refreshes_each_of_200_shops_once() {
+    let redis = RedisServer::start();
+    let (config, shops) = shops_config(200);
+    let mock = common::mock_with(&config).await;
+    // Every shop authorized and its token in Redis, then every token expired at the platform.
+    let first = worker(&mock, &config, &redis);
+    for r in call_every_shop(std::slice::from_ref(&first), &shops).await {
+        r.unwrap();
+    }
+    let expired = reqwest::Client::new()
+        .post(format!("{}/__mock/expire-tokens", mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(expired.status().is_success());
+    mock.clear_requests();
+
+    // 8 x 50 concurrent calls: worker w calls shops w*50 .. w*50+49 (mod 200), so every shop
+    // is called by two processes at once.
+    let full = worker_config(&mock, &config, &redis);
+    let workers: Vec<Child> = (0..8)
+        .map(|w| {
+            let mine: Vec<String> = (0..50).map(|i| shops[(w * 50 + i) % 200].clone()).collect();
+            spawn_worker(&full, &mine, 50)
+        })
+        .collect();
+    let mut ok = 0;
+    for w in workers {
+        let (n, errors) = report(w).await;
+        assert!(errors.is_empty(), "{errors:#?}");
+        ok += n;
+    }
+    assert_eq!(ok, 400, "every call succeeds");
+    assert_eq!(
+        token_requests(&mock, "silent"),
+        0,
+        "no shop authorized again"
+    );
+    let mut refreshed: Vec<String> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/auth/token")
+        .map(|r| r.body.clone())
+        .collect();
+    assert_eq!(refreshed.len(), 200, "exactly one refresh per shop");
+    refreshed.sort();
+    refreshed.dedup();
+    assert_eq!(
+        refreshed.len(),
+        200,
+        "each with its own shop's refresh token"
+    );
+}
+
+#[tokio::test]
+async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_authorization() {
+    let redis = RedisServer::start();
+    let (config, shops) = shops_config(1);
+    let mock = common::mock_with(&config).await;
+    let first = worker(&mock, &config, &redis);
+    for r in call_every_shop(std::slice::from_ref(&first), &shops).await {
+        r.unwrap();
+    }
+    mock.expire_tokens();
+    mock.clear_requests();
+    // The platform rotates the refresh token, and its answer takes 30 s to come back: the
+    // worker is killed while it waits, so the new pair is never saved.
+    mock.inject(opengate_mock::Fault {
+        api: Some("youzan.auth.token".into()),
+        kind: opengate_mock::FaultKind::Latency { ms: 30_000 },
+        times: 1,
+    });
+    let full = worker_config(&mock, &config, &redis);
+    let mut doomed = spawn_worker(&full, &shops, 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while token_requests(&mock, "refresh_token") == 0 {
+        assert!(Instant::now() < deadline, "the worker never refreshed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    doomed.kill().unwrap(); // SIGKILL
+    doomed.wait().unwrap();
+
+    // The fleet goes on: the next worker waits out the dead one's lease, finds its in-flight
+    // record, refreshes again with the stored refresh token and gets the same new pair.
+    let (ok, errors) = report(spawn_worker(&full, &shops, 1)).await;
+    assert_eq!((ok, errors), (1, vec![]));
+    assert_eq!(token_requests(&mock, "silent"), 0, "no re-authorization");
+    assert_eq!(token_requests(&mock, "refresh_token"), 2);
+    let fleet = RedisStore::new(
+        &redis.url(),
+        "fleet:",
+        Seal::from_hex(&"ab".repeat(32)).unwrap(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let stored = fleet
+        .load(&format!("youzan/yz-client/42587152/user/{}", shops[0]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 2);
+    let last = mock.requests();
+    let call = last
+        .iter()
+        .rfind(|r| r.api.as_deref() == Some("youzan.logistics.expressbyorderno.get"))
+        .unwrap();
+    let sent = call
+        .query
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(sent, Some(stored.token.access_token.expose()));
+    assert!(call.verified);
+}
