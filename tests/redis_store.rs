@@ -192,6 +192,35 @@ async fn clients_sharing_redis_grant_and_refresh_each_shop_once() {
         .collect();
     assert_eq!(through.len(), 320);
     assert!(through.iter().all(|r| r.shop.is_some()));
+    // A valid cached token costs no Redis round trip: 100 more calls, no command.
+    let processed = || -> u64 {
+        let info = redis.command("INFO stats").unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_commands_processed:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let idle = {
+        let before = processed();
+        processed() - before
+    };
+    let before = processed();
+    for _ in 0..100 {
+        workers[0]
+            .shop(shops[0].as_str())
+            .youzan()
+            .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        processed() - before,
+        idle,
+        "calls with a valid token touched Redis"
+    );
+
     // Sealed at rest: no access token in clear in Redis.
     let keys = redis.command("KEYS fleet:*").unwrap();
     assert!(
