@@ -55,6 +55,12 @@ enum Command {
         #[arg(long)]
         shop: Option<String>,
     },
+    /// A tool app's authorization of a shop: the URL to open, the exchange of the code the
+    /// platform sends back (saved in the token store), and what the store holds.
+    Auth {
+        #[command(subcommand)]
+        step: AuthStep,
+    },
     /// Run the mock gateway.
     Mock {
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -82,6 +88,35 @@ enum Command {
     Openapi {
         #[arg(long)]
         platform: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuthStep {
+    /// Print the URL a merchant opens to authorize the app.
+    Url {
+        platform: String,
+        /// Where the platform sends the code (registered with the app).
+        #[arg(long)]
+        redirect_uri: String,
+        /// Comes back with the code, for the receiver to check.
+        #[arg(long, default_value = "")]
+        state: String,
+    },
+    /// Exchange a code for the shop's token and save it in the token store; prints the shop.
+    Exchange {
+        platform: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        redirect_uri: String,
+    },
+    /// What the token store holds for a shop (never the token itself), as JSON.
+    Show {
+        platform: String,
+        /// The shop (default: the configured one).
+        #[arg(long)]
+        shop: Option<String>,
     },
 }
 
@@ -169,6 +204,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             body.as_deref(),
             shop,
         ),
+        Command::Auth { step } => auth(&specs, cli.config.as_deref(), step),
         Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
         Command::Import {
             file,
@@ -278,6 +314,88 @@ fn catalog_import(
         Ok(())
     } else {
         Err(Fail(1, String::new()))
+    }
+}
+
+/// The client of the config, for the platform folders of the specs.
+fn client_of(corpus: &ir::Corpus, config: Option<&Path>) -> Result<opengate::Client, Fail> {
+    let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
+    // Each platform folder's protocol, so that `[tmall]` configures a `specs/tmall` of protocol taobao-top.
+    let platforms: Vec<(&str, &str)> = corpus
+        .platforms
+        .iter()
+        .map(|p| (p.name.as_str(), p.protocol.as_str()))
+        .collect();
+    config
+        .client_builder_for(&platforms)
+        .and_then(|b| b.build())
+        .map_err(|e| Fail(3, opengate::error_chain(&e)))
+}
+
+/// `opengate auth url|exchange|show`: exit 0, 2 when the platform refuses, 3 for bad input.
+fn auth(specs: &Path, config: Option<&Path>, step: AuthStep) -> Result<(), Fail> {
+    let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
+    let refused = |e: opengate::Error| match e {
+        opengate::Error::Auth { .. } | opengate::Error::Api(_) => {
+            Fail(2, opengate::error_chain(&e))
+        }
+        other => Fail(3, opengate::error_chain(&other)),
+    };
+    match step {
+        AuthStep::Url {
+            platform,
+            redirect_uri,
+            state,
+        } => {
+            let client = client_of(&corpus, config)?;
+            let url = client
+                .authorize_url(&platform, &redirect_uri, &state)
+                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
+            println!("{url}");
+            Ok(())
+        }
+        AuthStep::Exchange {
+            platform,
+            code,
+            redirect_uri,
+        } => runtime()?.block_on(async {
+            // The client needs the runtime: a Redis store connects from within it.
+            let client = client_of(&corpus, config)?;
+            let grant = client
+                .exchange_code(&platform, &code, &redirect_uri)
+                .await
+                .map_err(refused)?;
+            println!(
+                "{}",
+                serde_json::json!({"platform": platform, "shop": grant.shop,
+                                   "expires_at_ms": grant.token.expires_at_ms,
+                                   "refreshable": grant.token.refresh_token.is_some()})
+            );
+            Ok(())
+        }),
+        AuthStep::Show { platform, shop } => runtime()?.block_on(async {
+            let client = client_of(&corpus, config)?;
+            let stored = client
+                .stored_token(&platform, shop.as_deref())
+                .await
+                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
+            let Some(stored) = stored else {
+                return Err(Fail(
+                    1,
+                    format!(
+                        "no token stored for {platform} {}",
+                        shop.as_deref().unwrap_or("(the configured shop)")
+                    ),
+                ));
+            };
+            println!(
+                "{}",
+                serde_json::json!({"platform": platform, "shop": shop, "version": stored.version,
+                                   "expires_at_ms": stored.token.expires_at_ms,
+                                   "refreshable": stored.token.refresh_token.is_some()})
+            );
+            Ok(())
+        }),
     }
 }
 
@@ -405,18 +523,8 @@ fn call(
     // The runtime's own conversion: locations, and the spec's limits checked before sending.
     let params =
         opengate::to_params(&desc, &Value::Object(values)).map_err(|e| Fail(3, e.to_string()))?;
-    let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
-    // Each platform folder's protocol, so that `[tmall]` configures a `specs/tmall` of protocol taobao-top.
-    let platforms: Vec<(&str, &str)> = corpus
-        .platforms
-        .iter()
-        .map(|p| (p.name.as_str(), p.protocol.as_str()))
-        .collect();
     runtime()?.block_on(async move {
-        let client = config
-            .client_builder_for(&platforms)
-            .and_then(|b| b.build())
-            .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
+        let client = client_of(&corpus, config)?;
         let client = match shop {
             Some(shop) => client.shop(shop),
             None => client,

@@ -692,3 +692,132 @@ fn openapi_output_is_valid_openapi_3_1() {
         .keys()
         .all(|k| k.starts_with("/douyin/")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_url_exchange_and_show_authorize_a_shop_that_calls_then_work_for() {
+    // One config for the mock process and the CLI, with a file token store so that what
+    // `auth exchange` saves is there for the next command.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("tokens.json");
+    let config = format!(
+        "{CONFIG}\n[client]\ntoken_store = \"{}\"\n",
+        store.to_str().unwrap()
+    );
+    let mock = start_mock_of(&specs(), &config);
+    let cfg = mock.config_path.to_str().unwrap().to_owned();
+    let env = [("OPENGATE_TAOBAO_BASE_URL", mock.base_url.as_str())];
+    let redirect = "https://app.example/cb";
+
+    let out = opengate(
+        &[
+            "--config",
+            &cfg,
+            "auth",
+            "url",
+            "taobao",
+            "--redirect-uri",
+            redirect,
+            "--state",
+            "s1",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let url = text(&out.stdout).trim().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/authorize?", mock.base_url)),
+        "{url}"
+    );
+    // The merchant of seller-77 agrees; the page redirects to the app with a code (curl shows
+    // where, without following).
+    let page = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{redirect_url}"])
+        .arg(format!("{url}&shop=seller-77"))
+        .output()
+        .expect("curl runs (.ci/run installs it)");
+    let back = url::Url::parse(&text(&page.stdout)).unwrap();
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+
+    let exchange = |code: &str| {
+        opengate(
+            &[
+                "--config",
+                &cfg,
+                "auth",
+                "exchange",
+                "taobao",
+                "--code",
+                code,
+                "--redirect-uri",
+                redirect,
+            ],
+            &env,
+        )
+    };
+    let out = exchange(&code);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let grant: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(grant["shop"], "seller-77");
+    assert_eq!(grant["refreshable"], true);
+    // A code is good once: the platform's refusal.
+    let out = exchange(&code);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("invalid_grant"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = opengate(
+        &[
+            "--config",
+            &cfg,
+            "auth",
+            "show",
+            "taobao",
+            "--shop",
+            "seller-77",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let stored: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(stored["version"], 1);
+    assert!(!shown.contains("tb."), "no token is shown: {shown}");
+    let out = opengate(
+        &[
+            "--config", &cfg, "auth", "show", "taobao", "--shop", "nobody",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = opengate(
+        &[
+            "--config",
+            &cfg,
+            "call",
+            "taobao.item.seller.get",
+            "-p",
+            "fields=num_iid",
+            "-p",
+            "num_iid=1",
+            "--shop",
+            "seller-77",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shops: Vec<serde_json::Value> = recorded(&mock)
+        .await
+        .into_iter()
+        .filter(|r| r["api"] == "taobao.item.seller.get")
+        .map(|r| r["shop"].clone())
+        .collect();
+    assert_eq!(shops, [serde_json::json!("seller-77")]);
+}

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -41,6 +41,8 @@ pub enum Reply {
         body: String,
         delay: Option<Duration>,
     },
+    /// HTTP 302 to `location`.
+    Redirect { location: String },
     /// Close the connection with a TCP reset, no answer.
     Reset,
     /// Announce the full length, send part of the body, close.
@@ -99,6 +101,14 @@ where
                         tokio::time::sleep(d).await;
                     }
                     Ok(answer(status, Answer::whole(Bytes::from(body))))
+                }
+                Reply::Redirect { location } => {
+                    let body = Bytes::from(serde_json::json!({ "redirect": location }).to_string());
+                    let mut response = answer(302, Answer::whole(body));
+                    if let Ok(v) = HeaderValue::from_str(&location) {
+                        response.headers_mut().insert(LOCATION, v);
+                    }
+                    Ok(response)
                 }
                 Reply::Reset => {
                     let _ = socket2::SockRef::from(&*twin).set_linger(Some(Duration::ZERO));

@@ -105,6 +105,17 @@ struct Live {
     /// Refresh tokens used up, with the pair their refresh answered, for platforms that answer
     /// a repeated refresh with the same pair ([`MockGateway::rotate`]).
     redeemed: HashMap<String, Redeemed>,
+    /// Authorization codes issued and not yet exchanged.
+    codes: HashMap<String, Code>,
+}
+
+/// An authorization code: for one shop of one app, for one redirect URI, for ten minutes.
+#[derive(Debug)]
+struct Code {
+    platform: String,
+    shop: String,
+    redirect_uri: Option<String>,
+    at: SystemTime,
 }
 
 #[derive(Debug)]
@@ -192,6 +203,8 @@ pub(crate) struct Outcome {
     error: Option<String>,
     string_to_sign: Option<String>,
     shop: Option<String>,
+    /// A redirect's target (an authorization page sending the merchant back with a code).
+    location: Option<String>,
 }
 
 impl Outcome {
@@ -209,6 +222,16 @@ impl Outcome {
             error: None,
             string_to_sign: None,
             shop: None,
+            location: None,
+        }
+    }
+
+    /// HTTP 302 to `location`.
+    pub(crate) fn redirect(api: &str, location: String) -> Self {
+        Outcome {
+            status: 302,
+            location: Some(location.clone()),
+            ..Outcome::ok(api, json!({"redirect": location}))
         }
     }
 
@@ -243,6 +266,7 @@ impl Outcome {
             error: Some(code.into()),
             string_to_sign: None,
             shop: None,
+            location: None,
         }
     }
 }
@@ -432,6 +456,22 @@ impl MockGateway {
         }
     }
 
+    /// `Some(shop)` for a valid refresh token, as [`Self::redeem_refresh`], but left valid: for
+    /// platforms whose refresh keeps the refresh token (Douyin).
+    pub(crate) fn refresh_owner(
+        &self,
+        platform: &str,
+        refresh_token: &str,
+    ) -> Option<Option<String>> {
+        if self.get(platform, "refresh_token") == Some(refresh_token) {
+            return Some(None);
+        }
+        match self.lock().refresh_tokens.get(refresh_token) {
+            Some((p, shop)) if p == platform => Some(shop.clone()),
+            _ => None,
+        }
+    }
+
     /// Refreshes with `refresh_token`: the shop and a new (access, refresh) pair. A refresh token
     /// used up less than `grace` ago gets the pair its first refresh got (Youzan's rule: repeated
     /// refreshes within an hour return the same new pair), so a client that died before saving
@@ -463,6 +503,64 @@ impl MockGateway {
         let r = live.redeemed.get(refresh_token)?;
         let fresh = r.at.elapsed().is_ok_and(|age| age < grace);
         (r.platform == platform && fresh).then(|| (r.shop.clone(), r.pair.clone()))
+    }
+
+    /// The authorization page of an app (`platform`): as if the merchant of `shop` (the mock's
+    /// own `shop` query param, else the app's first listed shop, else `1001`) agreed at once.
+    /// It sends `code` and `state` to `redirect_uri` (HTTP 302), or answers them as JSON when
+    /// there is none (Doudian's page redirects to the URL registered with the service).
+    pub(crate) fn authorize(&self, platform: &str, api: &str, req: &http::Request) -> Outcome {
+        let query = http::parse_form(req.query.as_bytes());
+        let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let shop = get("shop")
+            .or_else(|| {
+                self.get(platform, "shops")
+                    .and_then(|s| s.split(',').next())
+                    .map(|s| s.trim().to_owned())
+            })
+            .unwrap_or_else(|| "1001".to_owned());
+        let code = format!("code-{:016x}", rand::random::<u64>());
+        let redirect_uri = get("redirect_uri");
+        self.lock().codes.insert(
+            code.clone(),
+            Code {
+                platform: platform.to_owned(),
+                shop,
+                redirect_uri: redirect_uri.clone(),
+                at: SystemTime::now(),
+            },
+        );
+        let state = get("state").unwrap_or_default();
+        match redirect_uri {
+            Some(uri) => {
+                let pairs = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("code", &code)
+                    .append_pair("state", &state)
+                    .finish();
+                let joiner = if uri.contains('?') { '&' } else { '?' };
+                Outcome::redirect(api, format!("{uri}{joiner}{pairs}"))
+            }
+            None => Outcome::ok(api, json!({"code": code, "state": state})),
+        }
+    }
+
+    /// The shop of a code issued by [`Self::authorize`] for `platform`, used up; `None` when it
+    /// is unknown, used, older than ten minutes, or for another redirect URI.
+    pub(crate) fn redeem_code(
+        &self,
+        platform: &str,
+        code: &str,
+        redirect_uri: Option<&str>,
+    ) -> Option<String> {
+        let c = self.lock().codes.remove(code)?;
+        let fresh =
+            c.at.elapsed()
+                .is_ok_and(|age| age < Duration::from_secs(600));
+        let same_uri = match (redirect_uri, c.redirect_uri.as_deref()) {
+            (Some(sent), Some(issued)) => sent == issued,
+            _ => true,
+        };
+        (c.platform == platform && fresh && same_uri).then_some(c.shop)
     }
 
     /// The shop `token` was granted for, if it was granted for a named shop.
@@ -513,7 +611,10 @@ impl MockGateway {
         }
         let (platform, gateway, outcome) = self.route(&req);
         let verified = outcome.error.is_none() && outcome.api.is_some();
-        let mut reply = json_reply(outcome.status, &outcome.body);
+        let mut reply = match outcome.location {
+            Some(location) => Reply::Redirect { location },
+            None => json_reply(outcome.status, &outcome.body),
+        };
         if let (true, Some(api)) = (verified, &outcome.api) {
             if let Some(f) = self.take_fault(api) {
                 reply = fault_reply(gateway, f, reply);
@@ -529,7 +630,7 @@ impl MockGateway {
             verified,
             error: outcome.error,
             string_to_sign: outcome.string_to_sign,
-            shop: outcome.shop,
+            shop: outcome.shop.or_else(|| self.shop_in(&req)),
         };
         let mut live = self.lock();
         live.seen += 1;
@@ -540,6 +641,24 @@ impl MockGateway {
             live.requests.push_back(record);
         }
         reply
+    }
+
+    /// The shop of a token this mock issued for a named shop that the request carries, in its
+    /// query, its headers or its form, wherever its platform puts the token.
+    fn shop_in(&self, req: &http::Request) -> Option<String> {
+        let mut pairs = http::parse_form(req.query.as_bytes());
+        if req
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
+            pairs.extend(http::parse_form(&req.body));
+        }
+        let live = self.lock();
+        pairs
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .chain(req.headers.iter().map(|(_, v)| v.as_str()))
+            .find_map(|v| live.tokens.get(v)?.shop.clone())
     }
 
     /// `/__mock/...` control endpoints.

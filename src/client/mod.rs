@@ -9,7 +9,10 @@ use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{Error, Result};
 use crate::protocol::{Call, DataAt, Param, Protocol};
 use crate::read::{read_data, FromJson, Sink};
-use crate::token::{MemoryStore, Token, TokenContext, TokenManager, TokenProvider, TokenStore};
+use crate::token::{
+    AuthorizationFlow, Grant, MemoryStore, Stored, Token, TokenContext, TokenManager,
+    TokenProvider, TokenStore,
+};
 use crate::types::File;
 use crate::wire::{ReqwestTransport, Transport};
 use serde_json::Value;
@@ -170,6 +173,9 @@ pub struct PlatformOptions {
     pub client_token: Option<Arc<dyn TokenProvider>>,
     /// Identifies the app in token store keys.
     pub app_id: String,
+    /// A tool app's authorization-code flow ([`Client::authorize_url`], [`Client::exchange_code`]);
+    /// it refreshes the tokens of the shops that authorized by code.
+    pub flow: Option<Arc<dyn AuthorizationFlow>>,
     /// Client-side QPS limit.
     pub qps: Option<f64>,
     /// Shops of the app besides the configured one, listed in the config (`shops = "1001, 1002"`),
@@ -190,6 +196,7 @@ struct Platform {
     shops: Option<Shops>,
     /// The shops the config lists.
     listed_shops: Vec<String>,
+    flow: Option<Arc<dyn AuthorizationFlow>>,
     limiter: Option<RateLimiter>,
 }
 
@@ -326,7 +333,14 @@ impl ClientBuilder {
                 base_url: o.base_url.map(|u| u.trim_end_matches('/').to_owned()),
                 user: manager("user", &o.user_token),
                 client: manager("client", &o.client_token),
-                shops: o.user_token.map(|provider| Shops {
+                // A provider that grants any shop serves them all; otherwise the flow refreshes
+                // the tokens the shops' authorizations stored.
+                shops: match (&o.user_token, &o.flow) {
+                    (Some(p), _) if p.grants_any_shop() => Some(p.clone()),
+                    (_, Some(flow)) => Some(flow.clone() as Arc<dyn TokenProvider>),
+                    (p, None) => p.clone(),
+                }
+                .map(|provider| Shops {
                     provider,
                     key: format!("{name}/{}/user", o.app_id),
                     store: self.store.clone(),
@@ -334,6 +348,7 @@ impl ClientBuilder {
                     managers: std::sync::Mutex::default(),
                 }),
                 listed_shops: o.shops,
+                flow: o.flow,
                 limiter,
             };
             platforms.insert(name, p);
@@ -423,6 +438,60 @@ impl Client {
             .get(platform)
             .map(|p| p.listed_shops.iter().map(String::as_str).collect())
             .unwrap_or_default()
+    }
+
+    /// The URL a merchant opens to authorize this tool app for a shop (Youzan, Taobao, Doudian,
+    /// Douyin and 1688 authorization codes); the platform sends the code and `state` to
+    /// `redirect_uri`, and [`Client::exchange_code`] turns the code into the shop's token.
+    pub fn authorize_url(&self, platform: &str, redirect_uri: &str, state: &str) -> Result<String> {
+        let p = self.platform(platform)?;
+        Self::flow_of(p)?.authorize_url(p.base_url.as_deref(), redirect_uri, state)
+    }
+
+    /// Exchanges an authorization `code` for the shop's token and saves it in the token store
+    /// under the shop's key, replacing what was there: from now on `client.shop(grant.shop)`
+    /// calls with it, in every process that shares the store.
+    pub async fn exchange_code(
+        &self,
+        platform: &str,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Grant> {
+        let p = self.platform(platform)?;
+        let flow = Self::flow_of(p)?;
+        let grant = flow.exchange(self.token_cx(p), code, redirect_uri).await?;
+        let shops = p.shops.as_ref().ok_or_else(|| Self::no_flow(p))?;
+        let key = format!("{}/{}", shops.key, grant.shop);
+        crate::token::replace(&*shops.store, &key, &grant.token).await?;
+        // A manager made before caches the shop's old token: the next call loads the new one.
+        shops
+            .managers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(grant.shop.as_str());
+        Ok(grant)
+    }
+
+    /// What the token store holds for a shop (`None`: the configured one), without fetching.
+    pub async fn stored_token(&self, platform: &str, shop: Option<&str>) -> Result<Option<Stored>> {
+        let p = self.platform(platform)?;
+        let shops = p.shops.as_ref().ok_or_else(|| Self::no_flow(p))?;
+        let key = match shop {
+            Some(shop) => format!("{}/{shop}", shops.key),
+            None => shops.key.clone(),
+        };
+        shops.store.load(&key).await
+    }
+
+    fn flow_of(p: &Platform) -> Result<&Arc<dyn AuthorizationFlow>> {
+        p.flow.as_ref().ok_or_else(|| Self::no_flow(p))
+    }
+
+    fn no_flow(p: &Platform) -> Error {
+        Error::Config(format!(
+            "{}: no authorization flow configured (its table needs the app's credentials)",
+            p.name
+        ))
     }
 
     /// The shop named with [`Client::shop`], if any.

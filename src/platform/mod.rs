@@ -14,7 +14,7 @@ pub(crate) mod youzan;
 use crate::client::PlatformOptions;
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
-use crate::token::{StaticToken, TokenProvider};
+use crate::token::{AuthorizationFlow, StaticToken, TokenProvider};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -69,6 +69,8 @@ pub(crate) struct Configured {
     pub client_token: Option<Arc<dyn TokenProvider>>,
     /// The app's identity in token keys (never a secret).
     pub app_id: String,
+    /// A tool app's authorization-code flow, which also refreshes its shops' tokens.
+    pub flow: Option<Arc<dyn AuthorizationFlow>>,
 }
 
 impl Builtin {
@@ -110,6 +112,7 @@ impl Builtin {
                 user_token: c.user_token,
                 client_token: c.client_token,
                 app_id: c.app_id,
+                flow: c.flow,
                 qps,
                 // The app's other shops, for `Client::shops`: ids, comma-separated.
                 shops: table

@@ -4,12 +4,15 @@
 //! The built-in platforms' providers live in their folders (`src/platform/<p>/token.rs`).
 
 mod cache;
+mod flow;
 #[cfg(feature = "redis")]
 mod redis;
 mod seal;
 mod store;
 
 pub(crate) use cache::TokenManager;
+pub(crate) use flow::{needs_code, refresh_of, shop_in, url as flow_url};
+pub use flow::{AuthorizationFlow, Grant};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use seal::Seal;

@@ -17,6 +17,9 @@ impl Gateway for Aop {
 
     fn serve(&self, mock: &MockGateway, req: &http::Request) -> Option<(String, Outcome)> {
         let p = req.path.as_str();
+        if p == "/oauth/authorize" {
+            return Some(authorize(mock, req));
+        }
         if let Some(app_key) = p.strip_prefix("/openapi/http/1/system.oauth2/getToken/") {
             let platform = mock.platform_by(PROTOCOL, "app_key", Some(app_key));
             let outcome = token(mock, req, &platform, app_key);
@@ -161,23 +164,62 @@ fn token(mock: &MockGateway, req: &http::Request, platform: &str, app_key: &str)
     if !app_ok {
         return fail(401, "invalid_client", "client_id or client_secret is wrong");
     }
-    if get("grant_type") != Some("refresh_token") {
-        return fail(
-            400,
-            "unsupported_grant_type",
-            "grant_type must be refresh_token",
-        );
-    }
-    let rt = get("refresh_token").unwrap_or_default();
-    if mock.redeem_refresh(platform, rt).is_none() {
-        return fail(401, "invalid_grant", "refresh_token is invalid or expired");
-    }
-    let (token, refresh) = mock.issue(platform, "user", "aop.", None);
+    let shop = match get("grant_type") {
+        Some("refresh_token") => {
+            let rt = get("refresh_token").unwrap_or_default();
+            match mock.redeem_refresh(platform, rt) {
+                Some(shop) => shop,
+                None => return fail(401, "invalid_grant", "refresh_token is invalid or expired"),
+            }
+        }
+        Some("authorization_code") => {
+            let code = get("code").unwrap_or_default();
+            match mock.redeem_code(platform, code, get("redirect_uri")) {
+                Some(member) => Some(member),
+                None => return fail(401, "invalid_grant", "code is invalid or expired"),
+            }
+        }
+        _ => {
+            return fail(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be authorization_code or refresh_token",
+            )
+        }
+    };
+    let (token, refresh) = mock.issue(platform, "user", "aop.", shop.as_deref());
+    let member = shop.unwrap_or_else(|| "b2b-8888".to_owned());
     // 1688 sends numbers as text here.
     Outcome::ok(
         "system.oauth2.getToken",
         json!({"access_token": token, "expires_in": mock.token_ttl.as_secs().to_string(),
                "refresh_token": refresh, "refresh_token_timeout": "20991231000000000+0800",
-               "aliId": "8888", "resource_owner": "mock-buyer", "memberId": "b2b-8888"}),
+               "aliId": "8888", "resource_owner": "mock-buyer", "memberId": member}),
     )
+}
+
+/// `GET /oauth/authorize` (auth.1688.com): the page checks `_aop_signature`, made over the
+/// params alone (no URL path), before it asks the member.
+fn authorize(mock: &MockGateway, req: &http::Request) -> (String, Outcome) {
+    let query = http::parse_form(req.query.as_bytes());
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let platform = mock.platform_by(PROTOCOL, "app_key", get("client_id"));
+    // Signed: every param but the signature and the mock's own `shop` (who is agreeing).
+    let signed: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "_aop_signature" && k != "shop")
+        .cloned()
+        .collect();
+    let secret = mock.get(&platform, "app_secret").unwrap_or_default();
+    if get("_aop_signature") != Some(sign::aop("", &signed, secret).as_str()) {
+        let outcome = Outcome::err(
+            Some("oauth.authorize"),
+            400,
+            "invalid_signature",
+            json!({"error": "invalid_signature", "error_description": "_aop_signature is wrong"}),
+        );
+        return (platform, outcome);
+    }
+    let outcome = mock.authorize(&platform, "oauth.authorize", req);
+    (platform, outcome)
 }

@@ -16,6 +16,17 @@ impl Gateway for Doudian {
     }
 
     fn serve(&self, mock: &MockGateway, req: &http::Request) -> Option<(String, Outcome)> {
+        if req.path == "/authorize" {
+            // The service market's authorization page (fuwu.jinritemai.com), by `service_id`.
+            let query = http::parse_form(req.query.as_bytes());
+            let id = query
+                .iter()
+                .find(|(k, _)| k == "service_id")
+                .map(|(_, v)| v.as_str());
+            let platform = mock.platform_by(PROTOCOL, "service_id", id);
+            let outcome = mock.authorize(&platform, "doudian.authorize", req);
+            return Some((platform, outcome));
+        }
         let method = req.path.trim_start_matches('/').replace('/', ".");
         let entry = mock.catalog.named(PROTOCOL, &method).next()?;
         Some((
@@ -96,26 +107,50 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
     }
     let data = match api.name.as_str() {
         "token.create" => {
-            if params.get("grant_type").and_then(Value::as_str) == Some("authorization_self")
-                && params.get("shop_id").and_then(Value::as_str) != mock.get(platform, "shop_id")
-            {
-                return err(
-                    50001,
-                    "dop.token-generate-failed:shop-invalid",
-                    "shop_id 无效",
-                );
-            }
-            token(mock, platform)
+            let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();
+            let shop = match text("grant_type") {
+                // A self-use app: its configured shop, or one of its listed `shops`.
+                "authorization_self" => {
+                    let shop = text("shop_id");
+                    let listed = mock
+                        .get(platform, "shops")
+                        .is_some_and(|l| l.split(',').any(|s| s.trim() == shop));
+                    if mock.get(platform, "shop_id") == Some(shop) {
+                        None
+                    } else if listed {
+                        Some(shop.to_owned())
+                    } else {
+                        return err(
+                            50001,
+                            "dop.token-generate-failed:shop-invalid",
+                            "shop_id 无效",
+                        );
+                    }
+                }
+                // A tool app: the code the service market's authorization gave.
+                "authorization_code" => match mock.redeem_code(platform, text("code"), None) {
+                    Some(shop) => Some(shop),
+                    None => {
+                        return err(
+                            50001,
+                            "dop.token-generate-failed:code-invalid",
+                            "code 无效或已过期",
+                        )
+                    }
+                },
+                _ => return err(40001, "isv.parameter-invalid", "grant_type 无效"),
+            };
+            token(mock, platform, shop)
         }
         "token.refresh" => {
             let rt = params
                 .get("refresh_token")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if mock.redeem_refresh(platform, rt).is_none() {
+            let Some(shop) = mock.redeem_refresh(platform, rt) else {
                 return err(50002, "dop.token-refresh-failed", "refresh_token 无效");
-            }
-            token(mock, platform)
+            };
+            token(mock, platform, shop)
         }
         _ => synth::response(api, PROTOCOL),
     };
@@ -125,9 +160,11 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
     )
 }
 
-fn token(mock: &MockGateway, platform: &str) -> Value {
-    let (token, refresh) = mock.issue(platform, "user", "dd.", None);
-    json!({"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "scope": "SCOPE", "shop_id": mock.get(platform, "shop_id").unwrap_or("0"), "shop_name": "测试店铺"})
+/// A token for `shop` (`None`: the configured `shop_id`).
+fn token(mock: &MockGateway, platform: &str, shop: Option<String>) -> Value {
+    let (token, refresh) = mock.issue(platform, "user", "dd.", shop.as_deref());
+    let shop_id = shop.unwrap_or_else(|| mock.get(platform, "shop_id").unwrap_or("0").to_owned());
+    json!({"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "scope": "SCOPE", "shop_id": shop_id, "shop_name": "测试店铺"})
 }
 
 /// Unix seconds (doc), milliseconds (Java SDK) or `yyyy-MM-dd HH:mm:ss` (old docs), within 300 s.

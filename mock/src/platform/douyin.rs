@@ -17,12 +17,25 @@ impl Gateway for Douyin {
 
     fn serve(&self, mock: &MockGateway, req: &http::Request) -> Option<(String, Outcome)> {
         let p = req.path.as_str();
-        if p == "/oauth/client_token/" || p == "/oauth/refresh_token/" {
+        if p == "/platform/oauth/connect/" {
+            let query = http::parse_form(req.query.as_bytes());
+            let key = query
+                .iter()
+                .find(|(k, _)| k == "client_key")
+                .map(|(_, v)| v.as_str());
+            let platform = mock.platform_by(PROTOCOL, "client_key", key);
+            let outcome = mock.authorize(&platform, "oauth.connect", req);
+            return Some((platform, outcome));
+        }
+        if matches!(
+            p,
+            "/oauth/client_token/" | "/oauth/refresh_token/" | "/oauth/access_token/"
+        ) {
             let platform = mock.platform_by(PROTOCOL, "client_key", client_key(req).as_deref());
-            let outcome = if p == "/oauth/client_token/" {
-                client_token(mock, req, &platform)
-            } else {
-                refresh_token(mock, req, &platform)
+            let outcome = match p {
+                "/oauth/client_token/" => client_token(mock, req, &platform),
+                "/oauth/access_token/" => access_token(mock, req, &platform),
+                _ => refresh_token(mock, req, &platform),
             };
             return Some((platform, outcome));
         }
@@ -70,8 +83,40 @@ fn client_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outc
     )
 }
 
+/// `POST /oauth/access_token/` (JSON): a user's authorization code for their token; `open_id`
+/// names the user (the shop of the grant).
+fn access_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outcome {
+    let api = Some("oauth.access_token");
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let s = |k: &str| body.get(k).and_then(Value::as_str);
+    let fail = |code: i64, msg: &str| {
+        Outcome::err(
+            api,
+            200,
+            code.to_string(),
+            json!({"data": {"error_code": code, "description": msg}, "message": "error"}),
+        )
+    };
+    if s("client_key").is_none()
+        || s("client_key") != mock.get(platform, "client_key")
+        || s("client_secret") != mock.get(platform, "client_secret")
+        || s("grant_type") != Some("authorization_code")
+    {
+        return fail(10013, "client_key或client_secret错误");
+    }
+    let Some(user) = mock.redeem_code(platform, s("code").unwrap_or_default(), None) else {
+        return fail(10007, "授权码过期");
+    };
+    let (token, refresh) = mock.issue(platform, "user", "act.", Some(&user));
+    Outcome::ok(
+        "oauth.access_token",
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": user, "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
+    )
+}
+
 /// `POST /oauth/refresh_token/` (form): a new user access token for a valid refresh token
-/// (the configured `refresh_token`, or one this mock issued).
+/// (the configured `refresh_token`, or one this mock issued). The refresh token stays what it
+/// was: Douyin's doc says a refresh leaves it (and its 30 days) unchanged.
 fn refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outcome {
     let api = Some("oauth.refresh_token");
     let form = http::parse_form(&req.body);
@@ -100,13 +145,13 @@ fn refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Out
         return fail(10013, "client_key 错误");
     }
     let rt = get("refresh_token").unwrap_or_default();
-    if mock.redeem_refresh(platform, rt).is_none() {
+    let Some(user) = mock.refresh_owner(platform, rt) else {
         return fail(10010, "refresh_token 已过期");
-    }
-    let (token, refresh) = mock.issue(platform, "user", "act.", None);
+    };
+    let (token, _) = mock.issue(platform, "user", "act.", user.as_deref());
     Outcome::ok(
         "oauth.refresh_token",
-        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": rt, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
     )
 }
 

@@ -20,6 +20,16 @@ impl Gateway for Youzan {
         if req.path == "/auth/token" {
             return Some(token(mock, req));
         }
+        if req.path == "/auth/authorize" {
+            let query = http::parse_form(req.query.as_bytes());
+            let id = query
+                .iter()
+                .find(|(k, _)| k == "client_id")
+                .map(|(_, v)| v.as_str());
+            let platform = mock.platform_by(PROTOCOL, "client_id", id);
+            let outcome = mock.authorize(&platform, "youzan.auth.authorize", req);
+            return Some((platform, outcome));
+        }
         let rest = req.path.strip_prefix("/api/")?;
         Some(call(mock, req, rest))
     }
@@ -29,7 +39,8 @@ impl Gateway for Youzan {
     }
 }
 
-/// `POST /auth/token`: a tool app's silent grant (`grant_id`), or a refresh.
+/// `POST /auth/token`: a self-use app's silent grant (`grant_id`), a tool app's authorization
+/// code, or a refresh.
 fn token(mock: &MockGateway, req: &http::Request) -> (String, Outcome) {
     let api = Some("youzan.auth.token");
     let fail = |code: i64, msg: &str| {
@@ -85,6 +96,16 @@ fn grant(
             };
             let pair = mock.issue(platform, "user", "yz", shop.as_deref());
             (shop, pair)
+        }
+        Some("authorization_code") => {
+            let code = s("code").unwrap_or_default();
+            match mock.redeem_code(platform, &code, s("redirect_uri").as_deref()) {
+                Some(shop) => {
+                    let pair = mock.issue(platform, "user", "yz", Some(&shop));
+                    (Some(shop), pair)
+                }
+                None => return fail(1301, "code 无效或已过期"),
+            }
         }
         Some("refresh_token") => {
             let rt = s("refresh_token").unwrap_or_default();

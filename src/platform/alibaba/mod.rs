@@ -5,7 +5,7 @@ mod protocol;
 mod token;
 
 pub use protocol::Aop;
-pub use token::AopToken;
+pub use token::{AopOAuth, AopToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
@@ -36,5 +36,9 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         user_token,
         client_token: None,
         app_id: app_key.to_owned(),
+        flow: Some(Arc::new(AopOAuth {
+            app_key: app_key.to_owned(),
+            app_secret: app_secret.into(),
+        })),
     })
 }

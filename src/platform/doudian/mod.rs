@@ -5,7 +5,7 @@ mod protocol;
 mod token;
 
 pub use protocol::{canonical_json, Doudian, DoudianSignMethod};
-pub use token::DoudianToken;
+pub use token::{DoudianOAuth, DoudianToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
@@ -21,6 +21,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
         "sign_method",
         "access_token",
         "shop_id",
+        "service_id",
     ],
     configure,
 };
@@ -42,10 +43,15 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         }) as Arc<dyn TokenProvider>),
         (None, None) => None,
     };
+    let flow = Arc::new(DoudianOAuth {
+        protocol: protocol.clone(),
+        service_id: t.get("service_id").map(str::to_owned),
+    });
     Ok(Configured {
         protocol: Arc::new(protocol),
         user_token,
         client_token: None,
         app_id: app_key.to_owned(),
+        flow: Some(flow),
     })
 }

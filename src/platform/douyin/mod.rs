@@ -5,12 +5,12 @@ mod protocol;
 mod token;
 
 pub use protocol::Douyin;
-pub use token::{DouyinClientToken, DouyinUserToken};
+pub use token::{DouyinClientToken, DouyinOAuth, DouyinUserToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
 use crate::secret::Secret;
-use crate::token::TokenProvider;
+use crate::token::{AuthorizationFlow, TokenProvider};
 use std::sync::Arc;
 
 pub(crate) static BUILTIN: Builtin = Builtin {
@@ -21,6 +21,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
         "client_secret",
         "access_token",
         "refresh_token",
+        "scope",
     ],
     configure,
 };
@@ -41,10 +42,19 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         }) as Arc<dyn TokenProvider>),
         None => t.static_token("access_token"),
     };
+    let flow = match (t.get("client_key"), t.get("client_secret")) {
+        (Some(k), Some(s)) => Some(Arc::new(DouyinOAuth {
+            client_key: k.to_owned(),
+            client_secret: s.into(),
+            scope: t.get("scope").unwrap_or("user_info").to_owned(),
+        }) as Arc<dyn AuthorizationFlow>),
+        _ => None,
+    };
     Ok(Configured {
         protocol: Arc::new(Douyin),
         user_token,
         client_token,
         app_id: t.get("client_key").unwrap_or_default().to_owned(),
+        flow,
     })
 }

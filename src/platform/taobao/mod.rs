@@ -3,8 +3,10 @@
 //! token the app is given, not one it can refresh.
 
 mod protocol;
+mod token;
 
 pub use protocol::{Taobao, TaobaoSignMethod};
+pub use token::TaobaoOAuth;
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
@@ -24,11 +26,15 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         "md5, hmac or hmac-sha256",
         TaobaoSignMethod::parse,
     )?;
-    let app_key = t.need("app_key")?;
+    let (app_key, app_secret) = (t.need("app_key")?, t.need("app_secret")?);
     Ok(Configured {
-        protocol: Arc::new(Taobao::new(app_key, t.need("app_secret")?, method)),
+        protocol: Arc::new(Taobao::new(app_key, app_secret, method)),
         user_token: t.static_token("session"),
         client_token: None,
         app_id: app_key.to_owned(),
+        flow: Some(Arc::new(TaobaoOAuth {
+            app_key: app_key.to_owned(),
+            app_secret: app_secret.into(),
+        })),
     })
 }

@@ -19,15 +19,22 @@ pub(crate) static BUILTIN: Builtin = Builtin {
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {
-    let provider = YouzanToken {
+    let provider = Arc::new(YouzanToken {
         client_id: t.need("client_id")?.to_owned(),
         client_secret: t.need("client_secret")?.into(),
-        grant_id: t.need("grant_id")?.to_owned(),
+        // A self-use app's shop; a tool app has none, its shops authorize by code.
+        grant_id: t.get("grant_id").map(str::to_owned),
+    });
+    // A self-use app's keys name its grant too, as they did before tool apps.
+    let app_id = match &provider.grant_id {
+        Some(grant) => format!("{}/{grant}", provider.client_id),
+        None => provider.client_id.clone(),
     };
     Ok(Configured {
         protocol: Arc::new(Youzan),
-        app_id: format!("{}/{}", provider.client_id, provider.grant_id),
-        user_token: Some(Arc::new(provider)),
+        app_id,
+        user_token: provider.grant_id.is_some().then(|| provider.clone() as _),
         client_token: None,
+        flow: Some(provider),
     })
 }
