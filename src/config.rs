@@ -28,6 +28,7 @@ pub const CLIENT_KEYS: &[&str] = &[
     "token_store",
     "token_store_prefix",
     "token_store_key",
+    "rate_limit",
 ];
 
 /// Tables other tools read from the same file; the client leaves them alone.
@@ -298,7 +299,36 @@ impl Config {
         if let Some(store) = self.token_store()? {
             b = b.token_store(store);
         }
+        match self.get("client", "rate_limit") {
+            None | Some("local") => {}
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                b = b.shared_rate_limit(self.redis_limit(url)?);
+            }
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "[client] rate_limit must be `local` or a redis:// URL, got `{other}`"
+                )))
+            }
+        }
         Ok(b)
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_limit(&self, url: &str) -> Result<Arc<dyn crate::limit::SharedLimit>> {
+        let prefix = self
+            .get("client", "token_store_prefix")
+            .unwrap_or("opengate:");
+        let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
+        Ok(Arc::new(crate::limit::RedisLimit::new(
+            url, prefix, timeout,
+        )?))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_limit(&self, _url: &str) -> Result<Arc<dyn crate::limit::SharedLimit>> {
+        Err(Error::Config(
+            "[client] rate_limit is a Redis URL, and this build has no Redis support: enable the `redis` feature of opengate-runtime".into(),
+        ))
     }
 
     /// `[client] token_store`: `memory` (the default), `redis://...`, or a file path

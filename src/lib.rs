@@ -11,6 +11,7 @@ pub mod config;
 mod de;
 mod desc;
 mod error;
+pub mod limit;
 pub mod platform;
 pub mod protocol;
 mod read;

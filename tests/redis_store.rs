@@ -7,6 +7,7 @@ mod common;
 
 use opengate::token::{Lease, RedisStore, Seal, Swap, Token, TokenStore};
 use opengate::Error;
+use opengate_apis::taobao::item_seller_get_v2_0 as item;
 use opengate_apis::youzan::logistics_expressbyorderno_get_v3_0_0 as express;
 use opengate_apis::ClientExt;
 use std::io::{Read, Write};
@@ -333,7 +334,8 @@ async fn redis_restarted_mid_run_gives_typed_errors_and_loses_no_token() {
 /// A worker process of the fleet tests: this test binary run again for this test alone
 /// (`--exact --ignored`), told what to do by `FLEET_CONFIG` (the whole config, TOML),
 /// `FLEET_SHOPS` (comma-separated) and `FLEET_CALLS` (concurrent calls, spread over the shops).
-/// It prints `FLEET ok=N failed=M` and one `FLEET error ...` line per failure.
+/// It prints `FLEET ok=N failed=M` and one `FLEET error ...` line per failure. With
+/// `FLEET_PLATFORM=taobao` its calls are Taobao's, with the configured session.
 #[tokio::test]
 #[ignore = "a worker process of the fleet tests, which run it themselves"]
 async fn fleet_worker() {
@@ -352,12 +354,23 @@ async fn fleet_worker() {
         .unwrap()
         .build()
         .unwrap();
+    let taobao = std::env::var("FLEET_PLATFORM").is_ok_and(|p| p == "taobao");
     let results = futures::future::join_all((0..calls).map(|i| {
         let shop = client.shop(shops[i % shops.len()].as_str());
+        let client = &client;
         async move {
+            if taobao {
+                // The configured session: no shop, no token endpoint, only the rate limit.
+                return client
+                    .taobao()
+                    .item_seller_get_v2_0(item::Request::new("num_iid", 1))
+                    .await
+                    .map(|_| ());
+            }
             shop.youzan()
                 .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
                 .await
+                .map(|_| ())
         }
     }))
     .await;
@@ -374,16 +387,20 @@ async fn fleet_worker() {
 
 /// Starts a worker process (see [`fleet_worker`]).
 fn spawn_worker(config: &str, shops: &[String], calls: usize) -> Child {
-    Command::new(std::env::current_exe().unwrap())
+    worker_command(config, shops, calls).spawn().unwrap()
+}
+
+fn worker_command(config: &str, shops: &[String], calls: usize) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["fleet_worker", "--exact", "--ignored", "--nocapture"])
         .args(["--test-threads", "1"])
         .env("FLEET_CONFIG", config)
         .env("FLEET_SHOPS", shops.join(","))
         .env("FLEET_CALLS", calls.to_string())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    command
 }
 
 /// A worker's report: (calls that succeeded, the failures).
@@ -538,4 +555,46 @@ async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_auth
         .map(|(_, v)| v.as_str());
     assert_eq!(sent, Some(stored.token.access_token.expose()));
     assert!(call.verified);
+}
+
+#[tokio::test]
+async fn four_processes_share_one_50_qps_limit_through_redis() {
+    let redis = RedisServer::start();
+    let mock = common::mock().await;
+    let config = format!(
+        "{}\n[client]\nrate_limit = \"{}\"\n",
+        common::CONFIG.replace(
+            "[taobao]\n",
+            &format!(
+                "[taobao]\nbase_url = \"{}\"\nqps = \"50\"\n",
+                mock.base_url()
+            )
+        ),
+        redis.url()
+    );
+    // 4 x 200 calls at 50 a second all told: 16 s; the mock counts what arrives from 2 s to 12 s.
+    let workers: Vec<Child> = (0..4)
+        .map(|_| {
+            worker_command(&config, &["-".to_owned()], 200)
+                .env("FLEET_PLATFORM", "taobao")
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = mock.requests_seen();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let qps = (mock.requests_seen() - before) as f64 / 10.0;
+    eprintln!("the fleet's rate over 10 s: {qps} calls/s");
+    let mut ok = 0;
+    for w in workers {
+        let (n, errors) = report(w).await;
+        assert!(errors.is_empty(), "{errors:#?}");
+        ok += n;
+    }
+    assert_eq!(ok, 800);
+    assert!(
+        (45.0..=55.0).contains(&qps),
+        "the fleet sent {qps} calls a second, for a limit of 50"
+    );
 }

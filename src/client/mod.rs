@@ -7,6 +7,7 @@ pub use steps::RetryPolicy;
 use crate::de::ToJson;
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{Error, Result};
+use crate::limit::{RateLimiter, SharedLimit};
 use crate::protocol::{Call, DataAt, Param, Protocol};
 use crate::read::{read_data, FromJson, Sink};
 use crate::token::{
@@ -142,26 +143,6 @@ impl<T: FromJson> Slot for Option<T> {
     }
 }
 
-/// A client-side QPS limit (per platform): calls are spaced `1/qps` apart.
-#[derive(Debug)]
-struct RateLimiter {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl RateLimiter {
-    async fn acquire(&self) {
-        let at = {
-            let mut next = self.next.lock().await;
-            let now = Instant::now();
-            let at = (*next).max(now);
-            *next = at + self.interval;
-            at
-        };
-        tokio::time::sleep_until(at.into()).await;
-    }
-}
-
 /// How one platform is set up in a client.
 #[derive(Debug, Default)]
 pub struct PlatformOptions {
@@ -242,6 +223,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    shared_limit: Option<Arc<dyn SharedLimit>>,
 }
 
 impl Default for ClientBuilder {
@@ -254,6 +236,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(300),
+            shared_limit: None,
         }
     }
 }
@@ -292,6 +275,12 @@ impl ClientBuilder {
         self.retry = r;
         self
     }
+    /// Keeps every platform's `qps` in `limit`, shared with the other processes that use it
+    /// (a fleet under one app's limit), instead of in this process.
+    pub fn shared_rate_limit(mut self, limit: Arc<dyn SharedLimit>) -> Self {
+        self.shared_limit = Some(limit);
+        self
+    }
     /// Tokens expiring within this margin are refreshed before use (default 5 min).
     pub fn refresh_margin(mut self, m: Duration) -> Self {
         self.refresh_margin = m;
@@ -316,10 +305,11 @@ impl ClientBuilder {
                 })
             };
             let limiter = match o.qps {
-                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter {
-                    interval: Duration::from_secs_f64(1.0 / q),
-                    next: tokio::sync::Mutex::new(Instant::now()),
-                }),
+                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter::new(
+                    q,
+                    format!("{name}/{}", o.app_id),
+                    self.shared_limit.as_ref(),
+                )),
                 Some(q) => {
                     return Err(Error::Config(format!(
                         "{name}: qps must be a positive number, got {q}"
@@ -605,7 +595,7 @@ impl Client {
         loop {
             attempt += 1;
             if let Some(l) = &p.limiter {
-                l.acquire().await;
+                l.acquire().await?;
             }
             let token = match &manager {
                 Some(m) => Some(m.get(self.token_cx(p)).await?),

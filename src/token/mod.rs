@@ -14,7 +14,7 @@ pub(crate) use cache::TokenManager;
 pub(crate) use flow::{needs_code, refresh_of, shop_in, url as flow_url};
 pub use flow::{AuthorizationFlow, Grant};
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{RedisConnection, RedisStore};
 pub use seal::Seal;
 pub use store::{replace, FileStore, InFlight, Lease, MemoryStore, Stored, Swap, TokenStore};
 

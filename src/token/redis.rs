@@ -20,6 +20,46 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::fmt;
 use std::time::Duration;
 
+/// A connection to a Redis (reconnecting), with the server's name for errors.
+#[derive(Clone)]
+pub struct RedisConnection {
+    pub(crate) conn: ConnectionManager,
+    /// `host:port/db` of the URL, for errors: the URL may carry a password.
+    pub(crate) server: String,
+}
+
+impl fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConnection")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisConnection {
+    /// The Redis at `url` (`redis://[:password@]host:port/db`). Connects on first use, with
+    /// `timeout` for connecting and for each command.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self> {
+        let client = redis::Client::open(url).map_err(|e| {
+            Error::Config(format!(
+                "not a Redis URL (redis://[:password@]host:port/db): {e}"
+            ))
+        })?;
+        let info = client.get_connection_info();
+        let server = format!("{}/{}", info.addr(), info.redis_settings().db());
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(2);
+        let conn =
+            ConnectionManager::new_lazy_with_config(client, config).map_err(|e| Error::Store {
+                message: format!("redis {server}: {e}"),
+                source: Some(Box::new(e)),
+            })?;
+        Ok(RedisConnection { conn, server })
+    }
+}
+
 /// Tokens in Redis; see the module's documentation.
 #[derive(Clone)]
 pub struct RedisStore {
@@ -80,23 +120,7 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://[:password@]host:port/db`), its keys starting
     /// with `prefix`. Connects on first use, with `timeout` for connecting and for each command.
     pub fn new(url: &str, prefix: &str, seal: Seal, timeout: Duration) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| {
-            Error::Config(format!(
-                "token_store: not a Redis URL (redis://[:password@]host:port/db): {}",
-                e
-            ))
-        })?;
-        let info = client.get_connection_info();
-        let server = format!("{}/{}", info.addr(), info.redis_settings().db());
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(2);
-        let conn =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(|e| Error::Store {
-                message: format!("redis {server}: {}", e),
-                source: Some(Box::new(e)),
-            })?;
+        let RedisConnection { conn, server } = RedisConnection::new(url, timeout)?;
         Ok(RedisStore {
             conn,
             server,

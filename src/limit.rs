@@ -1,0 +1,135 @@
+//! Rate limits: a platform's `qps`, kept in the process (the default) or shared by every
+//! process of a fleet through Redis ([`SharedLimit`] implementations).
+//!
+//! Both reserve slots (GCRA in its reservation form): a call takes the next free slot, one
+//! interval after the previous one, and waits until it comes; no call is refused and retried.
+
+use crate::error::Result;
+use crate::wire::BoxFuture;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A limit shared by the processes of a fleet.
+pub trait SharedLimit: Send + Sync + fmt::Debug {
+    /// Reserves the next slot of `key`, `interval` after the one reserved before it, and returns
+    /// how long to wait for it.
+    fn reserve<'a>(&'a self, key: &'a str, interval: Duration) -> BoxFuture<'a, Result<Duration>>;
+}
+
+/// One platform's limit in a client.
+#[derive(Debug)]
+pub(crate) enum RateLimiter {
+    /// The next free slot of this process.
+    Local {
+        interval: Duration,
+        next: tokio::sync::Mutex<Instant>,
+    },
+    /// Slots of the fleet, under `key` (`<platform>/<app>`, ids only).
+    Shared {
+        interval: Duration,
+        key: String,
+        limit: Arc<dyn SharedLimit>,
+    },
+}
+
+impl RateLimiter {
+    pub(crate) fn new(qps: f64, key: String, shared: Option<&Arc<dyn SharedLimit>>) -> Self {
+        let interval = Duration::from_secs_f64(1.0 / qps);
+        match shared {
+            Some(limit) => RateLimiter::Shared {
+                interval,
+                key,
+                limit: limit.clone(),
+            },
+            None => RateLimiter::Local {
+                interval,
+                next: tokio::sync::Mutex::new(Instant::now()),
+            },
+        }
+    }
+
+    /// Waits for this call's slot.
+    pub(crate) async fn acquire(&self) -> Result<()> {
+        let wait = match self {
+            RateLimiter::Local { interval, next } => {
+                let mut next = next.lock().await;
+                let now = Instant::now();
+                let at = (*next).max(now);
+                *next = at + *interval;
+                at - now
+            }
+            RateLimiter::Shared {
+                interval,
+                key,
+                limit,
+            } => limit.reserve(key, *interval).await?,
+        };
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "redis")]
+pub use self::redis::RedisLimit;
+
+#[cfg(feature = "redis")]
+mod redis {
+    use super::SharedLimit;
+    use crate::error::{Error, Result};
+    use crate::wire::BoxFuture;
+    use std::time::Duration;
+
+    /// Slots in Redis: `<prefix>rate:{<key>}` holds the fleet's next free slot (microseconds of
+    /// the Redis server's clock, so that the machines' clocks do not matter).
+    #[derive(Debug, Clone)]
+    pub struct RedisLimit {
+        redis: crate::token::RedisConnection,
+        prefix: String,
+        script: std::sync::Arc<::redis::Script>,
+    }
+
+    const RESERVE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local next = tonumber(redis.call('GET', KEYS[1]) or '0')
+if next < now then next = now end
+local after = next + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', after), 'PX', math.ceil((after - now) / 1000) + 1000)
+return next - now
+";
+
+    impl RedisLimit {
+        /// Limits on the Redis at `url`, keys under `prefix`.
+        pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
+            Ok(RedisLimit {
+                redis: crate::token::RedisConnection::new(url, timeout)?,
+                prefix: prefix.to_owned(),
+                script: std::sync::Arc::new(::redis::Script::new(RESERVE)),
+            })
+        }
+    }
+
+    impl SharedLimit for RedisLimit {
+        fn reserve<'a>(
+            &'a self,
+            key: &'a str,
+            interval: Duration,
+        ) -> BoxFuture<'a, Result<Duration>> {
+            Box::pin(async move {
+                let micros = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX);
+                let wait: i64 = self
+                    .script
+                    .key(format!("{}rate:{{{key}}}", self.prefix))
+                    .arg(micros)
+                    .invoke_async(&mut self.redis.conn.clone())
+                    .await
+                    .map_err(|e| Error::Store {
+                        message: format!("redis {}: rate limit: {e}", self.redis.server),
+                        source: Some(Box::new(e)),
+                    })?;
+                Ok(Duration::from_micros(wait.max(0) as u64))
+            })
+        }
+    }
+}
