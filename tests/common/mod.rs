@@ -1,6 +1,8 @@
 //! Shared test setup: the real mock gateway on 127.0.0.1 and a client pointed at it.
 #![allow(dead_code)]
 
+pub mod redis_server;
+
 use opengate::{Client, Config, RetryPolicy};
 use opengate_mock::{MockGateway, MockHandle};
 use std::path::PathBuf;
