@@ -199,3 +199,53 @@ async fn a_1688_authorize_url_with_a_wrong_signature_is_refused_by_the_page() {
     let answer = reqwest::get(forged).await.unwrap();
     assert_eq!(answer.status(), 400);
 }
+
+#[tokio::test]
+async fn a_douyin_refresh_token_is_renewed_at_most_five_times() {
+    let config = tool_config();
+    let mock = common::mock_with(&config).await;
+    let client = client(&mock, &config);
+    let code = authorize(&client, "douyin", "user-9").await;
+    let grant = client
+        .exchange_code("douyin", &code, REDIRECT)
+        .await
+        .unwrap();
+    let mut refresh = grant.token.refresh_token.clone();
+    for n in 1..=5 {
+        client
+            .renew_refresh_token("douyin", "user-9")
+            .await
+            .unwrap();
+        let stored = client
+            .stored_token("douyin", Some("user-9"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.version, 1 + n, "saved over the version it renewed");
+        assert_ne!(stored.token.refresh_token, refresh, "a new refresh token");
+        assert_eq!(
+            stored.token.access_token, grant.token.access_token,
+            "the access token stays"
+        );
+        refresh = stored.token.refresh_token;
+    }
+    let sixth = client
+        .renew_refresh_token("douyin", "user-9")
+        .await
+        .unwrap_err();
+    assert!(sixth.to_string().contains("10020"), "{sixth}");
+    // The renewed refresh token is the live one: an expired access token refreshes with it.
+    mock.expire_tokens();
+    call(&client, "douyin", "user-9").await.unwrap();
+    // Platforms without a renewal say so.
+    let code = authorize(&client, "taobao", "seller-1").await;
+    client
+        .exchange_code("taobao", &code, REDIRECT)
+        .await
+        .unwrap();
+    let e = client
+        .renew_refresh_token("taobao", "seller-1")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no renewal"), "{e}");
+}

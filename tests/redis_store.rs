@@ -63,6 +63,33 @@ fn token_requests(mock: &opengate_mock::MockHandle, kind: &str) -> usize {
         .count()
 }
 
+/// A Redis, a mock whose Youzan app has `n` more shops, and a worker whose tokens are in that
+/// Redis and that has called each shop once (so each is authorized and stored).
+async fn authorized_fleet(
+    n: usize,
+) -> (
+    RedisServer,
+    opengate_mock::MockHandle,
+    String,
+    Vec<String>,
+    opengate::Client,
+) {
+    let redis = RedisServer::start();
+    let (config, shops) = shops_config(n);
+    let mock = common::mock_with(&config).await;
+    let first = worker(&mock, &config, &redis);
+    for r in call_every_shop(std::slice::from_ref(&first), &shops).await {
+        r.unwrap();
+    }
+    (redis, mock, config, shops, first)
+}
+
+/// The store the workers use, read from the test.
+fn fleet_store(redis: &RedisServer) -> RedisStore {
+    let seal = Seal::from_hex(&"ab".repeat(32)).unwrap();
+    RedisStore::new(&redis.url(), "fleet:", seal, Duration::from_secs(2)).unwrap()
+}
+
 async fn call_every_shop(
     workers: &[opengate::Client],
     shops: &[String],
@@ -110,6 +137,9 @@ async fn clients_sharing_redis_grant_and_refresh_each_shop_once() {
         .collect();
     assert_eq!(through.len(), 320);
     assert!(through.iter().all(|r| r.shop.is_some()));
+    // The shops come from the store: every worker sees the 40 another one authorized.
+    assert_eq!(workers[3].stored_shops("youzan").await.unwrap(), shops);
+
     // A valid cached token costs no Redis round trip: 100 more calls, no command.
     let processed = || -> u64 {
         let info = redis.command("INFO stats").unwrap();
@@ -203,13 +233,7 @@ async fn a_stale_writer_leaves_the_newer_token_and_leases_have_one_owner() {
 
 #[tokio::test]
 async fn redis_restarted_mid_run_gives_typed_errors_and_loses_no_token() {
-    let mut redis = RedisServer::start();
-    let (config, shops) = shops_config(10);
-    let mock = common::mock_with(&config).await;
-    let client = worker(&mock, &config, &redis);
-    for r in call_every_shop(std::slice::from_ref(&client), &shops).await {
-        r.unwrap();
-    }
+    let (mut redis, mock, _, shops, client) = authorized_fleet(10).await;
 
     // Redis goes away, and every token expires meanwhile: the calls need the store now.
     redis.stop();
@@ -231,13 +255,7 @@ async fn redis_restarted_mid_run_gives_typed_errors_and_loses_no_token() {
         "no shop authorized again"
     );
     assert_eq!(token_requests(&mock, "refresh_token"), 10);
-    let fleet = RedisStore::new(
-        &redis.url(),
-        "fleet:",
-        Seal::from_hex(&"ab".repeat(32)).unwrap(),
-        Duration::from_secs(2),
-    )
-    .unwrap();
+    let fleet = fleet_store(&redis);
     for shop in &shops {
         let stored = fleet
             .load(&format!("youzan/yz-client/42587152/user/{shop}"))
@@ -360,14 +378,8 @@ fn worker_config(mock: &opengate_mock::MockHandle, config: &str, redis: &RedisSe
 
 #[tokio::test]
 async fn a_fleet_of_eight_processes_refreshes_each_of_200_shops_once() {
-    let redis = RedisServer::start();
-    let (config, shops) = shops_config(200);
-    let mock = common::mock_with(&config).await;
     // Every shop authorized and its token in Redis, then every token expired at the platform.
-    let first = worker(&mock, &config, &redis);
-    for r in call_every_shop(std::slice::from_ref(&first), &shops).await {
-        r.unwrap();
-    }
+    let (redis, mock, config, shops, _) = authorized_fleet(200).await;
     let expired = reqwest::Client::new()
         .post(format!("{}/__mock/expire-tokens", mock.base_url()))
         .send()
@@ -415,13 +427,7 @@ async fn a_fleet_of_eight_processes_refreshes_each_of_200_shops_once() {
 
 #[tokio::test]
 async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_authorization() {
-    let redis = RedisServer::start();
-    let (config, shops) = shops_config(1);
-    let mock = common::mock_with(&config).await;
-    let first = worker(&mock, &config, &redis);
-    for r in call_every_shop(std::slice::from_ref(&first), &shops).await {
-        r.unwrap();
-    }
+    let (redis, mock, config, shops, _) = authorized_fleet(1).await;
     mock.expire_tokens();
     mock.clear_requests();
     // The platform rotates the refresh token, and its answer takes 30 s to come back: the
@@ -447,13 +453,7 @@ async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_auth
     assert_eq!((ok, errors), (1, vec![]));
     assert_eq!(token_requests(&mock, "silent"), 0, "no re-authorization");
     assert_eq!(token_requests(&mock, "refresh_token"), 2);
-    let fleet = RedisStore::new(
-        &redis.url(),
-        "fleet:",
-        Seal::from_hex(&"ab".repeat(32)).unwrap(),
-        Duration::from_secs(2),
-    )
-    .unwrap();
+    let fleet = fleet_store(&redis);
     let stored = fleet
         .load(&format!("youzan/yz-client/42587152/user/{}", shops[0]))
         .await

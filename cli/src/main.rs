@@ -111,6 +111,14 @@ enum AuthStep {
         #[arg(long)]
         redirect_uri: String,
     },
+    /// Renew a shop's refresh token where the platform has a renewal (Douyin).
+    Renew {
+        platform: String,
+        #[arg(long)]
+        shop: String,
+    },
+    /// The shops whose tokens the store holds, one per line.
+    Shops { platform: String },
     /// What the token store holds for a shop (never the token itself), as JSON.
     Show {
         platform: String,
@@ -371,6 +379,24 @@ fn auth(specs: &Path, config: Option<&Path>, step: AuthStep) -> Result<(), Fail>
                                    "expires_at_ms": grant.token.expires_at_ms,
                                    "refreshable": grant.token.refresh_token.is_some()})
             );
+            Ok(())
+        }),
+        AuthStep::Renew { platform, shop } => runtime()?.block_on(async {
+            let client = client_of(&corpus, config)?;
+            client
+                .renew_refresh_token(&platform, &shop)
+                .await
+                .map_err(refused)
+        }),
+        AuthStep::Shops { platform } => runtime()?.block_on(async {
+            let client = client_of(&corpus, config)?;
+            let shops = client
+                .stored_shops(&platform)
+                .await
+                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
+            for shop in shops {
+                println!("{shop}");
+            }
             Ok(())
         }),
         AuthStep::Show { platform, shop } => runtime()?.block_on(async {

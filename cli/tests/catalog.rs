@@ -129,6 +129,10 @@ async fn every_shipped_api_round_trips_through_the_mock() {
                     ("grant_type", "authorization_code"),
                     ("code", &douyin_code),
                 ],
+                ("douyin", "oauth.renew_refresh_token") => &[
+                    ("client_key", "dy-key"),
+                    ("refresh_token", "rft.dy-refresh"),
+                ],
                 ("douyin", "oauth.refresh_token") => &[
                     ("client_key", "dy-key"),
                     ("grant_type", "refresh_token"),

@@ -107,6 +107,8 @@ struct Live {
     redeemed: HashMap<String, Redeemed>,
     /// Authorization codes issued and not yet exchanged.
     codes: HashMap<String, Code>,
+    /// How many times the lineage of a refresh token was renewed ([`MockGateway::renew_refresh`]).
+    renewals: HashMap<String, u32>,
 }
 
 /// An authorization code: for one shop of one app, for one redirect URI, for ten minutes.
@@ -454,6 +456,37 @@ impl MockGateway {
                 .map(|(_, shop)| shop),
             _ => None,
         }
+    }
+
+    /// Douyin's renewal of a refresh token (the configured one or one this mock issued): a new
+    /// one for the same shop, the old one retired; at most `limit` renewals of one authorization. `Err(true)` past the limit,
+    /// `Err(false)` for a refresh token that is not valid.
+    pub(crate) fn renew_refresh(
+        &self,
+        platform: &str,
+        refresh_token: &str,
+        limit: u32,
+    ) -> Result<String, bool> {
+        // The configured refresh token (no shop named) renews too.
+        let configured = self.get(platform, "refresh_token") == Some(refresh_token);
+        let mut live = self.lock();
+        let owner = match configured {
+            true => Some((platform.to_owned(), None)),
+            false => live.refresh_tokens.get(refresh_token).cloned(),
+        };
+        let Some((p, shop)) = owner.filter(|(p, _)| p == platform) else {
+            return Err(false);
+        };
+        let done = live.renewals.get(refresh_token).copied().unwrap_or(0);
+        if done >= limit {
+            return Err(true);
+        }
+        live.refresh_tokens.remove(refresh_token);
+        live.counter += 1;
+        let renewed = format!("rft.{:04}{:016x}", live.counter, rand::random::<u64>());
+        live.refresh_tokens.insert(renewed.clone(), (p, shop));
+        live.renewals.insert(renewed.clone(), done + 1);
+        Ok(renewed)
     }
 
     /// `Some(shop)` for a valid refresh token, as [`Self::redeem_refresh`], but left valid: for

@@ -462,6 +462,52 @@ impl Client {
         Ok(grant)
     }
 
+    /// Renews a shop's refresh token where the platform has a renewal (Douyin), under the
+    /// store's refresh lease, and saves it over the version it renewed.
+    pub async fn renew_refresh_token(&self, platform: &str, shop: &str) -> Result<()> {
+        let p = self.platform(platform)?;
+        let flow = Self::flow_of(p)?;
+        let shops = p.shops.as_ref().ok_or_else(|| Self::no_flow(p))?;
+        let key = format!("{}/{shop}", shops.key);
+        let cx = TokenContext {
+            shop: Some(shop),
+            ..self.token_cx(p)
+        };
+        let owner = format!("{:032x}", rand::random::<u128>());
+        let ttl = self.inner.timeout * 2 + Duration::from_secs(1);
+        if shops.store.lease(&key, &owner, ttl).await? == crate::token::Lease::Held {
+            return Err(cx.auth_error(format!(
+                "a refresh of shop {shop} is in flight in another worker: renew again later"
+            )));
+        }
+        let renewed = async {
+            let stored = shops
+                .store
+                .load(&key)
+                .await?
+                .ok_or_else(|| crate::token::needs_code(&cx))?;
+            let renew = flow
+                .renew(cx, &stored.token)
+                .ok_or_else(|| cx.auth_error("this platform has no renewal of refresh tokens"))?;
+            let token = renew.await?;
+            match shops.store.swap(&key, stored.version, &token).await? {
+                crate::token::Swap::Saved { .. } => Ok(()),
+                crate::token::Swap::Newer(_) => Err(cx.auth_error(format!(
+                    "shop {shop}'s token changed during the renewal: renew again"
+                ))),
+            }
+        }
+        .await;
+        shops.store.release(&key, &owner).await?;
+        // The shop's manager reads the renewed refresh token from the store on its next refresh.
+        shops
+            .managers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(shop);
+        renewed
+    }
+
     /// What the token store holds for a shop (`None`: the configured one), without fetching.
     pub async fn stored_token(&self, platform: &str, shop: Option<&str>) -> Result<Option<Stored>> {
         let p = self.platform(platform)?;
@@ -471,6 +517,24 @@ impl Client {
             None => shops.key.clone(),
         };
         shops.store.load(&key).await
+    }
+
+    /// The shops whose tokens the token store holds for a platform's app, sorted: the shops
+    /// that authorized the app (by code, or granted before), for a worker that serves them all.
+    pub async fn stored_shops(&self, platform: &str) -> Result<Vec<String>> {
+        let p = self.platform(platform)?;
+        let shops = p.shops.as_ref().ok_or_else(|| Self::no_flow(p))?;
+        let prefix = format!("{}/", shops.key);
+        let mut ids: Vec<String> = shops
+            .store
+            .keys(&prefix)
+            .await?
+            .into_iter()
+            .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned))
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     fn flow_of(p: &Platform) -> Result<&Arc<dyn AuthorizationFlow>> {

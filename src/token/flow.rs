@@ -26,6 +26,16 @@ pub trait AuthorizationFlow: TokenProvider {
         code: &'a str,
         redirect_uri: &'a str,
     ) -> BoxFuture<'a, Result<Grant>>;
+
+    /// Renews the refresh token of `token` where the platform has a renewal (Douyin's
+    /// `/oauth/renew_refresh_token/`, at most five times); `None` where it has none.
+    fn renew<'a>(
+        &'a self,
+        _cx: TokenContext<'a>,
+        _token: &'a Token,
+    ) -> Option<BoxFuture<'a, Result<Token>>> {
+        None
+    }
 }
 
 /// What a code exchange gives: the shop the platform says authorized the app (Youzan

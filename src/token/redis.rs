@@ -245,6 +245,44 @@ impl TokenStore for RedisStore {
         })
     }
 
+    fn keys<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            // `<prefix>{<key>}`: the pattern ends at the brace, so leases and records stay out.
+            let escaped: String = prefix
+                .chars()
+                .flat_map(|c| {
+                    let special = matches!(c, '*' | '?' | '[' | ']' | '\\');
+                    special.then_some('\\').into_iter().chain([c])
+                })
+                .collect();
+            let pattern = format!("{}{{{escaped}*}}", self.prefix);
+            let mut conn = self.conn.clone();
+            let mut cursor = 0u64;
+            let mut keys = Vec::new();
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.error("scan", e))?;
+                let head = format!("{}{{", self.prefix);
+                keys.extend(
+                    batch
+                        .iter()
+                        .filter_map(|k| Some(k.strip_prefix(&head)?.strip_suffix('}')?.to_owned())),
+                );
+                if next == 0 {
+                    return Ok(keys);
+                }
+                cursor = next;
+            }
+        })
+    }
+
     fn release<'a>(&'a self, key: &'a str, owner: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let [_, lease_key, record_key] = self.keys(key);

@@ -82,6 +82,10 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 
     /// Releases the lease of `key` if `owner` still holds it, and clears the in-flight record.
     fn release<'a>(&'a self, key: &'a str, owner: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// The keys of the tokens stored under `prefix`, in no set order: how a worker finds the
+    /// shops that authorized the app ([`crate::Client::stored_shops`]).
+    fn keys<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>>;
 }
 
 /// Saves `token` under `key` whatever is stored (a new authorization replaces the old one);
@@ -210,6 +214,17 @@ impl TokenStore for MemoryStore {
     fn release<'a>(&'a self, key: &'a str, owner: &'a str) -> BoxFuture<'a, Result<()>> {
         self.with(|_, leases| leases.release(key, owner));
         Box::pin(async move { Ok(()) })
+    }
+
+    fn keys<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+        let keys = self.with(|tokens, _| {
+            tokens
+                .range(prefix.to_owned()..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+                .map(|(k, _)| k.clone())
+                .collect()
+        });
+        Box::pin(async move { Ok(keys) })
     }
 }
 
@@ -395,6 +410,14 @@ impl TokenStore for FileStore {
         });
         Box::pin(async move { released })
     }
+
+    fn keys<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+        let keys = self.with(|state| {
+            let keys = state.tokens.keys().filter(|k| k.starts_with(prefix));
+            Ok((keys.cloned().collect(), false))
+        });
+        Box::pin(async move { keys })
+    }
 }
 
 #[cfg(test)]
@@ -462,6 +485,12 @@ mod tests {
             store.lease("p/app/user/2", "w5", ttl).await.unwrap(),
             Lease::Taken { abandoned: None }
         );
+        // Keys by prefix: a lease is not a token.
+        store.swap("p/app/user/7", 0, &token("s7")).await.unwrap();
+        store.swap("p/other/user/8", 0, &token("s8")).await.unwrap();
+        let mut keys = store.keys("p/app/user/").await.unwrap();
+        keys.sort();
+        assert_eq!(keys, ["p/app/user/7"]);
     }
 
     #[tokio::test]

@@ -29,12 +29,16 @@ impl Gateway for Douyin {
         }
         if matches!(
             p,
-            "/oauth/client_token/" | "/oauth/refresh_token/" | "/oauth/access_token/"
+            "/oauth/client_token/"
+                | "/oauth/refresh_token/"
+                | "/oauth/access_token/"
+                | "/oauth/renew_refresh_token/"
         ) {
             let platform = mock.platform_by(PROTOCOL, "client_key", client_key(req).as_deref());
             let outcome = match p {
                 "/oauth/client_token/" => client_token(mock, req, &platform),
                 "/oauth/access_token/" => access_token(mock, req, &platform),
+                "/oauth/renew_refresh_token/" => renew_refresh_token(mock, req, &platform),
                 _ => refresh_token(mock, req, &platform),
             };
             return Some((platform, outcome));
@@ -112,6 +116,40 @@ fn access_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outc
         "oauth.access_token",
         json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": user, "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
     )
+}
+
+/// `POST /oauth/renew_refresh_token/` (form): a new refresh token, at most five times for one
+/// authorization (10020 after that, as Douyin's doc says).
+fn renew_refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outcome {
+    let api = Some("oauth.renew_refresh_token");
+    // A form as the doc says; the imported spec sends JSON, so that is read too.
+    let form: Vec<(String, String)> = match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(m)) => m
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_str()?.to_owned())))
+            .collect(),
+        _ => http::parse_form(&req.body),
+    };
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let fail = |code: i64, msg: &str| {
+        Outcome::err(
+            api,
+            200,
+            code.to_string(),
+            json!({"data": {"error_code": code, "description": msg}, "message": "error"}),
+        )
+    };
+    if get("client_key").is_none() || get("client_key") != mock.get(platform, "client_key") {
+        return fail(10013, "client_key 错误");
+    }
+    match mock.renew_refresh(platform, get("refresh_token").unwrap_or_default(), 5) {
+        Ok(renewed) => Outcome::ok(
+            "oauth.renew_refresh_token",
+            json!({"data": {"refresh_token": renewed, "expires_in": 2592000, "error_code": 0, "description": ""}, "message": "success"}),
+        ),
+        Err(true) => fail(10020, "刷新次数已达上限"),
+        Err(false) => fail(10010, "refresh_token 已过期"),
+    }
 }
 
 /// `POST /oauth/refresh_token/` (form): a new user access token for a valid refresh token

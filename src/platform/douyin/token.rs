@@ -163,4 +163,31 @@ impl AuthorizationFlow for DouyinOAuth {
             })
         })
     }
+
+    /// `POST /oauth/renew_refresh_token/` (form): a new refresh token with 30 days of its own;
+    /// the access token stays.
+    fn renew<'a>(
+        &'a self,
+        cx: TokenContext<'a>,
+        token: &'a Token,
+    ) -> Option<BoxFuture<'a, Result<Token>>> {
+        Some(Box::pin(async move {
+            let rt = refresh_of(&cx, Some(token))?;
+            let url = cx.url(HOST, "/oauth/renew_refresh_token/");
+            let form = [
+                ("client_key", self.client_key.as_str()),
+                ("refresh_token", rt.expose()),
+            ];
+            let v = cx.post_form(url, &form).await?;
+            let data = &v["data"];
+            let renewed = crate::protocol::text_of(data.get("refresh_token"));
+            match renewed {
+                Some(new) if crate::protocol::is_zero(data.get("error_code")) => Ok(Token {
+                    refresh_token: Some(Secret::new(new)),
+                    ..token.clone()
+                }),
+                _ => Err(cx.refused(&v)),
+            }
+        }))
+    }
 }
