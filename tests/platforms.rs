@@ -621,6 +621,26 @@ async fn client_side_rate_limit_spaces_calls() {
     );
 }
 
+#[tokio::test]
+async fn an_api_limit_spaces_that_api_only() {
+    let mock = common::mock().await;
+    let client = common::client(&mock, &[("taobao", "api_qps", "taobao.item.seller.get=10")]);
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        client
+            .taobao()
+            .item_seller_get_v2_0(taobao::item_seller_get_v2_0::Request::new("num_iid", 1))
+            .await
+            .unwrap();
+    }
+    // Four calls at 10 QPS need three 100 ms gaps (a lower bound only).
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let bad = common::config_for(&mock, &[("taobao", "api_qps", "taobao.item.seller.get")])
+        .client_builder()
+        .unwrap_err();
+    assert!(bad.to_string().contains("api_qps"), "{bad}");
+}
+
 #[test]
 fn decode_errors_name_the_api_and_the_field_path() {
     let api = &taobao::trade_fullinfo_get_v2_0::API;

@@ -159,6 +159,8 @@ pub struct PlatformOptions {
     pub flow: Option<Arc<dyn AuthorizationFlow>>,
     /// Client-side QPS limit.
     pub qps: Option<f64>,
+    /// Limits of single APIs, by name (the platforms limit some APIs below the app's QPS).
+    pub api_qps: Vec<(String, f64)>,
     /// Shops of the app besides the configured one, listed in the config (`shops = "1001, 1002"`),
     /// for a caller that serves them all: [`Client::shops`].
     pub shops: Vec<String>,
@@ -179,6 +181,8 @@ struct Platform {
     listed_shops: Vec<String>,
     flow: Option<Arc<dyn AuthorizationFlow>>,
     limiter: Option<RateLimiter>,
+    /// The limits of single APIs (`api_qps`), by API name, besides the platform's.
+    api_limiters: HashMap<String, RateLimiter>,
 }
 
 /// The user tokens of the shops of one app: the same provider, a store key per shop.
@@ -340,6 +344,14 @@ impl ClientBuilder {
                 listed_shops: o.shops,
                 flow: o.flow,
                 limiter,
+                api_limiters: o
+                    .api_qps
+                    .into_iter()
+                    .map(|(api, q)| {
+                        let key = format!("{name}/{}/{api}", o.app_id);
+                        (api, RateLimiter::new(q, key, self.shared_limit.as_ref()))
+                    })
+                    .collect(),
             };
             platforms.insert(name, p);
         }
@@ -660,6 +672,11 @@ impl Client {
             attempt += 1;
             if let Some(l) = &p.limiter {
                 l.acquire().await?;
+            }
+            if !p.api_limiters.is_empty() {
+                if let Some(l) = p.api_limiters.get(&*api.name) {
+                    l.acquire().await?;
+                }
             }
             let token = match &manager {
                 Some(m) => Some(m.get(self.token_cx(p)).await?),

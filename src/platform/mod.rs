@@ -41,7 +41,7 @@ impl fmt::Debug for Builtin {
 }
 
 /// The keys every platform table accepts.
-pub const COMMON_KEYS: &[&str] = &["protocol", "base_url", "qps", "shops"];
+pub const COMMON_KEYS: &[&str] = &["protocol", "base_url", "qps", "api_qps", "shops"];
 
 /// Every built-in protocol.
 pub const BUILTINS: &[&Builtin] = &[
@@ -105,9 +105,29 @@ impl Builtin {
                 })
             })
             .transpose()?;
+        // `api_qps = "taobao.trade.fullinfo.get=10, ..."`: limits of single APIs.
+        let mut api_qps = Vec::new();
+        for item in table.get("api_qps").into_iter().flat_map(|s| s.split(',')) {
+            let item = item.trim();
+            let parsed = item
+                .split_once('=')
+                .and_then(|(api, q)| Some((api.trim(), q.trim().parse::<f64>().ok()?)))
+                .filter(|(api, q)| !api.is_empty() && *q > 0.0 && q.is_finite());
+            match parsed {
+                Some((api, q)) => api_qps.push((api.to_owned(), q)),
+                None if item.is_empty() => {}
+                None => {
+                    return Err(Error::Config(format!(
+                        "[{}] api_qps: `{item}` is not `<api name>=<positive qps>`",
+                        table.name
+                    )))
+                }
+            }
+        }
         Ok((
             c.protocol,
             PlatformOptions {
+                api_qps,
                 base_url: table.get("base_url").map(str::to_owned),
                 user_token: c.user_token,
                 client_token: c.client_token,
