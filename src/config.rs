@@ -315,13 +315,20 @@ impl Config {
 
     #[cfg(feature = "redis")]
     fn redis_limit(&self, url: &str) -> Result<Arc<dyn crate::limit::SharedLimit>> {
+        let (prefix, timeout) = self.redis_settings()?;
+        Ok(Arc::new(crate::limit::RedisLimit::new(
+            url, prefix, timeout,
+        )?))
+    }
+
+    /// The key prefix and the command timeout of the Redis store and limiter.
+    #[cfg(feature = "redis")]
+    fn redis_settings(&self) -> Result<(&str, Duration)> {
         let prefix = self
             .get("client", "token_store_prefix")
             .unwrap_or("opengate:");
         let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
-        Ok(Arc::new(crate::limit::RedisLimit::new(
-            url, prefix, timeout,
-        )?))
+        Ok((prefix, timeout))
     }
 
     #[cfg(not(feature = "redis"))]
@@ -366,10 +373,7 @@ impl Config {
 
     #[cfg(feature = "redis")]
     fn redis_store(&self, url: &str, seal: Seal) -> Result<Option<Arc<dyn TokenStore>>> {
-        let prefix = self
-            .get("client", "token_store_prefix")
-            .unwrap_or("opengate:");
-        let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
+        let (prefix, timeout) = self.redis_settings()?;
         Ok(Some(Arc::new(crate::token::RedisStore::new(
             url, prefix, seal, timeout,
         )?)))

@@ -78,6 +78,21 @@ pub(crate) fn needs_code(cx: &TokenContext<'_>) -> crate::Error {
     cx.auth_error("no refresh token stored for this shop: it must authorize the app first (opengate auth url)")
 }
 
+/// The grant of a code exchange: the token in `object` (the answer `v`, or the part of it that
+/// holds the token) and the shop id at `shop` in it.
+pub(crate) fn grant_in(
+    cx: &TokenContext<'_>,
+    v: &serde_json::Value,
+    object: &serde_json::Value,
+    shop: &str,
+) -> Result<Grant> {
+    let token = super::refreshed(object, None).ok_or_else(|| cx.refused(v))?;
+    Ok(Grant {
+        shop: shop_in(cx, object, shop)?,
+        token,
+    })
+}
+
 /// The shop id in a token endpoint's answer, as text.
 pub(crate) fn shop_in(
     cx: &TokenContext<'_>,

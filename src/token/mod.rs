@@ -11,7 +11,7 @@ mod seal;
 mod store;
 
 pub(crate) use cache::TokenManager;
-pub(crate) use flow::{needs_code, refresh_of, shop_in, url as flow_url};
+pub(crate) use flow::{grant_in, needs_code, refresh_of, shop_in, url as flow_url};
 pub use flow::{AuthorizationFlow, Grant};
 #[cfg(feature = "redis")]
 pub use redis::{RedisConnection, RedisStore};

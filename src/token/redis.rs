@@ -63,9 +63,7 @@ impl RedisConnection {
 /// Tokens in Redis; see the module's documentation.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
-    /// `host:port/db` of the URL, for errors: the URL may carry a password.
-    server: String,
+    redis: RedisConnection,
     prefix: String,
     seal: Seal,
     scripts: std::sync::Arc<[redis::Script; 3]>,
@@ -74,7 +72,7 @@ pub struct RedisStore {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
-            .field("server", &self.server)
+            .field("server", &self.redis.server)
             .field("prefix", &self.prefix)
             .field("seal", &self.seal)
             .finish_non_exhaustive()
@@ -120,10 +118,8 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://[:password@]host:port/db`), its keys starting
     /// with `prefix`. Connects on first use, with `timeout` for connecting and for each command.
     pub fn new(url: &str, prefix: &str, seal: Seal, timeout: Duration) -> Result<Self> {
-        let RedisConnection { conn, server } = RedisConnection::new(url, timeout)?;
         Ok(RedisStore {
-            conn,
-            server,
+            redis: RedisConnection::new(url, timeout)?,
             prefix: prefix.to_owned(),
             seal,
             scripts: std::sync::Arc::new([
@@ -145,14 +141,14 @@ impl RedisStore {
 
     fn error(&self, what: &str, e: redis::RedisError) -> Error {
         Error::Store {
-            message: format!("redis {}: {what}: {}", self.server, e),
+            message: format!("redis {}: {what}: {}", self.redis.server, e),
             source: Some(Box::new(e)),
         }
     }
 
     fn entry(&self, key: &str, version: u64, text: &str) -> Result<Stored> {
         let mut entry: Entry = serde_json::from_str(text).map_err(|_| Error::Store {
-            message: format!("redis {}: token {key} is not an entry", self.server),
+            message: format!("redis {}: token {key} is not an entry", self.redis.server),
             source: None,
         })?;
         entry.version = version;
@@ -168,7 +164,7 @@ impl TokenStore for RedisStore {
                 .arg(&token_key)
                 .arg("v")
                 .arg("e")
-                .query_async(&mut self.conn.clone())
+                .query_async(&mut self.redis.conn.clone())
                 .await
                 .map_err(|e| self.error("load", e))?;
             match (version, text) {
@@ -195,7 +191,7 @@ impl TokenStore for RedisStore {
                 .key(&token_key)
                 .arg(expected)
                 .arg(text)
-                .invoke_async(&mut self.conn.clone())
+                .invoke_async(&mut self.redis.conn.clone())
                 .await
                 .map_err(|e| self.error("swap", e))?;
             match (saved, now) {
@@ -204,7 +200,7 @@ impl TokenStore for RedisStore {
                 (_, None) => Err(Error::Store {
                     message: format!(
                         "redis {}: token {key} has a version and no entry",
-                        self.server
+                        self.redis.server
                     ),
                     source: None,
                 }),
@@ -227,7 +223,7 @@ impl TokenStore for RedisStore {
                 .arg(owner)
                 .arg(ttl_ms)
                 .arg(now_ms())
-                .invoke_async(&mut self.conn.clone())
+                .invoke_async(&mut self.redis.conn.clone())
                 .await
                 .map_err(|e| self.error("lease", e))?;
             Ok(match answer.as_slice() {
@@ -256,7 +252,7 @@ impl TokenStore for RedisStore {
                 })
                 .collect();
             let pattern = format!("{}{{{escaped}*}}", self.prefix);
-            let mut conn = self.conn.clone();
+            let mut conn = self.redis.conn.clone();
             let mut cursor = 0u64;
             let mut keys = Vec::new();
             loop {
@@ -290,7 +286,7 @@ impl TokenStore for RedisStore {
                 .key(&lease_key)
                 .key(&record_key)
                 .arg(owner)
-                .invoke_async(&mut self.conn.clone())
+                .invoke_async(&mut self.redis.conn.clone())
                 .await
                 .map_err(|e| self.error("release", e))?;
             Ok(())

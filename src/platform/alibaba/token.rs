@@ -3,8 +3,8 @@
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{
-    configured, flow_url, newest_refresh, refresh_of, refreshed, shop_in, AuthorizationFlow, Grant,
-    Token, TokenContext, TokenProvider,
+    configured, flow_url, grant_in, newest_refresh, refresh_of, refreshed, AuthorizationFlow,
+    Grant, Token, TokenContext, TokenProvider,
 };
 use crate::wire::BoxFuture;
 
@@ -138,11 +138,7 @@ impl AuthorizationFlow for AopOAuth {
                 ("code", code),
             ];
             let v = get_token(cx, &self.app_key, &self.app_secret, &pairs).await?;
-            let token = refreshed(&v, None).ok_or_else(|| cx.refused(&v))?;
-            Ok(Grant {
-                shop: shop_in(&cx, &v, "/memberId")?,
-                token,
-            })
+            grant_in(&cx, &v, &v, "/memberId")
         })
     }
 }

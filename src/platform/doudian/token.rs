@@ -4,7 +4,7 @@ use super::Doudian;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{
-    flow_url, refresh_of, refreshed, shop_in, AuthorizationFlow, Grant, Token, TokenContext,
+    flow_url, grant_in, refresh_of, refreshed, AuthorizationFlow, Grant, Token, TokenContext,
     TokenProvider,
 };
 use crate::wire::BoxFuture;
@@ -174,11 +174,7 @@ impl AuthorizationFlow for DoudianOAuth {
                 ("grant_type", "authorization_code".to_owned()),
             ];
             let v = call(&self.protocol, cx, "token.create", params).await?;
-            let token = refreshed(&v["data"], None).ok_or_else(|| cx.refused(&v))?;
-            Ok(Grant {
-                shop: shop_in(&cx, &v, "/data/shop_id")?,
-                token,
-            })
+            grant_in(&cx, &v, &v["data"], "/shop_id")
         })
     }
 }

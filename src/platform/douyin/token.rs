@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{
-    configured, flow_url, newest_refresh, now_ms, refresh_of, refreshed, shop_in,
+    configured, flow_url, grant_in, newest_refresh, now_ms, refresh_of, refreshed,
     AuthorizationFlow, Grant, Token, TokenContext, TokenProvider,
 };
 
@@ -156,11 +156,7 @@ impl AuthorizationFlow for DouyinOAuth {
             if !crate::protocol::is_zero(data.get("error_code")) {
                 return Err(cx.refused(&v));
             }
-            let token = refreshed(data, None).ok_or_else(|| cx.refused(&v))?;
-            Ok(Grant {
-                shop: shop_in(&cx, data, "/open_id")?,
-                token,
-            })
+            grant_in(&cx, &v, data, "/open_id")
         })
     }
 

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{
-    flow_url, refresh_of, refreshed, shop_in, AuthorizationFlow, Grant, Token, TokenContext,
+    flow_url, grant_in, refresh_of, refreshed, AuthorizationFlow, Grant, Token, TokenContext,
     TokenProvider,
 };
 use crate::wire::BoxFuture;
@@ -92,11 +92,7 @@ impl AuthorizationFlow for TaobaoOAuth {
                 ("view", "web"),
             ];
             let v = self.token(cx, &pairs).await?;
-            let token = refreshed(&v, None).ok_or_else(|| cx.refused(&v))?;
-            Ok(Grant {
-                shop: shop_in(&cx, &v, "/taobao_user_id")?,
-                token,
-            })
+            grant_in(&cx, &v, &v, "/taobao_user_id")
         })
     }
 }
