@@ -32,7 +32,10 @@ pub const CLIENT_KEYS: &[&str] = &[
 ];
 
 /// Tables other tools read from the same file; the client leaves them alone.
-const OTHER_TABLES: &[&str] = &["mock"];
+const OTHER_TABLES: &[&str] = &["mock", "push"];
+
+/// The keys of the `[push]` table: the receiver's settings.
+pub const PUSH_KEYS: &[&str] = &["max_body", "dedup", "dedup_prefix", "handler_timeout_ms"];
 
 const SECRET_KEYS: &[&str] = &[
     "app_secret",
@@ -275,6 +278,111 @@ impl Config {
             b = b.platform(name.as_str(), protocol, options);
         }
         Ok(b)
+    }
+
+    /// The push rules of platform `platform`, from its table's credentials (`platforms` as for
+    /// [`Config::client_builder_for`]).
+    pub fn push_rules_for(
+        &self,
+        platform: &str,
+        platforms: &[(&str, &str)],
+    ) -> Result<Arc<dyn crate::push::PushRules>> {
+        let mut cfg = self.clone();
+        let values = self.tables.get(platform);
+        let from_specs = platforms
+            .iter()
+            .find(|(p, _)| *p == platform)
+            .map(|(_, p)| *p);
+        let known = match values.and_then(|t| t.get("protocol")) {
+            Some(p) => Some(Config::protocol(&self.origin, platform, p)?),
+            None => from_specs.map_or_else(|| builtin_for_platform(platform), builtin),
+        }
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{}: platform `{platform}` is of no built-in protocol",
+                self.origin
+            ))
+        })?;
+        if cfg.env {
+            cfg.apply_env_to(platform, known.keys);
+        }
+        let empty = BTreeMap::new();
+        let values = cfg.tables.get(platform).unwrap_or(&empty);
+        known.push_rules(
+            &self.origin,
+            &Table {
+                name: platform,
+                values,
+            },
+        )
+    }
+
+    /// [`Config::push_rules_for`] of a platform the runtime knows by name (`[youzan]`) or by
+    /// its table's `protocol` key.
+    pub fn push_rules(&self, platform: &str) -> Result<Arc<dyn crate::push::PushRules>> {
+        self.push_rules_for(platform, &[])
+    }
+
+    /// A push receiver of `platform` with the `[push]` settings: `max_body` (bytes),
+    /// `handler_timeout_ms`, `dedup` (`memory`, the default, or a `redis://` URL shared by a
+    /// fleet) and `dedup_prefix` (default `opengate:push:`).
+    pub fn push_receiver_for(
+        &self,
+        platform: &str,
+        platforms: &[(&str, &str)],
+    ) -> Result<crate::push::ReceiverBuilder> {
+        for key in self.tables.get("push").into_iter().flat_map(|t| t.keys()) {
+            if !PUSH_KEYS.contains(&key.as_str()) {
+                return Err(Error::Config(format!(
+                    "{}: unknown key `{key}` in [push], expected one of: {}",
+                    self.origin,
+                    PUSH_KEYS.join(", ")
+                )));
+            }
+        }
+        let mut b = crate::push::Receiver::builder(self.push_rules_for(platform, platforms)?);
+        let number = |key: &str| -> Result<Option<u64>> {
+            self.get("push", key)
+                .map(|v| {
+                    v.parse::<u64>().map_err(|_| {
+                        Error::Config(format!("[push] {key} must be a whole number, got `{v}`"))
+                    })
+                })
+                .transpose()
+        };
+        if let Some(n) = number("max_body")? {
+            b = b.max_body(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(ms) = number("handler_timeout_ms")? {
+            b = b.handler_timeout(Duration::from_millis(ms));
+        }
+        match self.get("push", "dedup") {
+            None | Some("memory") => {}
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                b = b.dedup(self.redis_dedup(url)?);
+            }
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "[push] dedup must be `memory` or a redis:// URL, got `{other}`"
+                )))
+            }
+        }
+        Ok(b)
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis_dedup(&self, url: &str) -> Result<Arc<dyn crate::push::Dedup>> {
+        let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
+        let prefix = self.get("push", "dedup_prefix").unwrap_or("opengate:push:");
+        let redis = crate::token::RedisConnection::new(url, timeout)?;
+        Ok(Arc::new(crate::push::RedisDedup::new(redis, prefix)))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_dedup(&self, _url: &str) -> Result<Arc<dyn crate::push::Dedup>> {
+        Err(Error::Config(
+            "[push] dedup is a Redis URL, and this build has no Redis support: enable the `redis` feature of opengate-runtime".into(),
+        ))
     }
 
     fn client_settings(&self) -> Result<ClientBuilder> {

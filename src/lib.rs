@@ -14,6 +14,7 @@ mod error;
 pub mod limit;
 pub mod platform;
 pub mod protocol;
+pub mod push;
 mod read;
 pub mod redact;
 mod secret;

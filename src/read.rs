@@ -758,6 +758,13 @@ fn read(
     document(bytes, |reader, peek| reader.value(peek, sink, capture, 0))
 }
 
+/// The JSON document `bytes` read as a `T` (`None` when it is `null`): push payloads.
+pub(crate) fn read_value<T: FromJson>(bytes: &[u8]) -> Result<Option<T>, JsonError> {
+    let mut slot: Option<T> = None;
+    read(bytes, Some(&mut slot), None)?;
+    Ok(slot)
+}
+
 /// The JSON document `bytes` as a tree.
 pub(crate) fn tree(bytes: &[u8]) -> Result<Value, JsonError> {
     document(bytes, |reader, peek| reader.tree(peek, 0))

@@ -14,10 +14,14 @@ pub(crate) mod youzan;
 use crate::client::PlatformOptions;
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
+use crate::push::PushRules;
 use crate::token::{AuthorizationFlow, StaticToken, TokenProvider};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+
+/// Makes a platform's push rules from its config table.
+type PushFn = fn(&Table<'_>) -> Result<Arc<dyn PushRules>>;
 
 /// A protocol opengate implements.
 pub struct Builtin {
@@ -29,6 +33,8 @@ pub struct Builtin {
     /// The keys of its config table besides [`COMMON_KEYS`].
     pub keys: &'static [&'static str],
     configure: fn(&Table<'_>) -> Result<Configured>,
+    /// Its push rules from its table, for a platform that pushes over HTTP.
+    push: Option<PushFn>,
 }
 
 impl fmt::Debug for Builtin {
@@ -89,6 +95,20 @@ impl Builtin {
             "{origin}: unknown key `{key}` in [{table}], expected one of: {}",
             keys.join(", ")
         )))
+    }
+
+    /// The push rules of platform `table.name` from its config table.
+    pub(crate) fn push_rules(&self, origin: &str, table: &Table<'_>) -> Result<Arc<dyn PushRules>> {
+        for key in table.values.keys() {
+            self.check(origin, table.name, key)?;
+        }
+        match self.push {
+            Some(rules) => rules(table),
+            None => Err(Error::Config(format!(
+                "[{}] protocol `{}` has no HTTP push (Taobao's messages come over TMC: opengate::push::tmc)",
+                table.name, self.protocol
+            ))),
+        }
     }
 
     /// The protocol and options of platform `table.name` from its config table.

@@ -2,13 +2,16 @@
 //! signed with the URL path; user tokens refreshed at `system.oauth2/getToken`.
 
 mod protocol;
+mod push;
 mod token;
 
 pub use protocol::Aop;
+pub use push::AopPush;
 pub use token::{AopOAuth, AopToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
+use crate::push::PushRules;
 use crate::secret::Secret;
 use crate::token::TokenProvider;
 use std::sync::Arc;
@@ -18,6 +21,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     platform: "alibaba",
     keys: &["app_key", "app_secret", "access_token", "refresh_token"],
     configure,
+    push: Some(push),
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {
@@ -41,4 +45,8 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
             app_secret: app_secret.into(),
         })),
     })
+}
+
+fn push(t: &Table<'_>) -> Result<Arc<dyn PushRules>> {
+    Ok(Arc::new(AopPush::new(t.name, t.need("app_secret")?.into())))
 }

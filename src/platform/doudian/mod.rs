@@ -2,13 +2,16 @@
 //! form; a self-use app's tokens come from the gateway's own `token.create` / `token.refresh`.
 
 mod protocol;
+mod push;
 mod token;
 
 pub use protocol::{canonical_json, Doudian, DoudianSignMethod};
+pub use push::DoudianPush;
 pub use token::{DoudianOAuth, DoudianToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
+use crate::push::PushRules;
 use crate::token::TokenProvider;
 use std::sync::Arc;
 
@@ -24,6 +27,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
         "service_id",
     ],
     configure,
+    push: Some(push),
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {
@@ -54,4 +58,12 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         app_id: app_key.to_owned(),
         flow: Some(flow),
     })
+}
+
+fn push(t: &Table<'_>) -> Result<Arc<dyn PushRules>> {
+    Ok(Arc::new(DoudianPush::new(
+        t.name,
+        t.need("app_key")?,
+        t.need("app_secret")?.into(),
+    )))
 }

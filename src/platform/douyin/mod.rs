@@ -2,13 +2,16 @@
 //! `access-token` header; an app `client_token`, and user tokens refreshed with their refresh token.
 
 mod protocol;
+mod push;
 mod token;
 
 pub use protocol::Douyin;
+pub use push::DouyinPush;
 pub use token::{DouyinClientToken, DouyinOAuth, DouyinUserToken};
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
+use crate::push::PushRules;
 use crate::secret::Secret;
 use crate::token::{AuthorizationFlow, TokenProvider};
 use std::sync::Arc;
@@ -24,6 +27,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
         "scope",
     ],
     configure,
+    push: Some(push),
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {
@@ -57,4 +61,11 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         app_id: t.get("client_key").unwrap_or_default().to_owned(),
         flow,
     })
+}
+
+fn push(t: &Table<'_>) -> Result<Arc<dyn PushRules>> {
+    Ok(Arc::new(DouyinPush::new(
+        t.name,
+        t.need("client_secret")?.into(),
+    )))
 }

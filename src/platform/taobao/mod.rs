@@ -17,6 +17,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     platform: "taobao",
     keys: &["app_key", "app_secret", "sign_method", "session"],
     configure,
+    push: None,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

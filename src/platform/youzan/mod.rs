@@ -2,13 +2,16 @@
 //! tokens from `/auth/token` (a tool app's silent grant, then the refresh token).
 
 mod protocol;
+mod push;
 mod token;
 
 pub use protocol::Youzan;
+pub use push::YouzanPush;
 pub use token::YouzanToken;
 
 use super::{Builtin, Configured, Table};
 use crate::error::Result;
+use crate::push::PushRules;
 use std::sync::Arc;
 
 pub(crate) static BUILTIN: Builtin = Builtin {
@@ -16,6 +19,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     platform: "youzan",
     keys: &["client_id", "client_secret", "grant_id"],
     configure,
+    push: Some(push),
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {
@@ -37,4 +41,12 @@ fn configure(t: &Table<'_>) -> Result<Configured> {
         client_token: None,
         flow: Some(provider),
     })
+}
+
+fn push(t: &Table<'_>) -> Result<Arc<dyn PushRules>> {
+    Ok(Arc::new(YouzanPush::new(
+        t.name,
+        t.need("client_id")?,
+        t.need("client_secret")?.into(),
+    )))
 }

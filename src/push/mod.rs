@@ -1,0 +1,287 @@
+//! Push messages: a delivery verified by the platform's rule, decoded into [`Push`] messages,
+//! deduplicated, handed to the caller's handler, and answered the way the platform expects.
+//!
+//! Each platform's rule lives in its folder (`platform/<p>/push.rs`) behind [`PushRules`]; the
+//! [`Receiver`] is the one path every delivery takes, whatever the platform or the server:
+//!
+//! 1. a body larger than the limit, or of a content type the platform never sends, is refused
+//!    before it is read;
+//! 2. [`PushRules::open`] checks the signature over the raw bytes (compared in constant time)
+//!    and only then parses them;
+//! 3. each message is claimed in the [`Dedup`] store by its key, handled, and marked done only
+//!    after the handler succeeded;
+//! 4. the answer is the platform's success body only when every message of the delivery was
+//!    handled (now or before); otherwise its failure answer, so that it redelivers.
+//!
+//! Message ids are kept as the text the platform sent (an id above 2^53 is never read through
+//! an `f64`). Payloads stay JSON text until a typed reader asks: the generated `messages`
+//! module of each platform crate reads them into typed structs.
+
+mod dedup;
+mod receiver;
+#[cfg(feature = "tower")]
+mod service;
+
+#[cfg(feature = "redis")]
+pub use dedup::RedisDedup;
+pub use dedup::{Begin, Dedup, MemoryDedup};
+pub use receiver::{BoxError, Handler, Receiver, ReceiverBuilder};
+#[cfg(feature = "tower")]
+pub use service::ReceiverService;
+
+pub use crate::platform::alibaba::AopPush;
+pub use crate::platform::doudian::DoudianPush;
+pub use crate::platform::douyin::DouyinPush;
+pub use crate::platform::youzan::YouzanPush;
+
+use crate::de::JsonError;
+use crate::read::FromJson;
+use bytes::Bytes;
+use std::fmt;
+use std::sync::Arc;
+
+/// One delivery as it arrived: headers, the query string and the raw body.
+#[derive(Clone, Copy)]
+pub struct Delivery<'a> {
+    pub headers: &'a http::HeaderMap,
+    /// The query string without `?` (1688 may send its params there).
+    pub query: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+impl fmt::Debug for Delivery<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Headers carry signatures and bodies buyer data: sizes only.
+        f.debug_struct("Delivery")
+            .field("headers", &self.headers.len())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Delivery<'a> {
+    /// A header's value as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One message of a delivery.
+#[derive(Clone)]
+pub struct Push {
+    /// The platform's name in the config (`youzan`, `doudian`, ...).
+    pub platform: Arc<str>,
+    /// What happened: Youzan's `type`, Doudian's `tag`, Douyin's `event`, 1688's `type`, a TMC
+    /// topic.
+    pub kind: String,
+    /// The message id as the platform sent it (text, whatever its JSON type).
+    pub id: String,
+    /// The key that identifies this message across redeliveries, for deduplication: the id
+    /// where the platform's id identifies a message, else the fields that do (see the
+    /// platform's rules).
+    pub key: String,
+    /// The shop (or seller, or member) the message is about, where the envelope says.
+    pub shop: Option<String>,
+    /// A test push sent from the platform's console.
+    pub test: bool,
+    /// The payload: JSON text, decoded from the envelope where it arrives as a JSON string.
+    pub payload: Bytes,
+}
+
+impl fmt::Debug for Push {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The payload holds buyer data (names, phones, addresses): its size only.
+        f.debug_struct("Push")
+            .field("platform", &self.platform)
+            .field("kind", &self.kind)
+            .field("id", &self.id)
+            .field("shop", &self.shop)
+            .field("test", &self.test)
+            .field("payload_bytes", &self.payload.len())
+            .finish()
+    }
+}
+
+impl Push {
+    /// The payload read into `T` (a generated payload struct, or any [`FromJson`] type).
+    pub fn payload_as<T: FromJson + Default>(&self) -> Result<T, JsonError> {
+        crate::read::read_value::<T>(&self.payload).map(Option::unwrap_or_default)
+    }
+
+    /// The message as one line of JSON (what `opengate push verify` prints): the envelope's
+    /// facts and the payload as it arrived, numbers untouched.
+    pub fn to_json_line(&self) -> String {
+        let text = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        let shop = self.shop.as_deref().map_or("null".to_owned(), text);
+        let payload = std::str::from_utf8(&self.payload)
+            .ok()
+            .filter(|p| serde_json::from_str::<serde::de::IgnoredAny>(p).is_ok())
+            .map_or_else(
+                || text(&String::from_utf8_lossy(&self.payload)),
+                |p| p.trim().to_owned(),
+            );
+        format!(
+            "{{\"platform\":{},\"kind\":{},\"id\":{},\"key\":{},\"shop\":{shop},\"test\":{},\"payload\":{payload}}}",
+            text(&self.platform),
+            text(&self.kind),
+            text(&self.id),
+            text(&self.key),
+            self.test
+        )
+    }
+}
+
+/// What [`PushRules::open`] found in a verified delivery.
+#[derive(Debug)]
+pub enum Opened {
+    /// The messages to handle, in the order they arrived.
+    Messages(Vec<Push>),
+    /// A handshake the rules answer themselves (Douyin's `verify_webhook`, Doudian's tag `0`
+    /// ping): no handler runs.
+    Handshake(Answer),
+}
+
+/// Why a delivery was refused: nothing of it was handled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    #[error("the body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("content type `{found}` is not what the platform sends ({expected})")]
+    ContentType {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("the signature is missing: no `{0}`")]
+    Unsigned(&'static str),
+    #[error("the signature does not match (`{0}`)")]
+    BadSignature(&'static str),
+    /// Signed, but not a push of this platform; the text names what is wrong, never a value.
+    #[error("not a push message: {0}")]
+    Malformed(String),
+}
+
+impl Refusal {
+    /// The HTTP status of the refusal: 413, 415, 401 or 400.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::TooLarge { .. } => 413,
+            Refusal::ContentType { .. } => 415,
+            Refusal::Unsigned(_) | Refusal::BadSignature(_) => 401,
+            Refusal::Malformed(_) => 400,
+        }
+    }
+
+    /// Whether the signature is what failed (rather than the input's form).
+    pub fn is_signature(&self) -> bool {
+        matches!(self, Refusal::Unsigned(_) | Refusal::BadSignature(_))
+    }
+}
+
+/// An HTTP answer to a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// A JSON answer.
+    pub fn json(status: u16, body: impl Into<Bytes>) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: body.into(),
+        }
+    }
+
+    /// The JSON answer to a refusal: its status, and `{"code":<status>,"msg":<why>}`.
+    pub fn refusal(r: &Refusal) -> Answer {
+        let body = serde_json::json!({"code": r.status(), "msg": r.to_string()});
+        Answer::json(r.status(), body.to_string())
+    }
+}
+
+/// One platform's push rules, configured with the app's credentials (from its config table:
+/// [`crate::Config::push_rules`]).
+pub trait PushRules: Send + Sync + fmt::Debug {
+    /// The platform's name in the config.
+    fn platform(&self) -> &str;
+    /// The content types its deliveries have, lower case and without parameters; the
+    /// receiver answers 415 to others.
+    fn content_types(&self) -> &'static [&'static str];
+    /// Verifies the delivery's signature over the raw bytes, then decodes its messages.
+    fn open(&self, delivery: &Delivery<'_>) -> Result<Opened, Refusal>;
+    /// The answer when every message was handled.
+    fn success(&self) -> Answer;
+    /// The answer that makes the platform redeliver.
+    fn failure(&self) -> Answer;
+}
+
+/// Constant-time comparison of a received hex signature with the expected one, in any case.
+pub(crate) fn hex_matches(received: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let received = received.trim().to_ascii_lowercase();
+    let expected = expected.to_ascii_lowercase();
+    // Lengths are public (a hex digest has one); only the contents are compared in constant time.
+    received.len() == expected.len() && bool::from(received.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// Lower-hex MD5 of the parts in order.
+pub(crate) fn md5_hex(parts: &[&[u8]]) -> String {
+    use md5::{Digest, Md5};
+    let mut h = Md5::new();
+    for p in parts {
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
+/// A JSON value's text where it is an id or a name: strings as they are, numbers as written.
+pub(crate) fn text_of(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The payload text of an envelope member: a JSON string holds JSON text (kept as is when it
+/// is not JSON, as a JSON string); any other value is the payload itself.
+pub(crate) fn payload_of(v: Option<&serde_json::Value>) -> Bytes {
+    match v {
+        None | Some(serde_json::Value::Null) => Bytes::from_static(b"{}"),
+        Some(serde_json::Value::String(s)) => {
+            if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() {
+                Bytes::from(s.clone())
+            } else {
+                Bytes::from(serde_json::Value::String(s.clone()).to_string())
+            }
+        }
+        Some(other) => Bytes::from(other.to_string()),
+    }
+}
+
+/// Parses a signed body as JSON, naming only what is wrong.
+pub(crate) fn json_body(body: &[u8]) -> Result<serde_json::Value, Refusal> {
+    serde_json::from_slice(body)
+        .map_err(|e| Refusal::Malformed(format!("the body is not JSON ({})", e.classify_name())))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// The error's category without its position text (which quotes nothing, but keep it short).
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "i/o",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
