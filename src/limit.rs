@@ -76,7 +76,7 @@ pub use self::redis::RedisLimit;
 #[cfg(feature = "redis")]
 mod redis {
     use super::SharedLimit;
-    use crate::error::{Error, Result};
+    use crate::error::Result;
     use crate::wire::BoxFuture;
     use std::time::Duration;
 
@@ -124,10 +124,7 @@ return next - now
                     .arg(micros)
                     .invoke_async(&mut self.redis.conn.clone())
                     .await
-                    .map_err(|e| Error::Store {
-                        message: format!("redis {}: rate limit: {e}", self.redis.server),
-                        source: Some(Box::new(e)),
-                    })?;
+                    .map_err(|e| self.redis.error("rate limit", e))?;
                 Ok(Duration::from_micros(wait.max(0) as u64))
             })
         }

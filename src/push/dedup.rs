@@ -134,6 +134,7 @@ pub use self::redis_dedup::RedisDedup;
 mod redis_dedup {
     use super::{Begin, Dedup};
     use crate::error::{Error, Result};
+    use crate::token::redis::px;
     use crate::token::RedisConnection;
     use crate::wire::BoxFuture;
     use std::fmt;
@@ -186,15 +187,8 @@ return 0";
         }
 
         fn failed(&self, e: redis::RedisError) -> Error {
-            Error::Store {
-                message: format!("redis {}: push dedup: {e}", self.redis.server),
-                source: Some(Box::new(e)),
-            }
+            self.redis.error("push dedup", e)
         }
-    }
-
-    fn ms(d: Duration) -> u64 {
-        u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
     }
 
     impl Dedup for RedisDedup {
@@ -209,7 +203,7 @@ return 0";
                 let found: i64 = self.scripts[0]
                     .key(self.key(key))
                     .arg(owner)
-                    .arg(ms(lease))
+                    .arg(px(lease))
                     .invoke_async(&mut conn)
                     .await
                     .map_err(|e| self.failed(e))?;
@@ -228,7 +222,7 @@ return 0";
                     .arg(self.key(key))
                     .arg("d")
                     .arg("PX")
-                    .arg(ms(keep))
+                    .arg(px(keep))
                     .query_async::<()>(&mut conn)
                     .await
                     .map_err(|e| self.failed(e))

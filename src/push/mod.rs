@@ -115,7 +115,7 @@ impl Push {
         let shop = self.shop.as_deref().map_or("null".to_owned(), text);
         let payload = std::str::from_utf8(&self.payload)
             .ok()
-            .filter(|p| serde_json::from_str::<serde::de::IgnoredAny>(p).is_ok())
+            .filter(|p| is_json(p))
             .map_or_else(
                 || text(&String::from_utf8_lossy(&self.payload)),
                 |p| p.trim().to_owned(),
@@ -228,14 +228,14 @@ pub(crate) fn hex_matches(received: &str, expected: &str) -> bool {
     received.len() == expected.len() && bool::from(received.as_bytes().ct_eq(expected.as_bytes()))
 }
 
-/// Lower-hex MD5 of the parts in order.
+/// Lower-hex MD5 of the parts in order (Youzan's and Doudian's push signatures).
 pub(crate) fn md5_hex(parts: &[&[u8]]) -> String {
-    use md5::{Digest, Md5};
-    let mut h = Md5::new();
-    for p in parts {
-        h.update(p);
-    }
-    hex::encode(h.finalize())
+    hex::encode(crate::protocol::md5(parts))
+}
+
+/// Whether `text` is one JSON document.
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 /// A JSON value's text where it is an id or a name: strings as they are, numbers as written.
@@ -254,7 +254,7 @@ pub(crate) fn payload_of(v: Option<&serde_json::Value>) -> Bytes {
     match v {
         None | Some(serde_json::Value::Null) => Bytes::from_static(b"{}"),
         Some(serde_json::Value::String(s)) => {
-            if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() {
+            if is_json(s) {
                 Bytes::from(s.clone())
             } else {
                 Bytes::from(serde_json::Value::String(s.clone()).to_string())
@@ -264,24 +264,17 @@ pub(crate) fn payload_of(v: Option<&serde_json::Value>) -> Bytes {
     }
 }
 
-/// Parses a signed body as JSON, naming only what is wrong.
+/// Parses a signed body as JSON, naming only what is wrong (serde_json's category, no text
+/// of the body).
 pub(crate) fn json_body(body: &[u8]) -> Result<serde_json::Value, Refusal> {
-    serde_json::from_slice(body)
-        .map_err(|e| Refusal::Malformed(format!("the body is not JSON ({})", e.classify_name())))
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    /// The error's category without its position text (which quotes nothing, but keep it short).
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "i/o",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "unexpected data",
-            serde_json::error::Category::Eof => "truncated",
-        }
-    }
+    use serde_json::error::Category;
+    serde_json::from_slice(body).map_err(|e| {
+        let why = match e.classify() {
+            Category::Io => "i/o",
+            Category::Syntax => "syntax error",
+            Category::Data => "unexpected data",
+            Category::Eof => "truncated",
+        };
+        Refusal::Malformed(format!("the body is not JSON ({why})"))
+    })
 }

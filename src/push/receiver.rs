@@ -169,22 +169,32 @@ impl Receiver {
 
     /// Handles one delivery and gives the answer for the platform.
     pub async fn receive(&self, delivery: Delivery<'_>) -> Answer {
+        match self.check_head(delivery.headers) {
+            Ok(()) => self.receive_checked(delivery).await,
+            Err(refusal) => self.refused(&refusal),
+        }
+    }
+
+    /// The answer to a refused delivery, logged with why (never with its bytes).
+    pub(crate) fn refused(&self, refusal: &Refusal) -> Answer {
+        tracing::warn!(platform = self.inner.rules.platform(), %refusal, "push refused");
+        Answer::refusal(refusal)
+    }
+
+    /// [`Receiver::receive`] of a delivery whose head passed [`Receiver::check_head`].
+    pub(crate) async fn receive_checked(&self, delivery: Delivery<'_>) -> Answer {
         let rules = &self.inner.rules;
-        let opened = self.check_head(delivery.headers).and_then(|()| {
-            if delivery.body.len() > self.inner.max_body {
-                return Err(Refusal::TooLarge {
-                    limit: self.inner.max_body,
-                });
-            }
+        let opened = if delivery.body.len() > self.inner.max_body {
+            Err(Refusal::TooLarge {
+                limit: self.inner.max_body,
+            })
+        } else {
             rules.open(&delivery)
-        });
+        };
         let messages = match opened {
             Ok(Opened::Messages(m)) => m,
             Ok(Opened::Handshake(answer)) => return answer,
-            Err(refusal) => {
-                tracing::warn!(platform = rules.platform(), %refusal, "push refused");
-                return Answer::refusal(&refusal);
-            }
+            Err(refusal) => return self.refused(&refusal),
         };
         let mut all_handled = true;
         for push in messages {

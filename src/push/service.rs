@@ -56,7 +56,7 @@ where
         Box::pin(async move {
             let (head, body) = request.into_parts();
             if let Err(refusal) = receiver.check_head(&head.headers) {
-                return Ok(response(Answer::refusal(&refusal)));
+                return Ok(response(receiver.refused(&refusal)));
             }
             let limit = receiver.max_body();
             let body = match Limited::new(body, limit).collect().await {
@@ -70,11 +70,11 @@ where
                     } else {
                         Refusal::Malformed("the body could not be read".into())
                     };
-                    return Ok(response(Answer::refusal(&refusal)));
+                    return Ok(response(receiver.refused(&refusal)));
                 }
             };
             let answer = receiver
-                .receive(Delivery {
+                .receive_checked(Delivery {
                     headers: &head.headers,
                     query: head.uri.query(),
                     body: &body,

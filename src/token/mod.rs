@@ -6,7 +6,7 @@
 mod cache;
 mod flow;
 #[cfg(feature = "redis")]
-mod redis;
+pub(crate) mod redis;
 mod seal;
 mod store;
 

@@ -58,6 +58,19 @@ impl RedisConnection {
             })?;
         Ok(RedisConnection { conn, server })
     }
+
+    /// A failed command as an [`Error::Store`] naming the server and what was being done.
+    pub(crate) fn error(&self, what: &str, e: redis::RedisError) -> Error {
+        Error::Store {
+            message: format!("redis {}: {what}: {e}", self.server),
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+/// A duration as Redis's `PX` milliseconds: at least 1 (0 is an error there).
+pub(crate) fn px(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// Tokens in Redis; see the module's documentation.
@@ -140,10 +153,7 @@ impl RedisStore {
     }
 
     fn error(&self, what: &str, e: redis::RedisError) -> Error {
-        Error::Store {
-            message: format!("redis {}: {what}: {}", self.redis.server, e),
-            source: Some(Box::new(e)),
-        }
+        self.redis.error(what, e)
     }
 
     fn entry(&self, key: &str, version: u64, text: &str) -> Result<Stored> {
@@ -216,7 +226,7 @@ impl TokenStore for RedisStore {
     ) -> BoxFuture<'a, Result<Lease>> {
         Box::pin(async move {
             let [_, lease_key, record_key] = self.keys(key);
-            let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            let ttl_ms = px(ttl);
             let answer: Vec<String> = self.scripts[1]
                 .key(&lease_key)
                 .key(&record_key)
