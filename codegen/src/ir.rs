@@ -24,6 +24,24 @@ pub struct Platform {
     /// Accessor type, e.g. `YouzanApi`.
     pub accessor: String,
     pub apis: Vec<Api>,
+    /// Push message kinds, sorted by kind; their payload types share one namespace (the
+    /// generated `messages` module).
+    pub messages: Vec<Message>,
+}
+
+/// One kind of push message, validated.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// The kind as the platform sends it (`101`, `trade_TradePaid`, `taobao_trade_TradeCreate`).
+    pub kind: String,
+    /// The enum variant and its payload struct, e.g. `TradePaid`.
+    pub variant: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub doc_url: Option<String>,
+    pub payload: StructIr,
+    /// Nested object types of the payload.
+    pub types: Vec<StructIr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -259,6 +277,7 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
                 module: escape(&p.folder),
                 accessor: format!("{}Api", pascal(&p.folder)),
                 apis: Vec::new(),
+                messages: Vec::new(),
             },
         );
     }
@@ -296,10 +315,13 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
         }
     }
 
+    lower_messages(&corpus.messages, &mut platforms, &mut d);
+
     for p in platforms.values_mut() {
         p.apis
             .sort_by(|x, y| (&x.name, &x.version).cmp(&(&y.name, &y.version)));
-        let mut namer = Namer::default();
+        // `messages` is the module of the platform's push messages.
+        let mut namer = Namer::with_reserved(&["messages"]);
         for api in &mut p.apis {
             api.module = namer.claim(api.module.clone());
         }
@@ -311,6 +333,100 @@ pub fn lower(corpus: &spec::Corpus) -> Result<Corpus, Diagnostics> {
         })
     } else {
         Err(d.sorted())
+    }
+}
+
+/// Names reserved in a generated `messages` module: the enum, and the prelude names its code
+/// uses unqualified.
+const MESSAGE_RESERVED: &[&str] = &[
+    "Message", "Option", "Some", "None", "String", "Vec", "Result",
+];
+
+/// Each platform's message kinds: unique kinds and names, payloads lowered like responses
+/// (the payload struct and its nested types named after the variant).
+fn lower_messages(
+    messages: &[spec::Message],
+    platforms: &mut BTreeMap<String, Platform>,
+    d: &mut Diagnostics,
+) {
+    let mut by_platform: BTreeMap<&str, Vec<&spec::Message>> = BTreeMap::new();
+    for m in messages {
+        if !platforms.contains_key(&m.platform) {
+            d.push(
+                &m.pos,
+                format!(
+                    "unknown platform `{}`: there is no `{}/platform.yaml`",
+                    m.platform, m.platform
+                ),
+            );
+            continue;
+        }
+        by_platform.entry(&m.platform).or_default().push(m);
+    }
+    for (platform, mut list) in by_platform {
+        list.sort_by(|a, b| a.kind.value.cmp(&b.kind.value));
+        let mut kinds: BTreeMap<&str, &Pos> = BTreeMap::new();
+        let mut names: BTreeMap<&str, &Pos> = BTreeMap::new();
+        let mut type_namer = Namer::with_reserved(MESSAGE_RESERVED);
+        let mut out = Vec::new();
+        for m in list {
+            if let Some(first) = kinds.insert(&m.kind.value, &m.kind.pos) {
+                d.push(
+                    &m.kind.pos,
+                    format!(
+                        "duplicate message kind `{}` (first at {first})",
+                        m.kind.value
+                    ),
+                );
+                continue;
+            }
+            let name = &m.name.value;
+            let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                d.push(
+                    &m.name.pos,
+                    format!("message name `{name}` must be snake case (lower-case letters, digits and `_`, starting with a letter)"),
+                );
+                continue;
+            }
+            if let Some(first) = names.insert(name, &m.name.pos) {
+                d.push(
+                    &m.name.pos,
+                    format!("duplicate message name `{name}` (first at {first})"),
+                );
+                continue;
+            }
+            let variant = pascal(name);
+            if MESSAGE_RESERVED.contains(&variant.as_str()) || variant == "Unknown" {
+                d.push(
+                    &m.name.pos,
+                    format!("message name `{name}` is reserved in the generated module"),
+                );
+                continue;
+            }
+            let variant = type_namer.claim(variant);
+            let mut types = Vec::new();
+            let fields = m.payload.as_ref().map_or(&[][..], |p| &p.value[..]);
+            let fields = lower_fields(fields, &variant, false, &mut type_namer, &mut types, d, &[]);
+            out.push(Message {
+                kind: m.kind.value.clone(),
+                summary: m.summary.clone(),
+                description: m.description.clone(),
+                doc_url: m.doc_url.clone(),
+                payload: StructIr {
+                    ident: variant.clone(),
+                    fields,
+                },
+                variant,
+                types,
+            });
+        }
+        if let Some(p) = platforms.get_mut(platform) {
+            p.messages = out;
+        }
     }
 }
 

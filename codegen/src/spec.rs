@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct Corpus {
     pub platforms: Vec<Platform>,
     pub apis: Vec<Api>,
+    /// Push message kinds (`messages:` lists in files directly in a platform folder).
+    pub messages: Vec<Message>,
     /// Every file read, for `rerun-if-changed`.
     pub files: Vec<PathBuf>,
 }
@@ -65,6 +67,22 @@ pub struct Api {
     /// The group folder (`specs/<platform>/<group>/...`) the file is in; `None` directly in the
     /// platform folder. Each group is a cargo feature of the generated crate.
     pub group: Option<String>,
+}
+
+/// One kind of push message a platform sends: its kind as the platform names it (a Doudian
+/// tag, a Youzan `type`, a TMC topic...) and the payload's shape, in the response type language.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub pos: Pos,
+    /// The platform folder the file is in.
+    pub platform: String,
+    pub kind: Located<String>,
+    /// The variant's name, snake case (`trade_paid`).
+    pub name: Located<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub doc_url: Option<String>,
+    pub payload: Option<Located<Vec<Field>>>,
 }
 
 /// `source:` of an imported spec: the catalog it came from, and what the importer had to infer
@@ -297,6 +315,7 @@ fn load(
     for (c, d) in parts {
         corpus.platforms.extend(c.platforms);
         corpus.apis.extend(c.apis);
+        corpus.messages.extend(c.messages);
         corpus.files.extend(c.files);
         diags.0.extend(d.0);
     }
@@ -405,13 +424,48 @@ pub fn load_source(
         cx.diags.push(
             &pos,
             format!(
-                "an API file must be a mapping with `name:` (one API) or `apis:` (a list), found {}",
+                "an API file must be a mapping with `name:` (one API), `apis:` (a list) or `messages:`, found {}",
                 root.kind()
             ),
         );
         return;
     };
-    if let Some((_, list)) = entries.iter().find(|(k, _)| key(k) == Some("apis")) {
+    if let Some((_, list)) = entries.iter().find(|(k, _)| key(k) == Some("messages")) {
+        if entries.len() > 1 {
+            let pos = cx.at(&root);
+            cx.diags.push(
+                &pos,
+                "a file with `messages:` must have no other top-level keys",
+            );
+        }
+        if group.is_some() {
+            let pos = cx.at(list);
+            cx.diags.push(
+                &pos,
+                "`messages:` belong in a file directly in the platform folder (every build has them, whatever its features)",
+            );
+            return;
+        }
+        match &list.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(m) = cx.message(item, &folder) {
+                        corpus.messages.push(m);
+                    }
+                }
+            }
+            _ => {
+                let pos = cx.at(list);
+                cx.diags.push(
+                    &pos,
+                    format!(
+                        "`messages` must be a list of message kinds, found {}",
+                        list.kind()
+                    ),
+                );
+            }
+        }
+    } else if let Some((_, list)) = entries.iter().find(|(k, _)| key(k) == Some("apis")) {
         if entries.len() > 1 {
             let pos = cx.at(&root);
             cx.diags.push(
@@ -753,7 +807,7 @@ impl Cx<'_> {
         };
         let response = match f.get("response") {
             None => None,
-            Some(r) => self.response(r),
+            Some(r) => self.object_type(r, "response"),
         };
         let response_example = f.get("response_example").map(Node::to_json);
         let source = f.get("source").and_then(|s| self.source(s));
@@ -779,6 +833,52 @@ impl Cx<'_> {
         })
     }
 
+    fn message(&mut self, n: &Node, folder: &str) -> Option<Message> {
+        const KEYS: &[&str] = &[
+            "kind",
+            "name",
+            "summary",
+            "description",
+            "doc_url",
+            "payload",
+        ];
+        let f = self.fields(n, "message", KEYS)?;
+        // A Doudian tag is a number in YAML (`kind: 101`): kinds are text either way.
+        let kind = match f.get("kind") {
+            None => {
+                self.err(n, "message: missing required field `kind`");
+                None
+            }
+            Some(k) => match &k.value {
+                Value::Str(s) => Some(s.clone()),
+                Value::Int(i) => Some(i.to_string()),
+                _ => {
+                    self.err(k, format!("`kind` must be a string, found {}", k.kind()));
+                    None
+                }
+            }
+            .map(|value| Located {
+                pos: self.at(k),
+                value,
+            }),
+        };
+        let name = self.required(&f, "name", n, "message");
+        let payload = match f.get("payload") {
+            None => None,
+            Some(p) => self.object_type(p, "payload"),
+        };
+        Some(Message {
+            pos: self.at(n),
+            platform: folder.to_owned(),
+            summary: self.opt_string(&f, "summary"),
+            description: self.opt_string(&f, "description"),
+            doc_url: self.opt_string(&f, "doc_url"),
+            payload,
+            kind: kind?,
+            name: name?,
+        })
+    }
+
     fn params(&mut self, n: &Node) -> Vec<Field> {
         match &n.value {
             Value::Seq(items) => items.iter().filter_map(|i| self.field(i, true)).collect(),
@@ -792,21 +892,22 @@ impl Cx<'_> {
 
     /// `response:` in either form: the compact type map of a doc table, or
     /// `{type: object, fields: [...]}`.
-    fn response(&mut self, n: &Node) -> Option<Located<Vec<Field>>> {
+    /// An object type in either form (a response, a message's payload).
+    fn object_type(&mut self, n: &Node, what: &str) -> Option<Located<Vec<Field>>> {
         let Value::Map(_) = &n.value else {
             self.err(
                 n,
                 format!(
-                    "`response` must be an object (a mapping of field to type), found {}",
+                    "`{what}` must be an object (a mapping of field to type), found {}",
                     n.kind()
                 ),
             );
             return None;
         };
-        let fields = match self.ty_node(n, "response")? {
+        let fields = match self.ty_node(n, what)? {
             Ty::Object(fields) => fields,
             _ => {
-                self.err(n, "`response` must be an object");
+                self.err(n, format!("`{what}` must be an object"));
                 return None;
             }
         };

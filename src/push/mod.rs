@@ -108,6 +108,24 @@ impl Push {
         crate::read::read_value::<T>(&self.payload).map(Option::unwrap_or_default)
     }
 
+    /// [`Push::payload_as`] for generated code: a payload that does not fit is
+    /// [`crate::Error::Decode`] naming the platform and the kind (as `<platform> <kind>
+    /// message`), with an excerpt masked like an answer's.
+    pub fn decode<T: FromJson + Default>(&self) -> crate::Result<T> {
+        self.payload_as().map_err(|e| {
+            crate::Error::Decode(Box::new(crate::DecodeError {
+                api: crate::ApiId {
+                    platform: self.platform.to_string(),
+                    name: self.kind.clone(),
+                    version: "message".into(),
+                },
+                path: e.path(),
+                message: e.message,
+                excerpt: crate::error::excerpt(&self.payload, 200),
+            }))
+        })
+    }
+
     /// The message as one line of JSON (what `opengate push verify` prints): the envelope's
     /// facts and the payload as it arrived, numbers untouched.
     pub fn to_json_line(&self) -> String {

@@ -499,6 +499,260 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
         }
     }
 }
+/// 有赞 Youzan push messages, typed by kind (`messages:` in the specs).
+///
+/// Receive them with `opengate::push::Receiver`, then read each with
+/// [`Message::from_push`].
+pub mod messages {
+    use ::opengate::__private as __rt;
+    /// A 有赞 Youzan push message; a kind the specs do not list is `Unknown`, the message as it arrived.
+    #[derive(Debug, Clone)]
+    #[non_exhaustive]
+    pub enum Message {
+        /// 交易支付
+        ///
+        /// - Kind: `trade_TradePaid`
+        /// - Platform docs: <https://doc.youzanyun.com/detail/MSG/302>
+        TradePaid(TradePaid),
+        /// Message `trade_refund_RefundSuccess`.
+        ///
+        /// - Kind: `trade_refund_RefundSuccess`
+        RefundSuccess(RefundSuccess),
+        /// A kind the specs do not list: the message as it arrived, payload untouched.
+        Unknown(::opengate::push::Push),
+    }
+    impl Message {
+        /// Reads a verified message's payload by its kind. A payload that does not fit its kind's
+        /// shape is an `Error::Decode` naming the platform and the kind.
+        pub fn from_push(push: &::opengate::push::Push) -> ::opengate::Result<Self> {
+            let message = match push.kind.as_str() {
+                "trade_TradePaid" => Self::TradePaid(push.decode()?),
+                "trade_refund_RefundSuccess" => Self::RefundSuccess(push.decode()?),
+                _ => Self::Unknown(push.clone()),
+            };
+            Ok(message)
+        }
+        /// The kind as the platform names it.
+        pub fn kind(&self) -> &str {
+            match self {
+                Self::TradePaid(_) => "trade_TradePaid",
+                Self::RefundSuccess(_) => "trade_refund_RefundSuccess",
+                Self::Unknown(push) => &push.kind,
+            }
+        }
+    }
+    /// Every kind the specs list, in order.
+    pub const KINDS: [&str; 2] = ["trade_TradePaid", "trade_refund_RefundSuccess"];
+    /// 交易支付
+    ///
+    /// - Kind: `trade_TradePaid`
+    /// - Platform docs: <https://doc.youzanyun.com/detail/MSG/302>
+    ///
+    /// Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct TradePaid {
+        /// 订单号
+        ///
+        /// wire name `tid`, type `string`.
+        pub tid: Option<String>,
+        /// wire name `status`, type `string`, one of `WAIT_SELLER_SEND_GOODS`, `TRADE_SUCCESS`.
+        pub status: Option<TradePaidStatus>,
+        /// wire name `oids`, type `long[]`.
+        pub oids: Vec<i64>,
+        /// wire name `address_info`, type `object`.
+        pub address_info: Option<TradePaidAddressInfo>,
+    }
+    impl __rt::Object for TradePaid {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "tid" => &mut self.tid,
+                "status" => &mut self.status,
+                "oids" => &mut self.oids,
+                "address_info" => &mut self.address_info,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for TradePaid {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put(&mut m, "oids", &self.oids);
+            __rt::put_opt(&mut m, "address_info", &self.address_info);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for TradePaid {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for TradePaid {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+    /// Part of a message: `TradePaidAddressInfo`.
+    #[derive(Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct TradePaidAddressInfo {
+        /// wire name `receiver_name`, type `string`, personal data or a credential, masked in `Debug`.
+        pub receiver_name: Option<String>,
+        /// wire name `delivery_city`, type `string`.
+        pub delivery_city: Option<String>,
+    }
+    impl ::core::fmt::Debug for TradePaidAddressInfo {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            let mut s = f.debug_struct("TradePaidAddressInfo");
+            s.field("receiver_name", &__rt::Masked);
+            s.field("delivery_city", &self.delivery_city);
+            s.finish()
+        }
+    }
+    impl __rt::Object for TradePaidAddressInfo {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "receiver_name" => &mut self.receiver_name,
+                "delivery_city" => &mut self.delivery_city,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for TradePaidAddressInfo {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "receiver_name", &self.receiver_name);
+            __rt::put_opt(&mut m, "delivery_city", &self.delivery_city);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for TradePaidAddressInfo {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for TradePaidAddressInfo {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+    /// The values of `status`; one the spec does not list reads as `Unknown`.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum TradePaidStatus {
+        /// `WAIT_SELLER_SEND_GOODS`
+        WaitSellerSendGoods,
+        /// `TRADE_SUCCESS`
+        TradeSuccess,
+        /// A value the spec does not list, as the platform sent it.
+        Unknown(String),
+    }
+    impl TradePaidStatus {
+        /// The value as the platform writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::WaitSellerSendGoods => "WAIT_SELLER_SEND_GOODS",
+                Self::TradeSuccess => "TRADE_SUCCESS",
+                Self::Unknown(value) => value,
+            }
+        }
+    }
+    impl From<&str> for TradePaidStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "WAIT_SELLER_SEND_GOODS" => Self::WaitSellerSendGoods,
+                "TRADE_SUCCESS" => Self::TradeSuccess,
+                _ => Self::Unknown(value.to_owned()),
+            }
+        }
+    }
+    impl From<String> for TradePaidStatus {
+        fn from(value: String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl From<TradePaidStatus> for String {
+        fn from(value: TradePaidStatus) -> Self {
+            value.as_str().to_owned()
+        }
+    }
+    impl __rt::ToJson for TradePaidStatus {
+        fn to_json(&self) -> __rt::Value {
+            __rt::enum_json(self.as_str(), false)
+        }
+    }
+    impl __rt::FromJson for TradePaidStatus {
+        const EXPECTED: &'static str = "one of the listed values";
+        fn from_scalar(value: __rt::Scalar<'_>) -> __rt::Decoded<Self> {
+            Ok(__rt::enum_text(value).map(Self::from))
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for TradePaidStatus {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for TradePaidStatus {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+    /// Message `trade_refund_RefundSuccess`.
+    ///
+    /// - Kind: `trade_refund_RefundSuccess`
+    ///
+    /// Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct RefundSuccess {
+        /// wire name `refund_id`, type `string`.
+        pub refund_id: Option<String>,
+        /// wire name `refunded_fee`, type `decimal`.
+        pub refunded_fee: Option<::opengate::Decimal>,
+    }
+    impl __rt::Object for RefundSuccess {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "refund_id" => &mut self.refund_id,
+                "refunded_fee" => &mut self.refunded_fee,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for RefundSuccess {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "refund_id", &self.refund_id);
+            __rt::put_opt(&mut m, "refunded_fee", &self.refunded_fee);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for RefundSuccess {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for RefundSuccess {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+}
 /// The 有赞 Youzan APIs, borrowed from an [`opengate::Client`].
 ///
 /// Obtained with `client.youzan()` (see [`crate::ClientExt`]).
