@@ -10,6 +10,7 @@
 
 mod http;
 mod platform;
+mod push;
 mod sign;
 mod synth;
 
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use http::Reply;
+pub use push::{PushAnswer, PushOrder, PushReport};
 
 /// One request as the mock saw it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -162,6 +164,12 @@ impl MockHandle {
     pub fn requests_seen(&self) -> u64 {
         self.gw.lock().seen
     }
+    /// Pushes a message to a receiver as its platform would, redelivering until acknowledged
+    /// (what `POST /__mock/push` does).
+    pub async fn push(&self, order: &PushOrder) -> Result<PushReport, String> {
+        self.gw.push(order).await
+    }
+
     pub fn clear_requests(&self) {
         let mut live = self.gw.lock();
         live.requests.clear();
@@ -400,11 +408,30 @@ impl MockGateway {
                 let max_body = gw.max_body;
                 tokio::spawn(http::serve(stream, max_body, move |req| {
                     let gw = gw.clone();
-                    async move { gw.handle(req) }
+                    async move {
+                        // The one control that waits on the network: it posts to a receiver.
+                        if req.method == "POST" && req.path == "/__mock/push" {
+                            return gw.push_control(&req.body).await;
+                        }
+                        gw.handle(req)
+                    }
                 }));
             }
         });
         Ok(MockHandle { addr, gw })
+    }
+
+    /// `POST /__mock/push`: a [`PushOrder`] in, its [`PushReport`] out (400 when the order is
+    /// bad or names what the mock cannot push).
+    async fn push_control(&self, body: &[u8]) -> Reply {
+        let order = match serde_json::from_slice::<PushOrder>(body) {
+            Ok(o) => o,
+            Err(e) => return json_reply(400, &json!({"error": e.to_string()})),
+        };
+        match self.push(&order).await {
+            Ok(report) => json_reply(200, &serde_json::to_value(report).unwrap_or_default()),
+            Err(e) => json_reply(400, &json!({"error": e})),
+        }
     }
 
     pub(crate) fn issue(

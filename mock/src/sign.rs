@@ -149,6 +149,23 @@ pub fn doudian(
     }
 }
 
+/// Youzan's and Doudian's push signature: MD5 of `app id + signed bytes + secret`, lower hex.
+pub fn push_md5(app: &str, signed: &[u8], secret: &str) -> String {
+    let mut h = Md5::new();
+    h.update(app.as_bytes());
+    h.update(signed);
+    h.update(secret.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Douyin's webhook signature: SHA-1 of `client secret + body`, lower hex.
+pub fn douyin_push(secret: &str, body: &[u8]) -> String {
+    let mut h = sha1::Sha1::new();
+    h.update(secret.as_bytes());
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,6 +2,7 @@
 //! the URL path, and the token endpoint `system.oauth2/getToken`.
 
 use super::{missing_param, Gateway};
+use crate::push::{self, Envelope, Message};
 use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
 use opengate_codegen::ir::{Api, Auth};
 use serde_json::{json, Value};
@@ -31,6 +32,38 @@ impl Gateway for Aop {
 
     fn rate_limited(&self) -> Value {
         json!({"error_code": "gw.QosAppFrequencyLimit", "error_message": "App frequency limit"})
+    }
+
+    /// A form with the message as JSON in `message`, signed in `_aop_signature` as an API
+    /// call is but without a URL path.
+    fn envelope(
+        &self,
+        mock: &MockGateway,
+        platform: &str,
+        m: &Message<'_>,
+    ) -> Result<Envelope, String> {
+        let secret = m.secret(mock.get(platform, "app_secret"));
+        let message = json!({
+            "msgId": m.id,
+            "type": m.kind,
+            "userInfo": m.shop.unwrap_or("mock-member"),
+            "gmtBorn": now_secs() * 1000,
+            "data": m.payload,
+        })
+        .to_string();
+        let params = vec![("message".to_owned(), message)];
+        let signature = sign::aop("", &params, &secret);
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .append_pair("_aop_signature", &signature)
+            .finish()
+            .into_bytes();
+        Ok(Envelope {
+            content_type: "application/x-www-form-urlencoded",
+            headers: Vec::new(),
+            body,
+            accepted: push::status_ok,
+        })
     }
 }
 

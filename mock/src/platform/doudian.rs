@@ -2,6 +2,7 @@
 //! canonical form; its token APIs (`token.create`, `token.refresh`) are signed calls too.
 
 use super::{beijing_wall_secs, missing_param, Gateway};
+use crate::push::{self, Envelope, Message};
 use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth};
 use serde_json::{json, Value};
@@ -37,6 +38,34 @@ impl Gateway for Doudian {
 
     fn rate_limited(&self) -> Value {
         json!({"code": 60000, "msg": "限流", "sub_code": "isv.rate-limit", "sub_msg": "调用频率超限", "data": null})
+    }
+
+    /// A JSON array of one message, its `data` the payload as JSON text (with the shop's
+    /// `shop_id` when the order names one), signed in the `event-sign` header.
+    fn envelope(
+        &self,
+        mock: &MockGateway,
+        platform: &str,
+        m: &Message<'_>,
+    ) -> Result<Envelope, String> {
+        let app_key = mock.get(platform, "app_key").unwrap_or_default();
+        let secret = m.secret(mock.get(platform, "app_secret"));
+        let mut data = m.payload.clone();
+        if let (Some(shop), Value::Object(o)) = (m.shop, &mut data) {
+            o.entry("shop_id").or_insert_with(|| json!(shop));
+        }
+        let body = json!([{"tag": m.kind, "msg_id": m.id, "data": data.to_string()}])
+            .to_string()
+            .into_bytes();
+        Ok(Envelope {
+            content_type: "application/json",
+            headers: vec![
+                ("app-id", app_key.to_owned()),
+                ("event-sign", sign::push_md5(app_key, &body, &secret)),
+            ],
+            body,
+            accepted: push::code_zero,
+        })
     }
 }
 

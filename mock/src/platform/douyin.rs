@@ -2,7 +2,8 @@
 //! header; token endpoints `/oauth/client_token/` and `/oauth/refresh_token/`.
 
 use super::{missing_param, query_json, Gateway};
-use crate::{http, now_secs, synth, MockGateway, Outcome};
+use crate::push::{self, Envelope, Message};
+use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
 
@@ -52,6 +53,36 @@ impl Gateway for Douyin {
 
     fn rate_limited(&self) -> Value {
         json!({"data": {"error_code": 2100004, "description": "系统繁忙"}, "extra": {"error_code": 2100004, "description": "系统繁忙"}})
+    }
+
+    /// A JSON object with the event, the user it is about and the content as JSON text,
+    /// signed in `X-Douyin-Signature`, the message id in `Msg-Id`.
+    fn envelope(
+        &self,
+        mock: &MockGateway,
+        platform: &str,
+        m: &Message<'_>,
+    ) -> Result<Envelope, String> {
+        let client_key = mock.get(platform, "client_key").unwrap_or_default();
+        let secret = m.secret(mock.get(platform, "client_secret"));
+        let body = json!({
+            "event": m.kind,
+            "client_key": client_key,
+            "from_user_id": m.shop.unwrap_or("mock-open-id"),
+            "content": m.payload_text(),
+            "log_id": m.id,
+        })
+        .to_string()
+        .into_bytes();
+        Ok(Envelope {
+            content_type: "application/json",
+            headers: vec![
+                ("Msg-Id", m.id.to_owned()),
+                ("X-Douyin-Signature", sign::douyin_push(&secret, &body)),
+            ],
+            body,
+            accepted: push::status_ok,
+        })
     }
 }
 

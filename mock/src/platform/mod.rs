@@ -9,6 +9,7 @@ mod taobao;
 mod youzan;
 
 use crate::http::Request;
+use crate::push::{Envelope, Message};
 use crate::{MockGateway, Outcome};
 use opengate_codegen::ir::{self, Location};
 use serde_json::Value;
@@ -23,6 +24,14 @@ pub(crate) trait Gateway: Sync {
     fn serve(&self, mock: &MockGateway, req: &Request) -> Option<(String, Outcome)>;
     /// The platform's flow-control answer (HTTP 200).
     fn rate_limited(&self) -> Value;
+    /// A push message's envelope as the platform posts it to an app, signed with `platform`'s
+    /// secret; an error says why this protocol cannot push it.
+    fn envelope(
+        &self,
+        mock: &MockGateway,
+        platform: &str,
+        message: &Message<'_>,
+    ) -> Result<Envelope, String>;
 }
 
 /// In routing order: Douyin's explicit paths come before Youzan's `/api/...`, as some of them

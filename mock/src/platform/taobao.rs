@@ -2,6 +2,7 @@
 //! text param.
 
 use super::{beijing_wall_secs, missing_param, Gateway};
+use crate::push::{Envelope, Message};
 use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
 use opengate_codegen::ir::Auth;
 use serde_json::{json, Value};
@@ -37,6 +38,17 @@ impl Gateway for Top {
 
     fn rate_limited(&self) -> Value {
         json!({"error_response": {"code": 7, "msg": "App Call Limited", "sub_code": "accesscontrol.limited-by-app-access-count", "sub_msg": "This ban will last for 1 more seconds"}})
+    }
+
+    fn envelope(
+        &self,
+        _: &MockGateway,
+        platform: &str,
+        _: &Message<'_>,
+    ) -> Result<Envelope, String> {
+        Err(format!(
+            "`{platform}` messages come over TMC, a WebSocket the app opens, not as HTTP pushes"
+        ))
     }
 }
 

@@ -2,7 +2,8 @@
 //! endpoint `/auth/token`.
 
 use super::{missing_param, query_json, Gateway};
-use crate::{http, now_secs, synth, MockGateway, Outcome};
+use crate::push::{self, Envelope, Message};
+use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
 use opengate_codegen::ir::Auth;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -36,6 +37,49 @@ impl Gateway for Youzan {
 
     fn rate_limited(&self) -> Value {
         json!({"gw_err_resp": {"trace_id": "yz7-limit", "err_msg": "调用过于频繁", "err_code": 4101}})
+    }
+
+    /// A JSON body with the payload url-encoded in `msg`, signed twice as Youzan does: the
+    /// `Event-Sign` header over the body, and the legacy `sign` member over `msg`.
+    fn envelope(
+        &self,
+        mock: &MockGateway,
+        platform: &str,
+        m: &Message<'_>,
+    ) -> Result<Envelope, String> {
+        let client_id = mock.get(platform, "client_id").unwrap_or_default();
+        let secret = m.secret(mock.get(platform, "client_secret"));
+        let msg: String = form_urlencoded::byte_serialize(m.payload_text().as_bytes()).collect();
+        let version = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let body = json!({
+            "client_id": client_id,
+            "id": m.id,
+            "kdt_id": m.shop.unwrap_or("0"),
+            "kdt_name": "mock shop",
+            "mode": 1,
+            "msg": msg,
+            "msg_id": format!("{:032x}", rand::random::<u128>()),
+            "sendCount": 0,
+            "sign": sign::push_md5(client_id, msg.as_bytes(), &secret),
+            "status": m.status.unwrap_or(""),
+            "test": false,
+            "type": m.kind,
+            "version": version,
+        })
+        .to_string()
+        .into_bytes();
+        Ok(Envelope {
+            content_type: "application/json",
+            headers: vec![
+                ("Client-Id", client_id.to_owned()),
+                ("Event-Type", m.kind.to_owned()),
+                ("Event-Sign", sign::push_md5(client_id, &body, &secret)),
+            ],
+            body,
+            accepted: push::code_zero,
+        })
     }
 }
 
