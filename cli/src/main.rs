@@ -3,6 +3,7 @@
 
 mod import;
 mod openapi;
+mod push;
 
 use opengate_cli::dynamic;
 
@@ -84,10 +85,42 @@ enum Command {
         #[arg(long)]
         index: Option<PathBuf>,
     },
+    /// Push messages: check a delivery's signature, or receive deliveries and print them.
+    Push {
+        #[command(subcommand)]
+        step: PushStep,
+    },
     /// Write an OpenAPI 3.1 document (JSON) for the specs.
     Openapi {
         #[arg(long)]
         platform: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PushStep {
+    /// Check a delivery with the app's credentials from the config: exit 0 and its messages as
+    /// JSON lines when the signature holds, 1 when it does not, 3 for bad input.
+    Verify {
+        platform: String,
+        /// The raw body as received (`-` for stdin).
+        #[arg(long)]
+        body_file: PathBuf,
+        /// A header of the delivery, `NAME=VALUE` (repeatable).
+        #[arg(long = "header", value_name = "NAME=VALUE")]
+        headers: Vec<String>,
+        /// The query string of the delivery's URL, without `?` (1688 may sign params there).
+        #[arg(long)]
+        query: Option<String>,
+    },
+    /// Receive pushes at `/push/<platform>` for every platform with push credentials in the
+    /// config (also at `/` with one), verified and deduplicated as `[push]` says; each message
+    /// is a JSON line on stdout.
+    Listen {
+        /// Only this platform.
+        platform: Option<String>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
     },
 }
 
@@ -241,6 +274,32 @@ fn run(cli: Cli) -> Result<(), Fail> {
             print!("{yaml}");
             Ok(())
         }
+        Command::Push { step } => {
+            // The folders' protocols and messages only: no API is called.
+            let corpus = opengate_codegen::load_top(&specs, &display(&specs))
+                .map_err(|d| Fail(3, d.to_string()))?;
+            let config = opengate::Config::load(cli.config.as_deref())
+                .map_err(|e| Fail(3, e.to_string()))?;
+            let platforms = folders(&corpus);
+            match step {
+                PushStep::Verify {
+                    platform,
+                    body_file,
+                    headers,
+                    query,
+                } => push::verify(
+                    &config,
+                    &platforms,
+                    &platform,
+                    &body_file,
+                    &headers,
+                    query.as_deref(),
+                ),
+                PushStep::Listen { platform, listen } => {
+                    push::listen(&config, &platforms, platform.as_deref(), &listen)
+                }
+            }
+        }
         Command::Openapi { platform } => {
             let corpus = load(&specs)?;
             let doc = openapi::document(&corpus, platform.as_deref());
@@ -326,14 +385,18 @@ fn catalog_import(
 }
 
 /// The client of the config, for the platform folders of the specs.
-fn client_of(corpus: &ir::Corpus, config: Option<&Path>) -> Result<opengate::Client, Fail> {
-    let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
-    // Each platform folder's protocol, so that `[tmall]` configures a `specs/tmall` of protocol taobao-top.
-    let platforms: Vec<(&str, &str)> = corpus
+/// Each platform folder's protocol, so that `[tmall]` configures a `specs/tmall` of protocol taobao-top.
+fn folders(corpus: &ir::Corpus) -> Vec<(&str, &str)> {
+    corpus
         .platforms
         .iter()
         .map(|p| (p.name.as_str(), p.protocol.as_str()))
-        .collect();
+        .collect()
+}
+
+fn client_of(corpus: &ir::Corpus, config: Option<&Path>) -> Result<opengate::Client, Fail> {
+    let config = opengate::Config::load(config).map_err(|e| Fail(3, e.to_string()))?;
+    let platforms = folders(corpus);
     config
         .client_builder_for(&platforms)
         .and_then(|b| b.build())

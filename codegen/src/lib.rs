@@ -46,6 +46,13 @@ pub fn load_filtered(
     Ok((corpus, ir))
 }
 
+/// [`load`] of the platform folders and the files directly in them (platforms, auth,
+/// messages), without their group folders' APIs.
+pub fn load_top(specs: &Path, display_root: &str) -> Result<ir::Corpus, Diagnostics> {
+    let (corpus, diags) = spec::load_dir_top(specs, display_root);
+    lower(&corpus, diags)
+}
+
 /// Validates what loading read. Lowers even when loading found problems, so that one run
 /// reports both kinds.
 fn lower(corpus: &spec::Corpus, diags: Diagnostics) -> Result<ir::Corpus, Diagnostics> {

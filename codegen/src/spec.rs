@@ -216,6 +216,12 @@ pub fn load_dir_filtered(
     load(root, None, display_root, keep_platform, &|_| true)
 }
 
+/// [`load_dir`] of only the files directly in each platform folder (the platform, its auth,
+/// its messages), no group folder: what needs the platforms but not their APIs reads this.
+pub fn load_dir_top(root: &Path, display_root: &str) -> (Corpus, Diagnostics) {
+    load(root, None, display_root, &|_| true, &|_| false)
+}
+
 /// Reads one platform folder (`dir` holds `platform.yaml`) as platform `name`, with only the
 /// group folders `keep_group` accepts (files directly in the folder are always read). This is
 /// what a platform crate's build script reads: its own specs, and only the enabled groups (a
