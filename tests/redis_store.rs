@@ -515,3 +515,96 @@ async fn four_processes_share_one_50_qps_limit_through_redis() {
         "the fleet sent {qps} calls a second, for a limit of 50"
     );
 }
+
+/// Two receivers of a fleet share only Redis (`[push] dedup = "redis://..."`): a Doudian push
+/// delivered to both, at once and again later, is handled by exactly one of them; a handler
+/// failure on one leaves the message to the other's redelivery; with Redis down the push is
+/// answered with the failure body (the platform redelivers), never handled unrecorded.
+#[tokio::test]
+async fn a_fleet_of_push_receivers_sharing_redis_handles_each_message_once() {
+    use opengate::push::{Delivery, Push, Receiver};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let mut redis = RedisServer::start();
+    let config = opengate::Config::from_toml(
+        &format!(
+            "{}\n[push]\ndedup = \"{}\"\ndedup_prefix = \"fleet:\"\n",
+            common::CONFIG,
+            redis.url()
+        ),
+        "test",
+    )
+    .unwrap();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let fail_next = Arc::new(AtomicUsize::new(0));
+    let receiver = || -> Receiver {
+        let (handled, fail_next) = (handled.clone(), fail_next.clone());
+        config
+            .push_receiver_for("doudian", &[])
+            .unwrap()
+            .build(move |_push: Push| {
+                let (handled, fail_next) = (handled.clone(), fail_next.clone());
+                async move {
+                    if fail_next.swap(0, Ordering::SeqCst) > 0 {
+                        return Err("the database is down".into());
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    handled.fetch_add(1, Ordering::SeqCst);
+                    Ok::<(), opengate::push::BoxError>(())
+                }
+            })
+    };
+    let (a, b) = (receiver(), receiver());
+    let signed = |body: &str| {
+        use md5::{Digest, Md5};
+        let secret = "dd-secret-XYZ";
+        let sign = hex::encode(Md5::digest(format!("7000000000000000001{body}{secret}")));
+        let mut h = http::HeaderMap::new();
+        h.insert("content-type", "application/json".parse().unwrap());
+        h.insert("event-sign", sign.parse().unwrap());
+        h
+    };
+    let deliver = |r: &Receiver, body: &str| {
+        let (r, body, h) = (r.clone(), body.to_owned(), signed(body));
+        async move {
+            let a = r
+                .receive(Delivery {
+                    headers: &h,
+                    query: None,
+                    body: body.as_bytes(),
+                })
+                .await;
+            String::from_utf8(a.body.to_vec()).unwrap()
+        }
+    };
+    const OK: &str = r#"{"code":0,"msg":"success"}"#;
+    const FAIL: &str = r#"{"code":1,"msg":"fail"}"#;
+
+    // At once on both: one handles it, the other answers failure while it is claimed.
+    let body = r#"[{"tag":"101","msg_id":"7001","data":"{\"p_id\":1}"}]"#;
+    let (x, y) = tokio::join!(deliver(&a, body), deliver(&b, body));
+    let mut answers = [x, y];
+    answers.sort();
+    assert_eq!(answers, [OK.to_owned(), FAIL.to_owned()]);
+    assert_eq!(handled.load(Ordering::SeqCst), 1);
+    // The redelivery, to either: acknowledged, not handled again.
+    assert_eq!(deliver(&a, body).await, OK);
+    assert_eq!(deliver(&b, body).await, OK);
+    assert_eq!(handled.load(Ordering::SeqCst), 1);
+
+    // A failure on one: the redelivery to the other handles it.
+    let body = r#"[{"tag":"101","msg_id":"7002","data":"{\"p_id\":2}"}]"#;
+    fail_next.store(1, Ordering::SeqCst);
+    assert_eq!(deliver(&a, body).await, FAIL);
+    assert_eq!(deliver(&b, body).await, OK);
+    assert_eq!(handled.load(Ordering::SeqCst), 2);
+    let keys = redis.command("KEYS fleet:*").unwrap_or_default();
+    assert!(keys.contains("7002"), "the done mark under the prefix: {keys:?}");
+
+    // Redis down: not handled, the failure answer.
+    redis.stop();
+    let body = r#"[{"tag":"101","msg_id":"7003","data":"{}"}]"#;
+    assert_eq!(deliver(&a, body).await, FAIL);
+    assert_eq!(handled.load(Ordering::SeqCst), 2);
+}
