@@ -600,7 +600,10 @@ async fn a_fleet_of_push_receivers_sharing_redis_handles_each_message_once() {
     assert_eq!(deliver(&b, body).await, OK);
     assert_eq!(handled.load(Ordering::SeqCst), 2);
     let keys = redis.command("KEYS fleet:*").unwrap_or_default();
-    assert!(keys.contains("7002"), "the done mark under the prefix: {keys:?}");
+    assert!(
+        keys.contains("7002"),
+        "the done mark under the prefix: {keys:?}"
+    );
 
     // Redis down: not handled, the failure answer.
     redis.stop();
