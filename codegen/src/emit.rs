@@ -727,7 +727,7 @@ fn messages_module(p: &Platform) -> String {
             format!("{title} push messages, typed by kind (`messages:` in the specs)."),
             String::new(),
             "Receive them with `opengate::push::Receiver`, then read each with".into(),
-            "[`Message::from_push`].".into(),
+            "[`Message::from_push`](messages::Message::from_push).".into(),
         ],
     );
     w.line(0, "pub mod messages {");

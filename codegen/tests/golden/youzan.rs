@@ -502,7 +502,7 @@ pub mod logistics_expressbyorderno_get_v3_0_0 {
 /// 有赞 Youzan push messages, typed by kind (`messages:` in the specs).
 ///
 /// Receive them with `opengate::push::Receiver`, then read each with
-/// [`Message::from_push`].
+/// [`Message::from_push`](messages::Message::from_push).
 pub mod messages {
     use ::opengate::__private as __rt;
     /// A 有赞 Youzan push message; a kind the specs do not list is `Unknown`, the message as it arrived.
