@@ -219,38 +219,21 @@ fn bad_input_is_exit_3_with_the_reason() {
     let config = dir.path().join("c.toml");
     std::fs::write(&config, "[doudian]\napp_key = \"k\"\napp_secret = \"s\"\n").unwrap();
     let c = config.to_str().unwrap();
-    let missing = opengate(&[
-        "--config",
-        c,
-        "push",
-        "verify",
-        "doudian",
-        "--body-file",
-        "/nonexistent/body",
-    ]);
+    let verify = |platform: &str, rest: &[&str]| {
+        let head = ["--config", c, "push", "verify", platform, "--body-file"];
+        opengate(&[&head[..], rest].concat())
+    };
+    let missing = verify("doudian", &["/nonexistent/body"]);
     assert_eq!(missing.status.code(), Some(3));
     assert!(text(&missing.stderr).contains("cannot read /nonexistent/body"));
     let body = dir.path().join("body");
     std::fs::write(&body, "[]").unwrap();
     let b = body.to_str().unwrap();
-    let header = opengate(&[
-        "--config",
-        c,
-        "push",
-        "verify",
-        "doudian",
-        "--body-file",
-        b,
-        "--header",
-        "no-value",
-    ]);
+    let header = verify("doudian", &[b, "--header", "no-value"]);
     assert_eq!(header.status.code(), Some(3));
-    assert!(
-        text(&header.stderr).contains("expected NAME=VALUE"),
-        "{}",
-        text(&header.stderr)
-    );
-    let platform = opengate(&["--config", c, "push", "verify", "taobao", "--body-file", b]);
+    let stderr = text(&header.stderr);
+    assert!(stderr.contains("expected NAME=VALUE"), "{stderr}");
+    let platform = verify("taobao", &[b]);
     assert_eq!(
         platform.status.code(),
         Some(3),
@@ -261,18 +244,7 @@ fn bad_input_is_exit_3_with_the_reason() {
     use md5::{Digest, Md5};
     let sign = hex::encode(Md5::digest("k{}s"));
     std::fs::write(&body, "{}").unwrap();
-    let h = format!("event-sign={sign}");
-    let not_push = opengate(&[
-        "--config",
-        c,
-        "push",
-        "verify",
-        "doudian",
-        "--body-file",
-        b,
-        "--header",
-        &h,
-    ]);
+    let not_push = verify("doudian", &[b, "--header", &format!("event-sign={sign}")]);
     assert_eq!(
         not_push.status.code(),
         Some(3),
