@@ -17,6 +17,7 @@
 pub mod build;
 pub mod diag;
 pub mod emit;
+pub mod example;
 pub mod ir;
 mod names;
 pub mod spec;

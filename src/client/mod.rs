@@ -51,6 +51,11 @@ impl<T> Reply<T> {
     pub fn raw(&self) -> &Value {
         self.raw.body()
     }
+    /// The part of the body the typed data was read from, as JSON (for members the spec
+    /// does not describe).
+    pub fn raw_data(&self) -> &Value {
+        self.raw.data()
+    }
     /// The response body exactly as received.
     pub fn raw_bytes(&self) -> &[u8] {
         self.raw.bytes()
