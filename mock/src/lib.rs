@@ -13,6 +13,7 @@ mod platform;
 mod push;
 mod sign;
 mod synth;
+pub mod tmc;
 
 use platform::{Catalog, Gateway, GATEWAYS};
 use serde_json::{json, Value};
@@ -183,6 +184,21 @@ impl MockHandle {
         for t in self.gw.lock().tokens.values_mut() {
             t.expires_at = UNIX_EPOCH;
         }
+    }
+    /// Starts Taobao's TMC channel for the `[taobao]` app of the config, on a port of its own
+    /// (`ws://127.0.0.1:PORT/`).
+    pub async fn start_tmc(&self) -> std::io::Result<tmc::TmcHandle> {
+        let app_key = self
+            .gw
+            .get("taobao", "app_key")
+            .unwrap_or_default()
+            .to_owned();
+        let secret = self
+            .gw
+            .get("taobao", "app_secret")
+            .unwrap_or_default()
+            .to_owned();
+        tmc::start(app_key, secret).await
     }
     /// How many tokens a platform's token endpoint issued (`youzan`, `douyin`, `doudian`, or
     /// another folder of their protocols).

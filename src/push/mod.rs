@@ -32,6 +32,9 @@ pub use service::ReceiverService;
 pub use crate::platform::alibaba::AopPush;
 pub use crate::platform::doudian::DoudianPush;
 pub use crate::platform::douyin::DouyinPush;
+/// Taobao's message service (TMC) over its WebSocket channel.
+#[cfg(feature = "tmc")]
+pub use crate::platform::taobao::tmc;
 pub use crate::platform::youzan::YouzanPush;
 
 use crate::de::JsonError;

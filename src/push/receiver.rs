@@ -198,7 +198,7 @@ impl Receiver {
         };
         let mut all_handled = true;
         for push in messages {
-            all_handled &= self.handle(push).await;
+            all_handled &= self.handle_message(push).await;
         }
         if all_handled {
             rules.success()
@@ -207,8 +207,10 @@ impl Receiver {
         }
     }
 
-    /// One message: whether it is handled now (or was before).
-    async fn handle(&self, push: Push) -> bool {
+    /// One message decoded elsewhere (a TMC data frame): deduplicated, handed to the handler
+    /// under its timeout; whether it is handled now (or was before), so that the caller
+    /// acknowledges it only then.
+    pub async fn handle_message(&self, push: Push) -> bool {
         let inner = &self.inner;
         let owner = format!("{:016x}", rand::random::<u64>());
         let key = format!("{}:{}", push.platform, push.key);

@@ -3,6 +3,8 @@
 //! token the app is given, not one it can refresh.
 
 mod protocol;
+#[cfg(feature = "tmc")]
+pub mod tmc;
 mod token;
 
 pub use protocol::{Taobao, TaobaoSignMethod};
