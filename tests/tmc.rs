@@ -14,16 +14,22 @@ const CONFIG: &str = r#"
 [taobao]
 app_key = "12345678"
 app_secret = "tb-secret"
+session = "tb-session"
 "#;
 
-async fn channel() -> opengate_mock::tmc::TmcHandle {
+async fn mock_and_channel() -> (opengate_mock::MockHandle, opengate_mock::tmc::TmcHandle) {
     let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
     let mock = opengate_mock::MockGateway::new(&specs, CONFIG)
         .unwrap()
         .start(([127, 0, 0, 1], 0).into())
         .await
         .unwrap();
-    mock.start_tmc().await.unwrap()
+    let tmc = mock.start_tmc().await.unwrap();
+    (mock, tmc)
+}
+
+async fn channel() -> opengate_mock::tmc::TmcHandle {
+    mock_and_channel().await.1
 }
 
 fn settings(url: &str, secret: &str) -> TmcSettings {
@@ -68,15 +74,22 @@ fn client(url: &str, seen: &Arc<Mutex<Seen>>, fail_first: Vec<String>) -> TmcCli
     TmcClient::new(settings(url, "tb-secret"), receiver)
 }
 
-/// Runs `client` until every published message is confirmed (or 20 s pass).
-async fn run_until_confirmed(client: &TmcClient, tmc: &opengate_mock::tmc::TmcHandle, n: usize) {
+/// `true` once `tmc` has `n` confirmed messages.
+fn confirmed(
+    tmc: &opengate_mock::tmc::TmcHandle,
+    n: usize,
+) -> impl std::future::Future<Output = ()> {
     let t = tmc.clone();
-    let done = async move {
+    async move {
         while t.confirmed().len() < n {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    };
-    tokio::time::timeout(Duration::from_secs(20), client.run(done))
+    }
+}
+
+/// Runs `client` until every published message is confirmed (or 20 s pass).
+async fn run_until_confirmed(client: &TmcClient, tmc: &opengate_mock::tmc::TmcHandle, n: usize) {
+    tokio::time::timeout(Duration::from_secs(20), client.run(confirmed(tmc, n)))
         .await
         .expect("every message confirmed within 20 s")
         .expect("the client ran");
@@ -196,4 +209,45 @@ async fn an_unreachable_channel_is_retried_until_stopped() {
     let started = std::time::Instant::now();
     c.run(stop).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn the_http_fallback_consumes_and_confirms_what_was_handled() {
+    let (mock, tmc) = mock_and_channel().await;
+    // More than one consume call's worth, one of them failing once.
+    let ids = publish(&tmc, 130);
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let c = client(&tmc.url(), &seen, vec![ids[42].to_string()]);
+    let mut config = opengate::Config::from_toml(CONFIG, "test").unwrap();
+    config.set("taobao", "base_url", mock.base_url());
+    let http = config.client_builder().unwrap().build().unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        c.consume_over_http(&http, confirmed(&tmc, ids.len())),
+    )
+    .await
+    .expect("every message confirmed within 20 s")
+    .unwrap();
+
+    let mut confirmed = tmc.confirmed();
+    confirmed.sort_unstable();
+    assert_eq!(confirmed, ids, "every message confirmed once");
+    let s = seen.lock().unwrap();
+    assert_eq!(s.handled.len(), ids.len());
+    assert!(s.handled.values().all(|n| *n == 1), "{:?}", s.handled);
+    assert!(
+        tmc.deliveries() > ids.len() as u64,
+        "the failed one was given out again"
+    );
+    assert_eq!(tmc.connections(), 0, "no WebSocket was opened");
+    // Every call was signed right and verified by the mock.
+    let calls = mock.requests();
+    assert!(
+        calls.iter().all(|r| r.verified),
+        "{:?}",
+        calls.iter().find(|r| !r.verified)
+    );
+    assert!(calls
+        .iter()
+        .any(|r| r.api.as_deref() == Some("taobao.tmc.messages.confirm")));
 }

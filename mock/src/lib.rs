@@ -112,6 +112,8 @@ struct Live {
     codes: HashMap<String, Code>,
     /// How many times the lineage of a refresh token was renewed ([`MockGateway::renew_refresh`]).
     renewals: HashMap<String, u32>,
+    /// Taobao's TMC channel, once started: `taobao.tmc.messages.*` answer from it.
+    tmc: Option<tmc::TmcHandle>,
 }
 
 /// An authorization code: for one shop of one app, for one redirect URI, for ten minutes.
@@ -198,7 +200,10 @@ impl MockHandle {
             .get("taobao", "app_secret")
             .unwrap_or_default()
             .to_owned();
-        tmc::start(app_key, secret).await
+        let channel = tmc::start(app_key, secret).await?;
+        // The HTTP consume and confirm APIs now answer from its messages.
+        self.gw.lock().tmc = Some(channel.clone());
+        Ok(channel)
     }
     /// How many tokens a platform's token endpoint issued (`youzan`, `douyin`, `doudian`, or
     /// another folder of their protocols).

@@ -163,6 +163,8 @@ struct State {
     deliveries: u64,
     connections: u64,
     refused: u64,
+    /// Given out by a consume over HTTP, and when: not given out again for a while.
+    leased: BTreeMap<i64, std::time::Instant>,
     /// Drops to come: the connection goes after the first count's data frames, then the next
     /// count starts.
     drops: std::collections::VecDeque<u64>,
@@ -231,6 +233,67 @@ impl TmcHandle {
     /// Connections refused (a bad app key or signature).
     pub fn refused(&self) -> u64 {
         self.lock().refused
+    }
+}
+
+/// How long a message given out over HTTP waits to be confirmed before it is given out again.
+const LEASE: std::time::Duration = std::time::Duration::from_millis(300);
+
+impl TmcHandle {
+    /// `taobao.tmc.messages.consume` and `taobao.tmc.messages.confirm` over HTTP, from the same
+    /// messages: the data of the answer, or `None` for another API.
+    pub(crate) fn http_api(
+        &self,
+        name: &str,
+        params: &[(String, String)],
+    ) -> Option<serde_json::Value> {
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let mut s = self.lock();
+        match name {
+            "taobao.tmc.messages.consume" => {
+                let quantity = get("quantity")
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(100usize);
+                let now = std::time::Instant::now();
+                let due: Vec<(i64, Message)> = s
+                    .pending
+                    .iter()
+                    .filter(|(id, _)| {
+                        s.leased
+                            .get(id)
+                            .is_none_or(|at| now.duration_since(*at) >= LEASE)
+                    })
+                    .take(quantity)
+                    .map(|(id, m)| (*id, m.clone()))
+                    .collect();
+                s.deliveries += due.len() as u64;
+                let list: Vec<serde_json::Value> = due
+                    .iter()
+                    .map(|(id, m)| {
+                        s.leased.insert(*id, now);
+                        serde_json::json!({
+                            "id": id, "topic": m.topic, "content": m.content,
+                            "user_id": m.user_id, "pub_app_key": "4272",
+                            "pub_time": "2024-03-01 12:00:00",
+                        })
+                    })
+                    .collect();
+                // TOP wraps a list in a member named for its element type.
+                Some(serde_json::json!({ "messages": { "tmc_message": list } }))
+            }
+            "taobao.tmc.messages.confirm" => {
+                for id in get("s_message_ids").unwrap_or_default().split(',') {
+                    if let Ok(id) = id.trim().parse::<i64>() {
+                        if s.pending.remove(&id).is_some() {
+                            s.leased.remove(&id);
+                            s.confirmed.push(id);
+                        }
+                    }
+                }
+                Some(serde_json::json!({ "is_success": true }))
+            }
+            _ => None,
+        }
     }
 }
 

@@ -12,6 +12,10 @@
 //! handled again. Message ids are 64-bit integers (above 2^53): they stay integers or text,
 //! never a float.
 //!
+//! [`TmcClient::consume_over_http`] reads the same messages over HTTP instead
+//! (`taobao.tmc.messages.consume`, then `taobao.tmc.messages.confirm` of those handled), for
+//! hosts that cannot keep a WebSocket open.
+//!
 
 pub mod frame;
 
@@ -315,6 +319,139 @@ impl TmcClient {
             }
         }
     }
+}
+
+/// `taobao.tmc.messages.consume` and `taobao.tmc.messages.confirm`, as the TOP metadata
+/// describes them (version and method by TOP's rule: the router's 2.0, POST).
+static CONSUME: crate::ApiDesc = tmc_api("taobao.tmc.messages.consume", true);
+static CONFIRM_API: crate::ApiDesc = tmc_api("taobao.tmc.messages.confirm", false);
+
+const fn tmc_api(name: &'static str, idempotent: bool) -> crate::ApiDesc {
+    crate::desc::StaticApi {
+        platform: "taobao",
+        name,
+        version: "2.0",
+        method: crate::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: crate::AuthKind::User,
+        idempotent,
+        params: &[],
+    }
+    .desc()
+}
+
+/// The most messages one consume call asks for (the API takes 10 to 200).
+const BATCH: u32 = 100;
+
+impl TmcClient {
+    /// Reads the messages over HTTP until `stop` completes: `taobao.tmc.messages.consume` of
+    /// up to 100 at a time on the settings' group, each through the receiver, then
+    /// `taobao.tmc.messages.confirm` of those handled (now or before). A failed message is not
+    /// confirmed, and the server gives it out again later (the API's list of failed ids is
+    /// retired). When a call finds none, it waits `pull_every`; a failed call is retried after
+    /// the backoff. `client` calls Taobao with the app's session.
+    pub async fn consume_over_http(
+        &self,
+        client: &crate::Client,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
+        tokio::pin!(stop);
+        let mut failures: u32 = 0;
+        loop {
+            let wait = match self.consume_once(client).await {
+                Ok(0) => {
+                    failures = 0;
+                    self.settings.pull_every
+                }
+                Ok(_) => {
+                    failures = 0;
+                    Duration::ZERO
+                }
+                Err(e @ Error::Config(_)) => return Err(e),
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, attempt = failures, "tmc consume over HTTP failed");
+                    backoff(&self.settings, failures)
+                }
+            };
+            tokio::select! {
+                biased;
+                () = &mut stop => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One consume call, its messages handled and the handled ones confirmed: how many came.
+    async fn consume_once(&self, client: &crate::Client) -> Result<usize> {
+        let group = self.settings.group.as_str();
+        let request = serde_json::json!({ "group_name": group, "quantity": BATCH });
+        let params = crate::to_params(&CONSUME, &request)?;
+        let raw = client.execute(&CONSUME, &params, &[]).await?;
+        let messages = elements(raw.data().get("messages"));
+        let count = messages.len();
+        let mut handled = Vec::new();
+        let mut work = tokio::task::JoinSet::new();
+        for m in messages {
+            let Some(push) = http_push(m) else {
+                tracing::warn!("tmc: a consumed message without an id; skipped");
+                continue;
+            };
+            let receiver = self.receiver.clone();
+            work.spawn(async move {
+                let id = push.id.clone();
+                receiver.handle_message(push).await.then_some(id)
+            });
+        }
+        while let Some(done) = work.join_next().await {
+            handled.extend(done.ok().flatten());
+        }
+        if !handled.is_empty() {
+            let request = serde_json::json!({
+                "group_name": group,
+                "s_message_ids": handled.join(","),
+            });
+            let params = crate::to_params(&CONFIRM_API, &request)?;
+            client.execute(&CONFIRM_API, &params, &[]).await?;
+        }
+        Ok(count)
+    }
+}
+
+/// The members of a TOP list: `[...]`, or wrapped (`{"tmc_message": [...]}`, one element as
+/// `{"tmc_message": {...}}`).
+fn elements(v: Option<&serde_json::Value>) -> Vec<&serde_json::Value> {
+    use serde_json::Value as J;
+    match v {
+        Some(J::Array(a)) => a.iter().collect(),
+        Some(J::Object(o)) if o.len() == 1 => match o.values().next() {
+            Some(J::Array(a)) => a.iter().collect(),
+            Some(one @ J::Object(_)) => vec![one],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// A consumed message as a push: its id exact as the JSON number (or text) it came as.
+fn http_push(m: &serde_json::Value) -> Option<Push> {
+    let text = |k: &str| match m.get(k)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let id = text("id")?;
+    Some(Push {
+        platform: Arc::from("taobao"),
+        kind: text("topic").unwrap_or_default(),
+        key: id.clone(),
+        id,
+        shop: text("user_id").or_else(|| text("user_nick")),
+        test: false,
+        payload: text("content").unwrap_or_default().into_bytes().into(),
+    })
 }
 
 /// The exponential backoff after `failures` failed attempts, with jitter.
