@@ -509,9 +509,21 @@ fn mock(specs: &Path, config: Option<&Path>, listen: &str) -> Result<(), Fail> {
             .start(addr)
             .await
             .map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
-        println!("listening on {}", handle.base_url());
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let mut lines = format!("listening on {}\n", handle.base_url());
+        // Taobao's TMC channel, for an app configured under [taobao].
+        if handle.has_app("taobao") {
+            let tmc = handle
+                .start_tmc()
+                .await
+                .map_err(|e| Fail(3, format!("cannot start the TMC channel: {e}")))?;
+            lines.push_str(&format!("tmc on {}\n", tmc.url()));
+        }
+        // One write: a reader that takes the first line and closes the pipe has both.
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
+        }
         std::future::pending::<()>().await;
         Ok(())
     })

@@ -821,3 +821,91 @@ async fn auth_url_exchange_and_show_authorize_a_shop_that_calls_then_work_for() 
         .collect();
     assert_eq!(shops, [serde_json::json!("seller-77")]);
 }
+
+/// `opengate mock` serves Taobao's TMC channel beside the gateway: messages published through
+/// `POST /__mock/tmc` reach a TMC client, a connection dropped on request (`/__mock/tmc/drop`)
+/// is reconnected, and `GET /__mock/tmc` shows each message confirmed once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mock_process_serves_a_tmc_channel() {
+    use opengate::push::{tmc, Push};
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+    let mock = start_mock();
+    let http = reqwest::Client::new();
+    let control = format!("{}/__mock/tmc", mock.base_url);
+    let state = {
+        let (http, control) = (http.clone(), control.clone());
+        move || {
+            let (http, control) = (http.clone(), control.clone());
+            async move {
+                let r = http.get(&control).send().await.unwrap();
+                serde_json::from_slice::<serde_json::Value>(&r.bytes().await.unwrap()).unwrap()
+            }
+        }
+    };
+    let url = state().await["url"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for tid in 1..=4 {
+        let body = serde_json::json!({
+            "topic": "taobao_trade_TradeBuyerPay",
+            "content": format!("{{\"tid\":{tid}}}"),
+            "user_id": 1001,
+        });
+        let r = http
+            .post(&control)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        ids.push(answer["id"].as_i64().unwrap());
+    }
+    let r = http
+        .post(format!("{control}/drop"))
+        .body(r#"{"after": 2}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let handled: Arc<Mutex<BTreeMap<String, u32>>> = Arc::default();
+    let seen = handled.clone();
+    let receiver = tmc::receiver().build(move |push: Push| {
+        let seen = seen.clone();
+        async move {
+            *seen.lock().unwrap().entry(push.id.clone()).or_default() += 1;
+            Ok::<(), String>(())
+        }
+    });
+    let mut settings = tmc::TmcSettings::new("12345678", "tb-secret");
+    settings.url = url;
+    settings.min_backoff = std::time::Duration::from_millis(20);
+    let client = tmc::TmcClient::new(settings, receiver);
+    let poll = state.clone();
+    let all_confirmed = async move {
+        while poll().await["confirmed"].as_array().map_or(0, Vec::len) < 4 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        client.run(all_confirmed),
+    )
+    .await
+    .expect("all confirmed within 20 s")
+    .unwrap();
+
+    let end = state().await;
+    let mut confirmed: Vec<i64> = end["confirmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    confirmed.sort_unstable();
+    assert_eq!(confirmed, ids);
+    assert!(end["connections"].as_u64().unwrap() >= 2, "{end}");
+    let handled = handled.lock().unwrap();
+    assert_eq!(handled.len(), 4);
+    assert!(handled.values().all(|n| *n == 1), "{handled:?}");
+}

@@ -187,6 +187,10 @@ impl MockHandle {
             t.expires_at = UNIX_EPOCH;
         }
     }
+    /// Whether the config has an app (an `app_key`) in the table `platform`.
+    pub fn has_app(&self, platform: &str) -> bool {
+        self.gw.get(platform, "app_key").is_some()
+    }
     /// Starts Taobao's TMC channel for the `[taobao]` app of the config, on a port of its own
     /// (`ws://127.0.0.1:PORT/`).
     pub async fn start_tmc(&self) -> std::io::Result<tmc::TmcHandle> {
@@ -762,6 +766,43 @@ impl MockGateway {
                     t.expires_at = UNIX_EPOCH;
                 }
                 json_reply(200, &json!({"ok": true}))
+            }
+            // Taobao's TMC channel, when started: publish a message, queue a dropped
+            // connection, read what was confirmed.
+            ("POST" | "GET", "tmc" | "tmc/drop") => {
+                let Some(tmc) = self.lock().tmc.clone() else {
+                    return Some(json_reply(
+                        404,
+                        &json!({"error": "no TMC channel: [taobao] has no app_key"}),
+                    ));
+                };
+                let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                match (req.method.as_str(), path) {
+                    ("GET", "tmc") => json_reply(
+                        200,
+                        &json!({"url": tmc.url(), "confirmed": tmc.confirmed(), "pending": tmc.pending(),
+                                "connections": tmc.connections(), "deliveries": tmc.deliveries()}),
+                    ),
+                    ("POST", "tmc") => match (body["topic"].as_str(), body["content"].as_str()) {
+                        (Some(topic), Some(content)) => {
+                            let id =
+                                tmc.publish(topic, content, body["user_id"].as_i64().unwrap_or(0));
+                            json_reply(200, &json!({ "id": id }))
+                        }
+                        _ => json_reply(
+                            400,
+                            &json!({"error": "expected {\"topic\", \"content\", \"user_id\"?}"}),
+                        ),
+                    },
+                    ("POST", "tmc/drop") => match body["after"].as_u64() {
+                        Some(n) => {
+                            tmc.drop_after(n);
+                            json_reply(200, &json!({"ok": true}))
+                        }
+                        None => json_reply(400, &json!({"error": "expected {\"after\": N}"})),
+                    },
+                    _ => json_reply(405, &json!({"error": "GET or POST"})),
+                }
             }
             ("POST", "reset") => {
                 let mut live = self.lock();
