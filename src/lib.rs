@@ -12,6 +12,7 @@ mod de;
 mod desc;
 mod error;
 pub mod limit;
+pub mod paging;
 pub mod platform;
 pub mod protocol;
 pub mod push;
@@ -30,6 +31,7 @@ pub use config::Config;
 pub use de::{JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
 pub use error::{error_chain, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
+pub use paging::Pages;
 
 pub use protocol::Protocol;
 pub use read::{Decoded, Elements, FromJson, Object, Scalar, Sink};
@@ -44,6 +46,7 @@ pub mod __private {
     pub use crate::desc::{
         limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec, StaticApi,
     };
+    pub use crate::paging::{PageStyle, PagedRequest, PagedResponse, Paging};
     pub use crate::read::{
         deserialize, enum_text, serialize, Decoded, FromJson, Object, Scalar, Sink,
     };

@@ -23,7 +23,10 @@
 //! descriptor and one-line client methods that hand both to the runtime's
 //! single call path (`opengate::Client::send`).
 
-use crate::ir::{Api, Auth, Corpus, EnumIr, FieldIr, Location, Message, Platform, StructIr, TyIr};
+use crate::ir::{
+    Api, Auth, Corpus, EnumIr, FieldIr, Location, Message, PagingIr, PagingStyle, Platform,
+    StructIr, TyIr,
+};
 
 /// prettyplease's line width.
 const MARGIN: usize = 89;
@@ -692,6 +695,9 @@ fn api_module(api: &Api) -> String {
     w.line(2 * INDENT, "}");
     files_fn(&mut w, api);
     w.line(INDENT, "}");
+    if let Some(pg) = &api.paging {
+        paging_impls(&mut w, api, pg);
+    }
     for s in &api.request_types {
         request_struct(&mut w, s, false);
     }
@@ -712,6 +718,70 @@ fn api_module(api: &Api) -> String {
     }
     w.line(0, "}");
     w.out
+}
+
+/// A paged API's `PAGING` descriptor and its `PagedRequest` / `PagedResponse` impls.
+fn paging_impls(w: &mut Writer, api: &Api, pg: &PagingIr) {
+    let (i1, i2, i3) = (INDENT, 2 * INDENT, 3 * INDENT);
+    let path = |p: &[String]| -> String {
+        let items: Vec<String> = p.iter().map(|s| lit(s)).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    let style = match pg.style {
+        PagingStyle::Page { first, backward } => {
+            format!("__rt::PageStyle::Page {{ first: {first}, backward: {backward} }}")
+        }
+        PagingStyle::Cursor => "__rt::PageStyle::Cursor".to_owned(),
+    };
+    let items: Vec<String> = pg.items.iter().map(|(wire, _)| wire.clone()).collect();
+    w.docs(
+        i1,
+        &[format!("How `{}` pages (the spec's `paging:`).", api.name)],
+    );
+    w.line(i1, "pub static PAGING: __rt::Paging = __rt::Paging {");
+    let fields = [
+        ("style", style),
+        ("position", lit(&pg.position)),
+        (
+            "size",
+            pg.size
+                .as_ref()
+                .map_or("None".to_owned(), |s| format!("Some({})", lit(s))),
+        ),
+        ("max_size", pg.max_size.unwrap_or(0).to_string()),
+        ("items", path(&items)),
+        ("total", path(&pg.total)),
+        ("has_next", path(&pg.has_next)),
+        ("next_cursor", path(&pg.next_cursor)),
+    ];
+    for (name, value) in fields {
+        w.line(i2, &format!("{name}: {value},"));
+    }
+    w.line(i1, "};");
+    w.line(i1, "impl __rt::PagedRequest for Request {");
+    w.line(i2, "fn paging() -> &'static __rt::Paging {");
+    w.line(i3, "&PAGING");
+    w.line(i2, "}");
+    w.line(i1, "}");
+    w.line(i1, "impl __rt::PagedResponse for Response {");
+    w.line(i2, &format!("type Item = {};", req_ty(&pg.item_ty)));
+    w.line(i2, "fn into_items(self) -> Vec<Self::Item> {");
+    // Objects are `Option`s, the list a `Vec`: `self.trades.map(|x| x.trade).unwrap_or_default()`.
+    let idents: Vec<&str> = pg.items.iter().map(|(_, ident)| ident.as_str()).collect();
+    let expr = match idents.as_slice() {
+        [only] => format!("self.{only}"),
+        [head, middle @ .., last] => {
+            let mut e = format!("self.{head}");
+            for m in middle {
+                e.push_str(&format!(".and_then(|x| x.{m})"));
+            }
+            format!("{e}.map(|x| x.{last}).unwrap_or_default()")
+        }
+        [] => "Vec::new()".to_owned(),
+    };
+    w.line(i3, &expr);
+    w.line(i2, "}");
+    w.line(i1, "}");
 }
 
 /// The platform's push messages: a payload struct per kind and `Message`, the enum of them
@@ -1334,5 +1404,24 @@ fn client_method(api: &Api) -> String {
     );
     w.line(2 * INDENT, "self.0.send_owned(request)");
     w.line(INDENT, "}");
+    if api.paging.is_some() {
+        let m_bare = m.trim_start_matches("r#");
+        w.docs(
+            INDENT,
+            &[
+                format!("Every page of `{}`, as a stream ([`::opengate::Pages`]); `.items()` for the items.", api.name),
+                String::new(),
+                format!("Request: [`{m_bare}::Request`]; each page: [`{m_bare}::Response`]."),
+            ],
+        );
+        w.list(
+            INDENT,
+            &format!("pub fn {m_bare}_pages("),
+            &["self".into(), format!("request: {m}::Request")],
+            &format!(") -> ::opengate::Pages<{m}::Request> {{"),
+        );
+        w.line(2 * INDENT, "::opengate::Pages::new(self.0, request)");
+        w.line(INDENT, "}");
+    }
     w.out
 }

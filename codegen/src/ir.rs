@@ -157,6 +157,37 @@ pub struct Api {
     /// The group folder the spec is in (a cargo feature of the generated crate).
     pub group: Option<String>,
     pub source: Option<spec::Source>,
+    /// How the API pages, when it does (validated against its params and response).
+    pub paging: Option<PagingIr>,
+}
+
+/// How a paged API moves from page to page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PagingStyle {
+    /// A page number from `first`; `backward`: read the last page first.
+    Page { first: i64, backward: bool },
+    /// A cursor the answer gives for the next page.
+    Cursor,
+}
+
+/// A validated `paging:` block: wire names of the request params, and response paths (wire
+/// names from the response root) of the members the runtime reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagingIr {
+    pub style: PagingStyle,
+    /// The request param of the page number or the cursor.
+    pub position: String,
+    /// The request param of the page size, if the API has one.
+    pub size: Option<String>,
+    pub max_size: Option<u32>,
+    /// The path to the items: each segment's wire name and Rust field; every one but the last
+    /// is an object, the last an array.
+    pub items: Vec<(String, String)>,
+    /// The Rust type of one item, in the API's module (`ResponseTradesTradeItem`, `i64`...).
+    pub item_ty: TyIr,
+    pub total: Vec<String>,
+    pub has_next: Vec<String>,
+    pub next_cursor: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -623,10 +654,19 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         }
     }
 
+    let paging = a.paging.as_ref().and_then(|pg| {
+        let response = StructIr {
+            ident: "Response".into(),
+            fields: response_fields.clone(),
+        };
+        lower_paging(pg, &params, &response, &resp_types, d)
+    });
+
     if d.len() > before {
         return None;
     }
     Some(Api {
+        paging,
         name: a.name.value.clone(),
         version: a.version.value.clone(),
         platform: p.name.clone(),
@@ -653,6 +693,210 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         response_example: a.response_example.clone(),
         group: a.group.clone(),
         source: a.source.clone(),
+    })
+}
+
+/// A response member by its dotted path: each segment's field, every one but the last an object.
+fn response_path<'a>(
+    path: &str,
+    root: &'a StructIr,
+    types: &'a [StructIr],
+) -> Result<Vec<&'a FieldIr>, String> {
+    let mut out = Vec::new();
+    let mut at = root;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let Some(f) = at.fields.iter().find(|f| f.wire == *seg) else {
+            return Err(format!(
+                "the response has no member `{}`",
+                segments[..=i].join(".")
+            ));
+        };
+        out.push(f);
+        if i + 1 < segments.len() {
+            match &f.ty {
+                TyIr::Struct(name) => match types.iter().find(|t| &t.ident == name) {
+                    Some(t) => at = t,
+                    None => return Err(format!("`{seg}` is not an object")),
+                },
+                _ => return Err(format!("`{}` is not an object", segments[..=i].join("."))),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Validates `paging:` against the request params and the response shape.
+fn lower_paging(
+    pg: &spec::Paging,
+    params: &[FieldIr],
+    response: &StructIr,
+    types: &[StructIr],
+    d: &mut Diagnostics,
+) -> Option<PagingIr> {
+    let before = d.len();
+    let cursor_style = match pg.style.value.as_str() {
+        "page" => false,
+        "cursor" => true,
+        other => {
+            d.push(
+                &pg.style.pos,
+                format!("paging: unknown style `{other}`, expected one of: page, cursor"),
+            );
+            return None;
+        }
+    };
+    let param = |name: &Option<spec::Located<String>>,
+                 what: &str,
+                 d: &mut Diagnostics,
+                 int: bool| {
+        let l = name.as_ref()?;
+        match params.iter().find(|f| f.wire == l.value) {
+            None => {
+                d.push(
+                    &l.pos,
+                    format!(
+                        "paging: `{what}` names `{}`, which is not a param of this API",
+                        l.value
+                    ),
+                );
+                None
+            }
+            Some(f) if int && f.ty != TyIr::I64 => {
+                d.push(
+                    &l.pos,
+                    format!(
+                        "paging: `{what}` param `{}` must be an integer (long or int), found `{}`",
+                        l.value, f.spec_ty
+                    ),
+                );
+                None
+            }
+            Some(f) => Some(f.wire.clone()),
+        }
+    };
+    let member = |name: &Option<spec::Located<String>>,
+                  what: &str,
+                  ok: &dyn Fn(&TyIr) -> bool,
+                  expected: &str,
+                  d: &mut Diagnostics| {
+        let Some(l) = name.as_ref() else {
+            return Vec::new();
+        };
+        match response_path(&l.value, response, types) {
+            Err(e) => {
+                d.push(&l.pos, format!("paging: `{what}`: {e}"));
+                Vec::new()
+            }
+            Ok(fields) if !fields.last().is_some_and(|f| ok(&f.ty)) => {
+                d.push(
+                    &l.pos,
+                    format!("paging: `{what}` member `{}` must be {expected}", l.value),
+                );
+                Vec::new()
+            }
+            Ok(fields) => fields.iter().map(|f| f.wire.clone()).collect(),
+        }
+    };
+    let misplaced = |present: bool, key: &str, style: &str, d: &mut Diagnostics| {
+        if present {
+            d.push(
+                &pg.pos,
+                format!("paging: `{key}` does not apply to style `{style}`"),
+            );
+        }
+    };
+    let (style, position) = if cursor_style {
+        misplaced(pg.page.is_some(), "page", "cursor", d);
+        misplaced(pg.first.is_some(), "first", "cursor", d);
+        misplaced(pg.backward, "backward", "cursor", d);
+        if pg.cursor.is_none() || pg.next_cursor.is_none() {
+            d.push(&pg.pos, "paging: style `cursor` needs `cursor` (the request param) and `next_cursor` (the response member)");
+        }
+        (PagingStyle::Cursor, param(&pg.cursor, "cursor", d, false))
+    } else {
+        misplaced(pg.cursor.is_some(), "cursor", "page", d);
+        misplaced(pg.next_cursor.is_some(), "next_cursor", "page", d);
+        if pg.page.is_none() {
+            d.push(
+                &pg.pos,
+                "paging: style `page` needs `page` (the request param of the page number)",
+            );
+        }
+        if pg.backward && pg.total.is_none() {
+            d.push(
+                &pg.pos,
+                "paging: `backward` needs `total` (the last page is found from it)",
+            );
+        }
+        let first = pg.first.as_ref().map_or(1, |f| f.value);
+        (
+            PagingStyle::Page {
+                first,
+                backward: pg.backward,
+            },
+            param(&pg.page, "page", d, true),
+        )
+    };
+    let size = param(&pg.size, "size", d, true);
+    if pg.max_size == Some(0) {
+        d.push(&pg.pos, "paging: `max_size` must be at least 1");
+    }
+    let is_int = |t: &TyIr| *t == TyIr::I64;
+    let total = member(&pg.total, "total", &is_int, "an integer", d);
+    let has_next = member(
+        &pg.has_next,
+        "has_next",
+        &|t| *t == TyIr::Bool,
+        "a boolean",
+        d,
+    );
+    let next_cursor = member(
+        &pg.next_cursor,
+        "next_cursor",
+        &|t| matches!(t, TyIr::I64 | TyIr::String),
+        "an integer or a string",
+        d,
+    );
+    let items = match response_path(&pg.items.value, response, types) {
+        Err(e) => {
+            d.push(&pg.items.pos, format!("paging: `items`: {e}"));
+            None
+        }
+        Ok(fields) => match fields.last().map(|f| &f.ty) {
+            Some(TyIr::Vec(inner)) => Some((
+                fields
+                    .iter()
+                    .map(|f| (f.wire.clone(), f.ident.clone()))
+                    .collect::<Vec<_>>(),
+                (**inner).clone(),
+            )),
+            _ => {
+                d.push(
+                    &pg.items.pos,
+                    format!(
+                        "paging: `items` member `{}` must be an array",
+                        pg.items.value
+                    ),
+                );
+                None
+            }
+        },
+    };
+    if d.len() > before {
+        return None;
+    }
+    let (items, item_ty) = items?;
+    Some(PagingIr {
+        style,
+        position: position?,
+        size,
+        max_size: pg.max_size,
+        items,
+        item_ty,
+        total,
+        has_next,
+        next_cursor,
     })
 }
 

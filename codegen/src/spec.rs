@@ -67,6 +67,38 @@ pub struct Api {
     /// The group folder (`specs/<platform>/<group>/...`) the file is in; `None` directly in the
     /// platform folder. Each group is a cargo feature of the generated crate.
     pub group: Option<String>,
+    /// How the API pages (`paging:`), when it does.
+    pub paging: Option<Paging>,
+}
+
+/// `paging:` of a paged API: which request params and response members carry the paging, as
+/// the platform's doc names them. Validated against the params and the response in the IR.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub pos: Pos,
+    /// `page` (a page number from `first`) or `cursor` (the answer says where to go on).
+    pub style: Located<String>,
+    /// The request param of the page number (`page` style).
+    pub page: Option<Located<String>>,
+    /// The first page's number: 1 (the default) or 0.
+    pub first: Option<Located<i64>>,
+    /// The request param of the page size (or, with `cursor`, of the count).
+    pub size: Option<Located<String>>,
+    /// The largest page size the platform takes: what a run asks for when the request sets none.
+    pub max_size: Option<u32>,
+    /// The response member holding the page's items (dotted for a nested one: `trades.trade`).
+    pub items: Located<String>,
+    /// The response member with the number of items in all pages.
+    pub total: Option<Located<String>>,
+    /// The response member that says whether more pages follow (`has_next`, `has_more`).
+    pub has_next: Option<Located<String>>,
+    /// The request param of the cursor (`cursor` style).
+    pub cursor: Option<Located<String>>,
+    /// The response member with the next cursor (`cursor` style).
+    pub next_cursor: Option<Located<String>>,
+    /// Read from the last page to the first (Taobao's increment APIs), so that items modified
+    /// while paging (and so leaving the window) make no other item move past the reader.
+    pub backward: bool,
 }
 
 /// One kind of push message a platform sends: its kind as the platform names it (a Doudian
@@ -716,6 +748,52 @@ impl Cx<'_> {
         })
     }
 
+    fn paging(&mut self, n: &Node) -> Option<Paging> {
+        const KEYS: &[&str] = &[
+            "style",
+            "page",
+            "first",
+            "size",
+            "max_size",
+            "items",
+            "total",
+            "has_next",
+            "cursor",
+            "next_cursor",
+            "backward",
+        ];
+        let f = self.fields(n, "paging", KEYS)?;
+        let style = self.required(&f, "style", n, "paging");
+        let items = self.required(&f, "items", n, "paging");
+        let first = match f.get("first") {
+            None => None,
+            Some(v) => match v.value {
+                Value::Int(i) if i == 0 || i == 1 => Some(Located {
+                    pos: self.at(v),
+                    value: i,
+                }),
+                _ => {
+                    self.err(v, "`first` must be 0 or 1 (the first page's number)");
+                    None
+                }
+            },
+        };
+        Some(Paging {
+            pos: self.at(n),
+            page: self.located(&f, "page"),
+            first,
+            size: self.located(&f, "size"),
+            max_size: self.count(&f, "max_size"),
+            total: self.located(&f, "total"),
+            has_next: self.located(&f, "has_next"),
+            cursor: self.located(&f, "cursor"),
+            next_cursor: self.located(&f, "next_cursor"),
+            backward: self.boolean(&f, "backward").unwrap_or(false),
+            style: style?,
+            items: items?,
+        })
+    }
+
     /// A non-negative limit that fits `u32`.
     fn count(&mut self, f: &Fields<'_>, k: &str) -> Option<u32> {
         let n = f.get(k)?;
@@ -783,6 +861,7 @@ impl Cx<'_> {
             "response_example",
             "doc_url",
             "source",
+            "paging",
         ];
         let f = self.fields(n, "api", KEYS)?;
         let name = self.required(&f, "name", n, "api");
@@ -817,8 +896,10 @@ impl Cx<'_> {
         };
         let response_example = f.get("response_example").map(Node::to_json);
         let source = f.get("source").and_then(|s| self.source(s));
+        let paging = f.get("paging").and_then(|p| self.paging(p));
         Some(Api {
             source,
+            paging,
             group: group.map(str::to_owned),
             pos: self.at(n),
             platform: folder.to_owned(),

@@ -141,6 +141,8 @@ pub struct MockGateway {
     token_ttl: Duration,
     request_log: usize,
     max_body: usize,
+    /// The size of a paged API's data set (`[mock] page_items`).
+    page_items: u64,
     live: Mutex<Live>,
 }
 
@@ -394,6 +396,7 @@ impl MockGateway {
         let ttl = number("token_ttl_secs", "seconds", 7200)?;
         let request_log = number("request_log", "requests", 10_000)?;
         let max_body = number("max_body_bytes", "bytes", 16 * 1024 * 1024)?;
+        let page_items = number("page_items", "items", 3)?;
         let live = Live {
             faults,
             ..Live::default()
@@ -404,8 +407,21 @@ impl MockGateway {
             token_ttl: Duration::from_secs(ttl),
             request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
             max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
+            page_items,
             live: Mutex::new(live),
         })
+    }
+
+    /// The data of an answer of `api`: a page of its data set when it pages (`get` reads a
+    /// request param as text), else one built from its response shape.
+    pub(crate) fn answer(
+        &self,
+        api: &opengate_codegen::ir::Api,
+        protocol: &str,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Value {
+        synth::page(api, protocol, get, self.page_items)
+            .unwrap_or_else(|| synth::response(api, protocol))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Live> {

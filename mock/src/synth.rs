@@ -1,6 +1,6 @@
 //! Deterministic responses: the spec's `response_example`, or one built from the response shape.
 
-use opengate_codegen::ir::{Api, FieldIr, StructIr, TyIr};
+use opengate_codegen::ir::{Api, FieldIr, PagingStyle, StructIr, TyIr};
 use serde_json::{json, Map, Value};
 
 /// The response data for an API (what the spec's `response` describes).
@@ -64,5 +64,118 @@ fn value(t: &TyIr, wire: &str, api: &Api, protocol: &str) -> Value {
             let s = api.response_types.iter().find(|s| &s.ident == name);
             s.map_or(json!({}), |s| object(s, api, protocol))
         }
+    }
+}
+
+/// A page of a paged API's data set of `count` items: the item at position `i` (from 0) has id
+/// `i + 1` in every member named like an id (`id`, `tid`, `order_id`, `baseInfo.id`...), and
+/// the page's members say what the API's `paging:` reads (total, has-next, next cursor). `get`
+/// reads a request param as text.
+pub fn page(
+    api: &Api,
+    protocol: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    count: u64,
+) -> Option<Value> {
+    let pg = api.paging.as_ref()?;
+    let mut data = object(&api.response, api, protocol);
+    let int = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok());
+    let size = pg
+        .size
+        .as_deref()
+        .and_then(int)
+        .or(pg.max_size.map(i64::from))
+        .unwrap_or(20)
+        .max(1) as u64;
+    let start = match pg.style {
+        PagingStyle::Page { first, .. } => {
+            let page = int(&pg.position).unwrap_or(first);
+            (page - first).max(0) as u64 * size
+        }
+        PagingStyle::Cursor => int(&pg.position).unwrap_or(0).max(0) as u64,
+    };
+    let end = start.saturating_add(size).min(count);
+    let template = match &pg.item_ty {
+        TyIr::Struct(name) => api
+            .response_types
+            .iter()
+            .find(|s| &s.ident == name)
+            .map_or(json!({}), |s| object(s, api, protocol)),
+        other => value(other, "item", api, protocol),
+    };
+    let items: Vec<Value> = (start..end.max(start))
+        .map(|i| {
+            let mut item = template.clone();
+            set_ids(&mut item, i + 1);
+            item
+        })
+        .collect();
+    let wires: Vec<&str> = pg.items.iter().map(|(w, _)| w.as_str()).collect();
+    put(&mut data, &wires, Value::Array(items));
+    let total: Vec<&str> = pg.total.iter().map(String::as_str).collect();
+    put(&mut data, &total, json!(count));
+    let has_next: Vec<&str> = pg.has_next.iter().map(String::as_str).collect();
+    put(&mut data, &has_next, json!(end < count));
+    let next: Vec<&str> = pg.next_cursor.iter().map(String::as_str).collect();
+    let cursor_is_text = response_field(api, &pg.next_cursor).is_some_and(|f| f.ty == TyIr::String);
+    let next_value = if cursor_is_text {
+        json!(end.to_string())
+    } else {
+        json!(end)
+    };
+    put(&mut data, &next, next_value);
+    Some(data)
+}
+
+/// The response field at a wire path.
+fn response_field<'a>(api: &'a Api, path: &[String]) -> Option<&'a FieldIr> {
+    let mut at = &api.response;
+    let mut found = None;
+    for seg in path {
+        let f = at.fields.iter().find(|f| &f.wire == seg)?;
+        found = Some(f);
+        if let TyIr::Struct(name) = &f.ty {
+            if let Some(s) = api.response_types.iter().find(|s| &s.ident == name) {
+                at = s;
+            }
+        }
+    }
+    found
+}
+
+/// Sets the value at `path` (creating objects on the way); an empty path sets nothing.
+fn put(data: &mut Value, path: &[&str], v: Value) {
+    let Some((last, head)) = path.split_last() else {
+        return;
+    };
+    let mut at = data;
+    for seg in head {
+        if !at.get(*seg).is_some_and(Value::is_object) {
+            at[*seg] = json!({});
+        }
+        at = &mut at[*seg];
+    }
+    at[*last] = v;
+}
+
+/// Every member named like an id, at any depth, becomes `id` (text where it was text).
+fn set_ids(v: &mut Value, id: u64) {
+    match v {
+        Value::Object(m) => {
+            for (k, member) in m.iter_mut() {
+                let is_id = k == "id"
+                    || k == "tid"
+                    || k.ends_with("_id")
+                    || k.ends_with("Id")
+                    || k.ends_with("ID");
+                match member {
+                    Value::String(_) if is_id => *member = json!(id.to_string()),
+                    Value::Number(_) if is_id => *member = json!(id),
+                    other => set_ids(other, id),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|e| set_ids(e, id)),
+        _ => {}
     }
 }

@@ -407,9 +407,19 @@ impl Client {
     pub async fn send<R: ApiRequest>(&self, request: &R) -> Result<Reply<R::Response>> {
         let api = R::api();
         let params = to_params(api, request)?;
-        let files = request.files();
-        let mut data: Option<R::Response> = None;
-        let raw = self.call(api, &params, &files, Some(&mut data)).await?;
+        self.read(api, &params, &request.files()).await
+    }
+
+    /// A call of `api` with its params built, its data read into `T` (also each page of a
+    /// paged run).
+    pub(crate) async fn read<T: FromJson + Default + Send + 'static>(
+        &self,
+        api: &ApiDesc,
+        params: &[Param],
+        files: &[(&'static str, File)],
+    ) -> Result<Reply<T>> {
+        let mut data: Option<T> = None;
+        let raw = self.call(api, params, files, Some(&mut data)).await?;
         Ok(Reply {
             data: data.unwrap_or_default(),
             raw: Arc::new(raw),

@@ -3,7 +3,7 @@
 
 use super::{missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
+use crate::{http, now_secs, sign, MockGateway, Outcome};
 use opengate_codegen::ir::{Api, Auth};
 use serde_json::{json, Value};
 
@@ -170,7 +170,10 @@ fn verify(
             &format!("missing parameter: {missing}"),
         );
     }
-    Outcome::ok(&api.name, synth::response(api, PROTOCOL))
+    Outcome::ok(
+        &api.name,
+        mock.answer(api, PROTOCOL, &|k| get(k).map(str::to_owned)),
+    )
 }
 
 /// `POST /openapi/http/1/system.oauth2/getToken/{appKey}` (form, not signed): a new access

@@ -3,7 +3,7 @@
 
 use super::{beijing_wall_secs, missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
+use crate::{http, now_secs, sign, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth};
 use serde_json::{json, Value};
 
@@ -181,7 +181,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
             };
             token(mock, platform, shop)
         }
-        _ => synth::response(api, PROTOCOL),
+        _ => mock.answer(api, PROTOCOL, &|k| super::text(params.get(k))),
     };
     Outcome::ok(
         &api.name,

@@ -3,7 +3,7 @@
 
 use super::{missing_param, query_json, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
+use crate::{http, now_secs, sign, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
 
@@ -280,7 +280,9 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
     if let Some(missing) = missing_param(api, present) {
         return err(2100005, &format!("参数不合法: 缺少 {missing}"));
     }
-    let data = synth::response(api, PROTOCOL);
+    let data = mock.answer(api, PROTOCOL, &|k| {
+        super::text(query.get(k)).or_else(|| super::text(body.get(k)))
+    });
     if api.host_key == "lianmeng" {
         return Outcome::ok(
             &api.name,

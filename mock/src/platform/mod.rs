@@ -131,6 +131,15 @@ impl MockGateway {
 }
 
 /// The first required param (not a file) the predicate says is absent.
+/// A JSON param as text: a string as it is, a number or a boolean written out.
+pub(crate) fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 pub(crate) fn missing_param(
     api: &ir::Api,
     present: impl Fn(&ir::FieldIr) -> bool,

@@ -3,7 +3,7 @@
 
 use super::{missing_param, query_json, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, synth, MockGateway, Outcome};
+use crate::{http, now_secs, sign, MockGateway, Outcome};
 use opengate_codegen::ir::Auth;
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -270,5 +270,6 @@ fn verify(
             json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}),
         );
     }
-    Outcome::ok(&api.name, synth::response(api, PROTOCOL)).for_shop(shop)
+    let data = mock.answer(api, PROTOCOL, &|k| super::text(params.get(k)));
+    Outcome::ok(&api.name, data).for_shop(shop)
 }
