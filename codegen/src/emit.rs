@@ -727,20 +727,22 @@ fn paging_impls(w: &mut Writer, api: &Api, pg: &PagingIr) {
         let items: Vec<String> = p.iter().map(|s| lit(s)).collect();
         format!("&[{}]", items.join(", "))
     };
-    let style = match pg.style {
-        PagingStyle::Page { first, backward } => {
-            format!("__rt::PageStyle::Page {{ first: {first}, backward: {backward} }}")
-        }
-        PagingStyle::Cursor => "__rt::PageStyle::Cursor".to_owned(),
-    };
     let items: Vec<String> = pg.items.iter().map(|(wire, _)| wire.clone()).collect();
     w.docs(
         i1,
         &[format!("How `{}` pages (the spec's `paging:`).", api.name)],
     );
     w.line(i1, "pub static PAGING: __rt::Paging = __rt::Paging {");
+    match pg.style {
+        PagingStyle::Page { first, backward } => {
+            w.line(i2, "style: __rt::PageStyle::Page {");
+            w.line(i3, &format!("first: {first},"));
+            w.line(i3, &format!("backward: {backward},"));
+            w.line(i2, "},");
+        }
+        PagingStyle::Cursor => w.line(i2, "style: __rt::PageStyle::Cursor,"),
+    }
     let fields = [
-        ("style", style),
         ("position", lit(&pg.position)),
         (
             "size",

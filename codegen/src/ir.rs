@@ -746,35 +746,33 @@ fn lower_paging(
             return None;
         }
     };
-    let param = |name: &Option<spec::Located<String>>,
-                 what: &str,
-                 d: &mut Diagnostics,
-                 int: bool| {
-        let l = name.as_ref()?;
-        match params.iter().find(|f| f.wire == l.value) {
-            None => {
-                d.push(
-                    &l.pos,
-                    format!(
-                        "paging: `{what}` names `{}`, which is not a param of this API",
-                        l.value
-                    ),
-                );
-                None
-            }
-            Some(f) if int && f.ty != TyIr::I64 => {
-                d.push(
-                    &l.pos,
-                    format!(
+    let param =
+        |name: &Option<spec::Located<String>>, what: &str, d: &mut Diagnostics, int: bool| {
+            let l = name.as_ref()?;
+            match params.iter().find(|f| f.wire == l.value) {
+                None => {
+                    d.push(
+                        &l.pos,
+                        format!(
+                            "paging: `{what}` names `{}`, which is not a param of this API",
+                            l.value
+                        ),
+                    );
+                    None
+                }
+                Some(f) if int && f.ty != TyIr::I64 => {
+                    d.push(
+                        &l.pos,
+                        format!(
                         "paging: `{what}` param `{}` must be an integer (long or int), found `{}`",
                         l.value, f.spec_ty
                     ),
-                );
-                None
+                    );
+                    None
+                }
+                Some(f) => Some(f.wire.clone()),
             }
-            Some(f) => Some(f.wire.clone()),
-        }
-    };
+        };
     let member = |name: &Option<spec::Located<String>>,
                   what: &str,
                   ok: &dyn Fn(&TyIr) -> bool,

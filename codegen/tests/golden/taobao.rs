@@ -742,6 +742,31 @@ pub mod trades_sold_get_v2_0 {
             &API
         }
     }
+    /// How `taobao.trades.sold.get` pages (the spec's `paging:`).
+    pub static PAGING: __rt::Paging = __rt::Paging {
+        style: __rt::PageStyle::Page {
+            first: 1,
+            backward: false,
+        },
+        position: "page_no",
+        size: Some("page_size"),
+        max_size: 100,
+        items: &["trades", "trade"],
+        total: &["total_results"],
+        has_next: &["has_next"],
+        next_cursor: &[],
+    };
+    impl __rt::PagedRequest for Request {
+        fn paging() -> &'static __rt::Paging {
+            &PAGING
+        }
+    }
+    impl __rt::PagedResponse for Response {
+        type Item = ResponseTradesTradeItem;
+        fn into_items(self) -> Vec<Self::Item> {
+            self.trades.map(|x| x.trade).unwrap_or_default()
+        }
+    }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
     #[non_exhaustive]
@@ -1059,6 +1084,31 @@ pub mod trades_sold_increment_get_v2_0 {
             &API
         }
     }
+    /// How `taobao.trades.sold.increment.get` pages (the spec's `paging:`).
+    pub static PAGING: __rt::Paging = __rt::Paging {
+        style: __rt::PageStyle::Page {
+            first: 1,
+            backward: true,
+        },
+        position: "page_no",
+        size: Some("page_size"),
+        max_size: 100,
+        items: &["trades", "trade"],
+        total: &["total_results"],
+        has_next: &[],
+        next_cursor: &[],
+    };
+    impl __rt::PagedRequest for Request {
+        fn paging() -> &'static __rt::Paging {
+            &PAGING
+        }
+    }
+    impl __rt::PagedResponse for Response {
+        type Item = ResponseTradesTradeItem;
+        fn into_items(self) -> Vec<Self::Item> {
+            self.trades.map(|x| x.trade).unwrap_or_default()
+        }
+    }
     /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
     #[non_exhaustive]
@@ -1255,6 +1305,15 @@ impl<'a> TaobaoApi<'a> {
     ) -> impl Future<Output = Result<Reply<trades_sold_get_v2_0::Response>>> + 'a {
         self.0.send_owned(request)
     }
+    /// Every page of `taobao.trades.sold.get`, as a stream ([`::opengate::Pages`]); `.items()` for the items.
+    ///
+    /// Request: [`trades_sold_get_v2_0::Request`]; each page: [`trades_sold_get_v2_0::Response`].
+    pub fn trades_sold_get_v2_0_pages(
+        self,
+        request: trades_sold_get_v2_0::Request,
+    ) -> ::opengate::Pages<trades_sold_get_v2_0::Request> {
+        ::opengate::Pages::new(self.0, request)
+    }
     /// 查询卖家已卖出的增量交易数据 (根据修改时间)
     ///
     /// - API: `taobao.trades.sold.increment.get` version `2.0`
@@ -1268,5 +1327,14 @@ impl<'a> TaobaoApi<'a> {
         request: trades_sold_increment_get_v2_0::Request,
     ) -> impl Future<Output = Result<Reply<trades_sold_increment_get_v2_0::Response>>> + 'a {
         self.0.send_owned(request)
+    }
+    /// Every page of `taobao.trades.sold.increment.get`, as a stream ([`::opengate::Pages`]); `.items()` for the items.
+    ///
+    /// Request: [`trades_sold_increment_get_v2_0::Request`]; each page: [`trades_sold_increment_get_v2_0::Response`].
+    pub fn trades_sold_increment_get_v2_0_pages(
+        self,
+        request: trades_sold_increment_get_v2_0::Request,
+    ) -> ::opengate::Pages<trades_sold_increment_get_v2_0::Request> {
+        ::opengate::Pages::new(self.0, request)
     }
 }
