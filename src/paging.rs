@@ -14,7 +14,9 @@
 
 use crate::client::{to_params, ApiRequest, Client, Reply};
 use crate::error::Result;
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+use futures_util::stream::BoxStream;
+/// The stream traits, re-exported so that a caller needs no `futures` dependency of its own.
+pub use futures_util::stream::{Stream, StreamExt};
 use serde_json::Value;
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -267,3 +267,63 @@ async fn max_pages_stops_the_run_and_an_error_ends_it_after_the_pages_read() {
     );
     assert!(run.next().await.is_none(), "the run ends at the error");
 }
+
+fn increment_request() -> taobao::trades_sold_increment_get_v2_0::Request {
+    taobao::trades_sold_increment_get_v2_0::Request::new(
+        "tid,modified",
+        opengate::DateTime::parse_beijing("2024-03-01 00:00:00").unwrap(),
+        opengate::DateTime::parse_beijing("2024-03-01 23:59:59").unwrap(),
+    )
+}
+
+/// 250 trades were modified in the window. After the first call of a run, trades 5 and 6 are
+/// modified again: they leave this window (the next window has them) and every later trade moves
+/// up two places. A forward loop then misses the two trades that moved from page 2 onto page 1,
+/// which it has read already; the generated run, last page first, reads every trade left in the
+/// window.
+#[tokio::test]
+async fn backward_paging_reads_what_a_forward_loop_misses_while_trades_change() {
+    use std::collections::BTreeSet;
+    let api = "taobao.trades.sold.increment.get";
+    let still_in_window: BTreeSet<i64> = (1..=250).filter(|id| ![5, 6].contains(id)).collect();
+
+    // The naive loop: page 1, 2, 3 ... until the total is covered.
+    let (mock, c) = client_with(250).await;
+    mock.modify_while_paging(api, 1, &[5, 6]);
+    let mut forward = BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let reply = c
+            .taobao()
+            .trades_sold_increment_get_v2_0(increment_request().page_no(page).page_size(100))
+            .await
+            .unwrap();
+        let data = reply.into_data();
+        forward.extend(
+            data.trades
+                .into_iter()
+                .flat_map(|t| t.trade)
+                .filter_map(|t| t.tid),
+        );
+        if page * 100 >= data.total_results.unwrap_or(0) {
+            break;
+        }
+        page += 1;
+    }
+    let missed: Vec<i64> = still_in_window.difference(&forward).copied().collect();
+    assert_eq!(missed, [101, 102], "what the forward loop misses");
+
+    // The generated run pages backward by itself.
+    let (mock, c) = client_with(250).await;
+    mock.modify_while_paging(api, 1, &[5, 6]);
+    let mut backward = BTreeSet::new();
+    let mut items = std::pin::pin!(c
+        .taobao()
+        .trades_sold_increment_get_v2_0_pages(increment_request())
+        .items());
+    while let Some(trade) = items.next().await {
+        backward.extend(trade.unwrap().tid);
+    }
+    let missed: Vec<&i64> = still_in_window.difference(&backward).collect();
+    assert!(missed.is_empty(), "backward paging missed {missed:?}");
+}

@@ -55,7 +55,8 @@ async fn one_verified_call_per_platform() {
         ))
         .await
         .unwrap();
-    assert_eq!(r.products.len(), 1);
+    // A paged API: a page of the mock's data set (`[mock] page_items`, default 3).
+    assert_eq!(r.products.len(), 3);
     let r = client
         .douyin()
         .alliance_product_skus_v1(douyin::alliance_product_skus_v1::Request::new("p1"))
@@ -74,7 +75,7 @@ async fn one_verified_call_per_platform() {
         .order_search_list_v2(doudian::order_search_list_v2::Request::new(0, 10).order_status(2))
         .await
         .unwrap();
-    assert_eq!(r.shop_order_list.len(), 1);
+    assert_eq!(r.shop_order_list.len(), 3, "a page of the mock's data set");
 
     let reqs = mock.requests();
     assert!(

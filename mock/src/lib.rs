@@ -114,6 +114,20 @@ struct Live {
     renewals: HashMap<String, u32>,
     /// Taobao's TMC channel, once started: `taobao.tmc.messages.*` answer from it.
     tmc: Option<tmc::TmcHandle>,
+    /// Calls of each paged API so far.
+    paged_calls: HashMap<String, u64>,
+    /// Modifications to come ([`MockHandle::modify_while_paging`]).
+    modifications: Vec<Modification>,
+    /// The ids that left each paged API's data set.
+    gone: HashMap<String, std::collections::BTreeSet<u64>>,
+}
+
+/// Items of a paged API's data set that are modified after some calls of it.
+#[derive(Debug, Clone)]
+struct Modification {
+    api: String,
+    after_calls: u64,
+    ids: Vec<u64>,
 }
 
 /// An authorization code: for one shop of one app, for one redirect URI, for ten minutes.
@@ -188,6 +202,16 @@ impl MockHandle {
         for t in self.gw.lock().tokens.values_mut() {
             t.expires_at = UNIX_EPOCH;
         }
+    }
+    /// After `after_calls` calls of the paged API `api`, the items `ids` of its data set are
+    /// modified: they leave it (their modification time is now past the window an increment API
+    /// reads) and the items after them move up a place, as on the platform.
+    pub fn modify_while_paging(&self, api: &str, after_calls: u64, ids: &[u64]) {
+        self.gw.lock().modifications.push(Modification {
+            api: api.to_owned(),
+            after_calls,
+            ids: ids.to_vec(),
+        });
     }
     /// Whether the config has an app (an `app_key`) in the table `platform`.
     pub fn has_app(&self, platform: &str) -> bool {
@@ -420,7 +444,28 @@ impl MockGateway {
         protocol: &str,
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Value {
-        synth::page(api, protocol, get, self.page_items)
+        if api.paging.is_none() {
+            return synth::response(api, protocol);
+        }
+        // Modifications due by now take their items out of the data set before this page.
+        let gone = {
+            let mut live = self.lock();
+            let calls = live.paged_calls.entry(api.name.clone()).or_insert(0);
+            let before = *calls;
+            *calls += 1;
+            let mut due = Vec::new();
+            live.modifications.retain(|m| {
+                let now = m.api == api.name && m.after_calls <= before;
+                if now {
+                    due.extend(m.ids.iter().copied());
+                }
+                !now
+            });
+            let gone = live.gone.entry(api.name.clone()).or_default();
+            gone.extend(due);
+            gone.clone()
+        };
+        synth::page(api, protocol, get, self.page_items, &gone)
             .unwrap_or_else(|| synth::response(api, protocol))
     }
 

@@ -76,6 +76,7 @@ pub fn page(
     protocol: &str,
     get: &dyn Fn(&str) -> Option<String>,
     count: u64,
+    gone: &std::collections::BTreeSet<u64>,
 ) -> Option<Value> {
     let pg = api.paging.as_ref()?;
     let mut data = object(&api.response, api, protocol);
@@ -94,6 +95,25 @@ pub fn page(
         }
         PagingStyle::Cursor => int(&pg.position).unwrap_or(0).max(0) as u64,
     };
+    // The ids still in the data set, in order: items modified while paging leave it (their
+    // modification time is now outside the window) and the others move up.
+    let ids: Vec<u64> = if gone.is_empty() {
+        Vec::new()
+    } else {
+        (1..=count).filter(|id| !gone.contains(id)).collect()
+    };
+    let count = if gone.is_empty() {
+        count
+    } else {
+        ids.len() as u64
+    };
+    let id_at = |i: u64| {
+        if gone.is_empty() {
+            i + 1
+        } else {
+            ids[i as usize]
+        }
+    };
     let end = start.saturating_add(size).min(count);
     let template = match &pg.item_ty {
         TyIr::Struct(name) => api
@@ -106,7 +126,7 @@ pub fn page(
     let items: Vec<Value> = (start..end.max(start))
         .map(|i| {
             let mut item = template.clone();
-            set_ids(&mut item, i + 1);
+            set_ids(&mut item, id_at(i));
             item
         })
         .collect();
