@@ -12,7 +12,7 @@
 //! then the pages are read from the last to the first, so that an item modified while paging
 //! (which leaves the time window) moves only items already read, never one past the reader.
 
-use crate::client::{to_params, ApiRequest, Client, Reply};
+use crate::client::{to_params, ApiRequest, Client, RawReply, Reply};
 use crate::error::Result;
 use futures_util::stream::BoxStream;
 /// The stream traits, re-exported so that a caller needs no `futures` dependency of its own.
@@ -295,33 +295,97 @@ where
         max_pages: Option<u64>,
     ) -> BoxStream<'static, Result<Reply<R::Response>>> {
         let api = R::api();
-        let mut base = request.to_json();
-        let walker = Walker::new(R::paging(), &mut base, max_pages);
-        futures_util::stream::unfold(
-            (client, base, walker),
-            move |(client, base, mut walker)| async move {
-                loop {
-                    let (step, body) = walker.request(&base)?;
-                    let page = async {
-                        let params = to_params(api, &body)?;
-                        client.read::<R::Response>(api, &params, &[]).await
+        walk(R::paging(), request.to_json(), max_pages, move |body| {
+            let client = client.clone();
+            async move {
+                let params = to_params(api, &body)?;
+                client.read::<R::Response>(api, &params, &[]).await
+            }
+        })
+    }
+}
+
+/// A page as the walker reads it: the data its decisions look at.
+trait Page: Send + 'static {
+    fn page_data(&self) -> &Value;
+}
+
+impl<T: Send + 'static> Page for Reply<T> {
+    fn page_data(&self) -> &Value {
+        self.raw_data()
+    }
+}
+
+impl Page for RawReply {
+    fn page_data(&self) -> &Value {
+        self.data()
+    }
+}
+
+/// The stream of a run: `fetch` sends one page's request; the walker decides what comes next.
+fn walk<P, F, Fut>(
+    paging: &'static Paging,
+    mut base: Value,
+    max_pages: Option<u64>,
+    fetch: F,
+) -> BoxStream<'static, Result<P>>
+where
+    P: Page,
+    F: Fn(Value) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<P>> + Send + 'static,
+{
+    let walker = Walker::new(paging, &mut base, max_pages);
+    let fetch = std::sync::Arc::new(fetch);
+    futures_util::stream::unfold((base, walker), move |(base, mut walker)| {
+        let fetch = fetch.clone();
+        async move {
+            loop {
+                let (step, body) = walker.request(&base)?;
+                match fetch(body).await {
+                    Err(e) => {
+                        walker.next = None;
+                        return Some((Err(e), (base, walker)));
                     }
-                    .await;
-                    match page {
-                        Err(e) => {
-                            walker.next = None;
-                            return Some((Err(e), (client, base, walker)));
-                        }
-                        Ok(reply) => {
-                            if walker.after(&step, reply.raw_data()) {
-                                return Some((Ok(reply), (client, base, walker)));
-                            }
+                    Ok(page) => {
+                        if walker.after(&step, page.page_data()) {
+                            return Some((Ok(page), (base, walker)));
                         }
                     }
                 }
-            },
-        )
-        .boxed()
+            }
+        }
+    })
+    .boxed()
+}
+
+/// The pages of a run on the dynamic path (`opengate call --all`): `request` is the params as
+/// JSON, each page the [`RawReply`] of [`Client::execute`].
+pub fn raw_pages(
+    client: &Client,
+    api: std::sync::Arc<crate::ApiDesc>,
+    paging: &'static Paging,
+    request: Value,
+    max_pages: Option<u64>,
+) -> BoxStream<'static, Result<RawReply>> {
+    let client = client.clone();
+    walk(paging, request, max_pages, move |body| {
+        let (client, api) = (client.clone(), api.clone());
+        async move {
+            let params = to_params(&api, &body)?;
+            client.execute(&api, &params, &[]).await
+        }
+    })
+}
+
+impl Paging {
+    /// The items of a page's data.
+    pub fn items<'a>(&self, data: &'a Value) -> &'a [Value] {
+        elements(data, self.items)
+    }
+
+    /// The total a page's data says, if the API sends one.
+    pub fn total(&self, data: &Value) -> Option<i64> {
+        int_at(data, self.total)
     }
 }
 

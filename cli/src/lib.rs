@@ -6,6 +6,36 @@ pub mod dynamic {
     use opengate_codegen::ir::{self, TyIr};
     use serde_json::Value;
 
+    /// The runtime's paging of a spec's `paging:`. Its names live as long as the process: a
+    /// command makes one run, so the few bytes are leaked rather than threaded through.
+    pub fn paging_of(p: &ir::PagingIr) -> &'static opengate::paging::Paging {
+        use opengate::paging::{PageStyle, Paging};
+        fn text(s: &str) -> &'static str {
+            Box::leak(s.to_owned().into_boxed_str())
+        }
+        fn path<'a>(segments: impl Iterator<Item = &'a String>) -> &'static [&'static str] {
+            Box::leak(
+                segments
+                    .map(|s| text(s))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            )
+        }
+        Box::leak(Box::new(Paging {
+            style: match p.style {
+                ir::PagingStyle::Page { first, backward } => PageStyle::Page { first, backward },
+                ir::PagingStyle::Cursor => PageStyle::Cursor,
+            },
+            position: text(&p.position),
+            size: p.size.as_deref().map(text),
+            max_size: p.max_size.unwrap_or(0),
+            items: path(p.items.iter().map(|(wire, _)| wire)),
+            total: path(p.total.iter()),
+            has_next: path(p.has_next.iter()),
+            next_cursor: path(p.next_cursor.iter()),
+        }))
+    }
+
     /// The runtime description of a spec's API.
     pub fn desc_of(api: &ir::Api) -> ApiDesc {
         let loc = |l: ir::Location| match l {

@@ -55,6 +55,13 @@ enum Command {
         /// instead of the configured shop's.
         #[arg(long)]
         shop: Option<String>,
+        /// Read every page of a paged API (its spec's `paging:`): one JSON line per item on
+        /// stdout, a progress bar on stderr when it is a terminal.
+        #[arg(long)]
+        all: bool,
+        /// With `--all`: stop after this many pages.
+        #[arg(long, value_name = "N", requires = "all")]
+        max_pages: Option<u64>,
     },
     /// A tool app's authorization of a shop: the URL to open, the exchange of the code the
     /// platform sends back (saved in the token store), and what the store holds.
@@ -236,6 +243,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
             params,
             body,
             shop,
+            all,
+            max_pages,
         } => call(
             &specs,
             cli.config.as_deref(),
@@ -243,7 +252,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
             version.as_deref(),
             &params,
             body.as_deref(),
-            shop,
+            Run {
+                shop,
+                all,
+                max_pages,
+            },
         ),
         Command::Auth { step } => auth(&specs, cli.config.as_deref(), step),
         Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
@@ -548,6 +561,13 @@ fn config_text(config: Option<&Path>) -> Result<String, Fail> {
     }
 }
 
+/// How `opengate call` runs: as which shop, and whether it reads every page.
+struct Run {
+    shop: Option<String>,
+    all: bool,
+    max_pages: Option<u64>,
+}
+
 fn call(
     specs: &Path,
     config: Option<&Path>,
@@ -555,7 +575,7 @@ fn call(
     version: Option<&str>,
     raw: &[String],
     body: Option<&str>,
-    shop: Option<String>,
+    run: Run,
 ) -> Result<(), Fail> {
     let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
     let mut matches: Vec<&ir::Api> = corpus
@@ -621,15 +641,30 @@ fn call(
         ));
     }
     let desc = dynamic::desc_of(api);
+    let paging = match (run.all, &api.paging) {
+        (false, _) => None,
+        (true, Some(p)) => Some(dynamic::paging_of(p)),
+        (true, None) => {
+            return Err(Fail(
+                3,
+                format!(
+                    "`{name}` does not page (its spec has no `paging:`): call it without --all"
+                ),
+            ))
+        }
+    };
+    let request = Value::Object(values);
     // The runtime's own conversion: locations, and the spec's limits checked before sending.
-    let params =
-        opengate::to_params(&desc, &Value::Object(values)).map_err(|e| Fail(3, e.to_string()))?;
+    let params = opengate::to_params(&desc, &request).map_err(|e| Fail(3, e.to_string()))?;
     runtime()?.block_on(async move {
         let client = client_of(&corpus, config)?;
-        let client = match shop {
+        let client = match run.shop {
             Some(shop) => client.shop(shop),
             None => client,
         };
+        if let Some(paging) = paging {
+            return every_item(&client, desc, paging, request, run.max_pages).await;
+        }
         match client.execute(&desc, &params, &[]).await {
             Ok(raw) => {
                 println!(
@@ -638,18 +673,67 @@ fn call(
                 );
                 Ok(())
             }
-            Err(opengate::Error::Api(e)) => {
-                let sub = e
-                    .sub_code
-                    .as_deref()
-                    .map(|s| format!(" [{s}]"))
-                    .unwrap_or_default();
-                Err(Fail(
-                    2,
-                    format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message),
-                ))
-            }
-            Err(e) => Err(Fail(3, opengate::error_chain(&e))),
+            Err(e) => Err(call_failure(e)),
         }
     })
+}
+
+/// A failed call's exit: 2 for the platform's refusal, 3 for the rest.
+fn call_failure(e: opengate::Error) -> Fail {
+    match e {
+        opengate::Error::Api(e) => {
+            let sub = e
+                .sub_code
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            Fail(
+                2,
+                format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message),
+            )
+        }
+        e => Fail(3, opengate::error_chain(&e)),
+    }
+}
+
+/// `--all`: every page, one JSON line per item on stdout; a progress bar on stderr (drawn only
+/// on a terminal), sized by the total when the platform sends one.
+async fn every_item(
+    client: &opengate::Client,
+    desc: opengate::ApiDesc,
+    paging: &'static opengate::paging::Paging,
+    request: Value,
+    max_pages: Option<u64>,
+) -> Result<(), Fail> {
+    use opengate::paging::StreamExt;
+    use std::io::Write;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} items, {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut pages = opengate::paging::raw_pages(
+        client,
+        std::sync::Arc::new(desc),
+        paging,
+        request,
+        max_pages,
+    );
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            bar.abandon();
+            call_failure(e)
+        })?;
+        let data = page.data();
+        if let Some(total) = paging.total(data) {
+            bar.set_length(u64::try_from(total).unwrap_or(0));
+        }
+        for item in paging.items(data) {
+            writeln!(out, "{item}").map_err(|e| Fail(3, format!("stdout: {e}")))?;
+            bar.inc(1);
+        }
+    }
+    out.flush().map_err(|e| Fail(3, format!("stdout: {e}")))?;
+    bar.finish_and_clear();
+    Ok(())
 }

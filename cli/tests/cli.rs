@@ -909,3 +909,70 @@ async fn the_mock_process_serves_a_tmc_channel() {
     assert_eq!(handled.len(), 4);
     assert!(handled.values().all(|n| *n == 1), "{handled:?}");
 }
+
+/// `opengate call <API> --all` reads every page of a paged API: against the mock with 2,500
+/// trades, 2,500 JSON lines with distinct ids (25 pages of 100); `--max-pages` stops early;
+/// an API without `paging:` is refused (exit 3); without `--all` nothing changes.
+#[test]
+fn call_all_prints_every_item_of_every_page() {
+    let config = format!("{CONFIG}\n[mock]\npage_items = 2500\n");
+    let mock = start_mock_of(&specs(), &config);
+    let cfg = mock.config_path.to_str().unwrap().to_owned();
+    let env = [("OPENGATE_TAOBAO_BASE_URL", mock.base_url.as_str())];
+    let call = |extra: &[&str]| {
+        let mut args = vec![
+            "--config",
+            &cfg,
+            "call",
+            "taobao.trades.sold.get",
+            "-p",
+            "fields=tid",
+        ];
+        args.extend_from_slice(extra);
+        opengate(&args, &env)
+    };
+
+    let all = call(&["--all"]);
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
+    let tids: std::collections::BTreeSet<i64> = text(&all.stdout)
+        .lines()
+        .map(|l| {
+            let item: serde_json::Value = serde_json::from_str(l).expect("a JSON line per item");
+            item["tid"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(text(&all.stdout).lines().count(), 2500);
+    assert_eq!(tids.len(), 2500, "2,500 distinct items");
+    // Not a terminal: no progress bar on stderr.
+    assert!(text(&all.stderr).is_empty(), "{}", text(&all.stderr));
+
+    let two = call(&["--all", "--max-pages", "2"]);
+    assert_eq!(two.status.code(), Some(0), "{}", text(&two.stderr));
+    assert_eq!(text(&two.stdout).lines().count(), 200);
+
+    let one = call(&[]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    let data: serde_json::Value = serde_json::from_slice(&one.stdout).expect("one JSON document");
+    assert_eq!(data["total_results"], 2500);
+
+    let unpaged = opengate(
+        &[
+            "--config",
+            &cfg,
+            "call",
+            "taobao.item.seller.get",
+            "-p",
+            "fields=num_iid",
+            "-p",
+            "num_iid=1",
+            "--all",
+        ],
+        &env,
+    );
+    assert_eq!(unpaged.status.code(), Some(3));
+    assert!(
+        text(&unpaged.stderr).contains("does not page"),
+        "{}",
+        text(&unpaged.stderr)
+    );
+}
