@@ -130,6 +130,15 @@ pub enum Error {
     /// own protocols and transports may return it too.
     #[error("configuration error: {0}")]
     Config(String),
+    /// A run's checkpoint could not be read or written (`paging::Checkpoint`); the windows it
+    /// shows done are done.
+    #[error("checkpoint error: {message}")]
+    #[non_exhaustive]
+    Checkpoint {
+        message: String,
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// The request could not be built (params that do not serialize, a value over a limit...).
     #[error("{api}: cannot build request: {message}")]
     #[non_exhaustive]

@@ -8,9 +8,18 @@
 //! pages into their items. A failed page is yielded as the error and ends the stream; the pages
 //! before it were already yielded.
 //!
+//! [`Windows`] splits "everything modified between t0 and t1" into the platform's largest
+//! windows and runs them in order with a checkpoint, so that a crashed run resumes.
+//!
 //! Taobao's increment APIs page backwards (`backward: true`): a first call learns the total,
 //! then the pages are read from the last to the first, so that an item modified while paging
 //! (which leaves the time window) moves only items already read, never one past the reader.
+
+mod windows;
+
+pub use windows::{
+    max_window, Checkpoint, FileCheckpoint, MemoryCheckpoint, Progress, Window, Windows,
+};
 
 use crate::client::{to_params, ApiRequest, Client, RawReply, Reply};
 use crate::error::Result;
