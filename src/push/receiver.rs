@@ -67,8 +67,8 @@ pub struct ReceiverBuilder {
 }
 
 impl ReceiverBuilder {
-    /// Where handled message keys are kept: [`MemoryDedup`] by default; a
-    /// [`super::RedisDedup`] shares them across a fleet.
+    /// Where handled message keys are kept: [`MemoryDedup`] by default; a `RedisDedup`
+    /// (feature `redis`) shares them across a fleet.
     pub fn dedup(mut self, dedup: Arc<dyn Dedup>) -> Self {
         self.dedup = Some(dedup);
         self
