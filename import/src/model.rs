@@ -19,6 +19,20 @@ pub struct ApiSpec {
     pub params: Vec<Param>,
     pub response: Vec<Param>,
     pub source: Source,
+    /// `paging:`, where the source's names make it certain.
+    pub paging: Option<Paging>,
+}
+
+/// `paging:` of page-number style (the only one an importer infers today).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Paging {
+    pub page: String,
+    pub size: String,
+    pub max_size: Option<u32>,
+    pub items: String,
+    pub total: String,
+    pub has_next: Option<String>,
+    pub backward: bool,
 }
 
 /// `source:` of the spec.

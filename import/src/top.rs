@@ -14,7 +14,7 @@
 //! without is raw JSON). TOP wraps lists in responses (`{"order": [...]}`); the runtime unwraps
 //! them, so specs describe the list itself.
 
-use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
+use crate::model::{plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -136,7 +136,13 @@ fn api(name: &str, shown: &str, doc: &Map<String, Value>, import: &mut Import) -
     let response = cx.params(doc.get("responseParams"), false, "responseParams");
     let summary = text("apiChineseName");
     let description = text("description").filter(|d| Some(d) != summary.as_ref());
+    let paging = paging(name, &params, &response);
+    let mut inferred = vec!["version".into(), "method".into(), "auth".into()];
+    if paging.is_some() {
+        inferred.push("paging".into());
+    }
     Some(ApiSpec {
+        paging,
         name: name.to_owned(),
         version: "2.0".into(),
         summary,
@@ -152,10 +158,41 @@ fn api(name: &str, shown: &str, doc: &Map<String, Value>, import: &mut Import) -
         source: Source {
             format: "top-metadata".into(),
             file: shown.to_owned(),
-            inferred: vec!["version".into(), "method".into(), "auth".into()],
+            inferred,
             note: None,
         },
         ..ApiSpec::default()
+    })
+}
+
+/// TOP's list convention, where its names make the paging certain: `page_no` and `page_size`
+/// (numbers) in, `total_results` (a number) and exactly one list out (`has_next` too when
+/// present). The page numbers start at 1, the largest size is `page_size`'s `maxValue`; an
+/// `.increment.` API is read backward, as its docs ask of a window of modifications.
+fn paging(name: &str, params: &[Param], response: &[Param]) -> Option<Paging> {
+    let number = |list: &[Param], n: &str| {
+        list.iter()
+            .find(|p| p.name == n && p.ty == Type::Scalar("long"))
+            .cloned()
+    };
+    let (_, size) = (number(params, "page_no")?, number(params, "page_size")?);
+    number(response, "total_results")?;
+    let mut lists = response.iter().filter(|p| matches!(p.ty, Type::Array(_)));
+    let (items, None) = (lists.next()?, lists.next()) else {
+        return None;
+    };
+    let has_next = response
+        .iter()
+        .any(|p| p.name == "has_next" && p.ty == Type::Scalar("boolean"))
+        .then(|| "has_next".to_owned());
+    Some(Paging {
+        page: "page_no".into(),
+        size: "page_size".into(),
+        max_size: size.max.and_then(|m| u32::try_from(m).ok()),
+        items: items.name.clone(),
+        total: "total_results".into(),
+        has_next,
+        backward: name.contains(".increment."),
     })
 }
 

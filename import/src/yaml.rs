@@ -78,6 +78,25 @@ pub fn api(api: &ApiSpec, header: &str) -> String {
         let _ = write!(o, ", note: {}", quoted(n));
     }
     o.push_str("}\n");
+    if let Some(p) = &api.paging {
+        let _ = write!(
+            o,
+            "paging: {{style: page, page: {}, size: {}",
+            text(&p.page),
+            text(&p.size)
+        );
+        if let Some(m) = p.max_size {
+            let _ = write!(o, ", max_size: {m}");
+        }
+        let _ = write!(o, ", items: {}, total: {}", text(&p.items), text(&p.total));
+        if let Some(h) = &p.has_next {
+            let _ = write!(o, ", has_next: {}", text(h));
+        }
+        if p.backward {
+            o.push_str(", backward: true");
+        }
+        o.push_str("}\n");
+    }
     if !api.params.is_empty() {
         o.push_str("params:\n");
         fields(&mut o, &api.params, "  ", true);

@@ -210,6 +210,28 @@ fn top_metadata() {
     imp.problem("requestParams.mystery: unknown type `byte[][]`, skipped");
     let odd = imp.api("taobao.trade.odd.get", "2.0");
     assert_eq!(odd.params.len(), 1);
+    // Paging where TOP's names make it certain: page_no, page_size, total_results, one list.
+    let list = imp.api("taobao.trades.list.get", "2.0");
+    let paging = list.paging.as_ref().expect("a paging block");
+    assert_eq!(paging.style.value, "page");
+    assert_eq!(paging.page.as_ref().unwrap().value, "page_no");
+    assert_eq!(paging.size.as_ref().unwrap().value, "page_size");
+    assert_eq!(paging.max_size, Some(100));
+    assert_eq!(paging.items.value, "trades");
+    assert_eq!(paging.total.as_ref().unwrap().value, "total_results");
+    assert_eq!(paging.has_next.as_ref().unwrap().value, "has_next");
+    assert!(!paging.backward);
+    assert!(list
+        .source
+        .as_ref()
+        .unwrap()
+        .inferred
+        .contains(&"paging".to_owned()));
+    // Two lists: which one pages is not certain, so no paging block.
+    assert!(imp
+        .api("taobao.trades.two.lists.get", "2.0")
+        .paging
+        .is_none());
     assert_idempotent("top-metadata", "taobao", &source, &imp);
 }
 
