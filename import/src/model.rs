@@ -23,15 +23,20 @@ pub struct ApiSpec {
     pub paging: Option<Paging>,
 }
 
-/// `paging:` of page-number style (the only one an importer infers today).
+/// `paging:` as an importer infers it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Paging {
-    pub page: String,
+    /// `page` (page numbers from 1) or `cursor`.
+    pub style: &'static str,
+    /// The request param of the page number or the cursor.
+    pub position: String,
     pub size: String,
     pub max_size: Option<u32>,
     pub items: String,
-    pub total: String,
+    pub total: Option<String>,
     pub has_next: Option<String>,
+    /// The response member of the next cursor (`cursor` style).
+    pub next_cursor: Option<String>,
     pub backward: bool,
 }
 

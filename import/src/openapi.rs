@@ -14,7 +14,7 @@
 //! `none`; the header itself is the protocol's business. The version is the document's, except
 //! for Douyin, whose paths carry their versions (`/v1/`) and whose specs use `1`.
 
-use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
+use crate::model::{plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
 use crate::{Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -160,6 +160,10 @@ impl OpenApi {
                     continue;
                 };
                 api.response = cx.response(op, self.data_member());
+                api.paging = cursor_paging(&api.params, &api.response);
+                if api.paging.is_some() {
+                    api.source.inferred.push("paging".into());
+                }
                 api.host = server.and_then(|url| self.host_key(url, &here, import));
                 api.source.file = shown.to_owned();
                 let group = op
@@ -538,4 +542,32 @@ impl<'a> Cx<'a> {
             }
         })
     }
+}
+
+/// Cursor paging where the names make it certain (Douyin's convention): `cursor` and `count`
+/// (or `size`) in, `cursor`, `has_more` (a boolean) and exactly one list out.
+fn cursor_paging(params: &[Param], response: &[Param]) -> Option<Paging> {
+    let named = |list: &[Param], n: &str| list.iter().find(|p| p.name == n).cloned();
+    let scalar = |p: &Param| matches!(p.ty, Type::Scalar("long" | "string"));
+    named(params, "cursor").filter(scalar)?;
+    let size = named(params, "count")
+        .or_else(|| named(params, "size"))
+        .filter(|p| p.ty == Type::Scalar("long"))?;
+    named(response, "cursor").filter(scalar)?;
+    named(response, "has_more").filter(|p| p.ty == Type::Scalar("boolean"))?;
+    let mut lists = response.iter().filter(|p| matches!(p.ty, Type::Array(_)));
+    let (items, None) = (lists.next()?, lists.next()) else {
+        return None;
+    };
+    Some(Paging {
+        style: "cursor",
+        position: "cursor".into(),
+        size: size.name.clone(),
+        max_size: size.max.and_then(|m| u32::try_from(m).ok()),
+        items: items.name.clone(),
+        total: None,
+        has_next: Some("has_more".into()),
+        next_cursor: Some("cursor".into()),
+        backward: false,
+    })
 }

@@ -186,12 +186,14 @@ fn paging(name: &str, params: &[Param], response: &[Param]) -> Option<Paging> {
         .any(|p| p.name == "has_next" && p.ty == Type::Scalar("boolean"))
         .then(|| "has_next".to_owned());
     Some(Paging {
-        page: "page_no".into(),
+        style: "page",
+        position: "page_no".into(),
         size: "page_size".into(),
         max_size: size.max.and_then(|m| u32::try_from(m).ok()),
         items: items.name.clone(),
-        total: "total_results".into(),
+        total: Some("total_results".into()),
         has_next,
+        next_cursor: None,
         backward: name.contains(".increment."),
     })
 }

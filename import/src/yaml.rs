@@ -79,18 +79,31 @@ pub fn api(api: &ApiSpec, header: &str) -> String {
     }
     o.push_str("}\n");
     if let Some(p) = &api.paging {
+        let position = if p.style == "cursor" {
+            "cursor"
+        } else {
+            "page"
+        };
         let _ = write!(
             o,
-            "paging: {{style: page, page: {}, size: {}",
-            text(&p.page),
+            "paging: {{style: {}, {position}: {}, size: {}",
+            p.style,
+            text(&p.position),
             text(&p.size)
         );
         if let Some(m) = p.max_size {
             let _ = write!(o, ", max_size: {m}");
         }
-        let _ = write!(o, ", items: {}, total: {}", text(&p.items), text(&p.total));
-        if let Some(h) = &p.has_next {
-            let _ = write!(o, ", has_next: {}", text(h));
+        let _ = write!(o, ", items: {}", text(&p.items));
+        let members = [
+            ("total", &p.total),
+            ("has_next", &p.has_next),
+            ("next_cursor", &p.next_cursor),
+        ];
+        for (key, member) in members {
+            if let Some(m) = member {
+                let _ = write!(o, ", {key}: {}", text(m));
+            }
         }
         if p.backward {
             o.push_str(", backward: true");

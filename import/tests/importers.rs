@@ -416,6 +416,20 @@ fn openapi_documents() {
     // The `data` member of the answer, `$ref`s followed, a self-reference read as JSON.
     let names: Vec<&str> = response(&list).iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["cursor", "has_more", "list"]);
+    // cursor and count in, cursor, has_more and one list out: cursor paging, inferred.
+    let paging = list.paging.as_ref().expect("cursor paging");
+    assert_eq!(paging.style.value, "cursor");
+    assert_eq!(paging.cursor.as_ref().unwrap().value, "cursor");
+    assert_eq!(paging.size.as_ref().unwrap().value, "count");
+    assert_eq!(paging.next_cursor.as_ref().unwrap().value, "cursor");
+    assert_eq!(paging.has_next.as_ref().unwrap().value, "has_more");
+    assert_eq!(paging.items.value, "list");
+    assert!(list
+        .source
+        .as_ref()
+        .unwrap()
+        .inferred
+        .contains(&"paging".to_owned()));
     let video = object(&field(response(&list), "list").ty);
     assert_eq!(field(video, "parent").ty, Ty::Scalar(Scalar::Json));
 
