@@ -51,7 +51,11 @@ async fn loop_by_hand(client: &opengate::Client) -> u64 {
     loop {
         let reply = client
             .taobao()
-            .trades_sold_get_v2_0(sold::Request::new("tid,status").page_no(page).page_size(100))
+            .trades_sold_get_v2_0(
+                sold::Request::new("tid,status")
+                    .page_no(page)
+                    .page_size(100),
+            )
             .await
             .expect("a page");
         let data = reply.into_data();
@@ -90,12 +94,20 @@ async fn main() {
         let n = stream_items(&client, |_| {}).await;
         let s = t.elapsed().as_secs_f64();
         assert_eq!(n, ITEMS);
-        println!("| `_pages(..).items()`, round {round} | {n} | {} | {s:.2} s | {:.0} |", n / 100, n as f64 / s);
+        println!(
+            "| `_pages(..).items()`, round {round} | {n} | {} | {s:.2} s | {:.0} |",
+            n / 100,
+            n as f64 / s
+        );
         let t = Instant::now();
         let n = loop_by_hand(&client).await;
         let s = t.elapsed().as_secs_f64();
         assert_eq!(n, ITEMS);
-        println!("| typed method in a `page_no` loop, round {round} | {n} | {} | {s:.2} s | {:.0} |", n / 100, n as f64 / s);
+        println!(
+            "| typed method in a `page_no` loop, round {round} | {n} | {} | {s:.2} s | {:.0} |",
+            n / 100,
+            n as f64 / s
+        );
     }
 
     let mut samples = Vec::new();

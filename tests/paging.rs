@@ -327,3 +327,26 @@ async fn backward_paging_reads_what_a_forward_loop_misses_while_trades_change() 
     let missed: Vec<&i64> = still_in_window.difference(&backward).collect();
     assert!(missed.is_empty(), "backward paging missed {missed:?}");
 }
+
+/// Each page is a call through the client's one path, so a platform's rate limit spaces the
+/// pages: six pages at 20 QPS take at least five 50 ms gaps (a lower bound only).
+#[tokio::test]
+async fn pages_respect_the_rate_limit() {
+    let (mock, _) = client_with(600).await;
+    let mut c = opengate::Config::from_toml(CONFIG, "test").unwrap();
+    c.set("taobao", "base_url", mock.base_url());
+    c.set("taobao", "qps", "20");
+    let client = c.client_builder().unwrap().build().unwrap();
+    let started = std::time::Instant::now();
+    let pages: Vec<_> = client
+        .taobao()
+        .trades_sold_get_v2_0_pages(taobao::trades_sold_get_v2_0::Request::new("tid"))
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 6);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+}
