@@ -11,46 +11,14 @@ use opengate_apis::{alibaba, doudian, douyin, taobao, youzan, ClientExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const CONFIG: &str = r#"
-[youzan]
-client_id = "yz-client"
-client_secret = "yz-secret"
-grant_id = "42587152"
+mod common;
 
-[taobao]
-app_key = "12345678"
-app_secret = "tb-secret"
-session = "tb-session"
-
-[alibaba]
-app_key = "1234567"
-app_secret = "aop-secret"
-access_token = "aop-token"
-
-[douyin]
-client_key = "dy-key"
-client_secret = "dy-secret"
-access_token = "act.dy-user"
-
-[doudian]
-app_key = "7000000000000000001"
-app_secret = "dd-secret"
-shop_id = "100200"
-"#;
-
+/// The mock with a paged data set of `page_items` items, and a client of every platform.
 async fn client_with(page_items: u64) -> (opengate_mock::MockHandle, opengate::Client) {
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let config = format!("{CONFIG}\n[mock]\npage_items = {page_items}\n");
-    let mock = opengate_mock::MockGateway::new(&specs, &config)
-        .unwrap()
-        .start(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let mut c = opengate::Config::from_toml(CONFIG, "test").unwrap();
-    for p in ["youzan", "taobao", "alibaba", "douyin", "doudian"] {
-        c.set(p, "base_url", mock.base_url());
-    }
-    (mock, c.client_builder().unwrap().build().unwrap())
+    let config = format!("{}\n[mock]\npage_items = {page_items}\n", common::CONFIG);
+    let mock = common::mock_with(&config).await;
+    let client = common::client(&mock, &[]);
+    (mock, client)
 }
 
 /// The item's id: the first member named like one, at any depth.
@@ -333,10 +301,7 @@ async fn backward_paging_reads_what_a_forward_loop_misses_while_trades_change() 
 #[tokio::test]
 async fn pages_respect_the_rate_limit() {
     let (mock, _) = client_with(600).await;
-    let mut c = opengate::Config::from_toml(CONFIG, "test").unwrap();
-    c.set("taobao", "base_url", mock.base_url());
-    c.set("taobao", "qps", "20");
-    let client = c.client_builder().unwrap().build().unwrap();
+    let client = common::client(&mock, &[("taobao", "qps", "20")]);
     let started = std::time::Instant::now();
     let pages: Vec<_> = client
         .taobao()

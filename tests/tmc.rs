@@ -10,20 +10,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const CONFIG: &str = r#"
-[taobao]
-app_key = "12345678"
-app_secret = "tb-secret"
-session = "tb-session"
-"#;
+mod common;
+
+/// The app's secret in `common::CONFIG`.
+const SECRET: &str = "tb-secret-XYZ";
 
 async fn mock_and_channel() -> (opengate_mock::MockHandle, opengate_mock::tmc::TmcHandle) {
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let mock = opengate_mock::MockGateway::new(&specs, CONFIG)
-        .unwrap()
-        .start(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let mock = common::mock().await;
     let tmc = mock.start_tmc().await.unwrap();
     (mock, tmc)
 }
@@ -71,7 +64,7 @@ fn client(url: &str, seen: &Arc<Mutex<Seen>>, fail_first: Vec<String>) -> TmcCli
             Ok::<(), String>(())
         }
     });
-    TmcClient::new(settings(url, "tb-secret"), receiver)
+    TmcClient::new(settings(url, SECRET), receiver)
 }
 
 /// `true` once `tmc` has `n` confirmed messages.
@@ -204,7 +197,7 @@ async fn an_unreachable_channel_is_retried_until_stopped() {
     let url = format!("ws://{}/", listener.local_addr().unwrap());
     drop(listener);
     let receiver = tmc::receiver().build(|_: Push| async { Ok::<(), String>(()) });
-    let c = TmcClient::new(settings(&url, "tb-secret"), receiver);
+    let c = TmcClient::new(settings(&url, SECRET), receiver);
     let stop = tokio::time::sleep(Duration::from_millis(300));
     let started = std::time::Instant::now();
     c.run(stop).await.unwrap();
@@ -218,9 +211,7 @@ async fn the_http_fallback_consumes_and_confirms_what_was_handled() {
     let ids = publish(&tmc, 130);
     let seen = Arc::new(Mutex::new(Seen::default()));
     let c = client(&tmc.url(), &seen, vec![ids[42].to_string()]);
-    let mut config = opengate::Config::from_toml(CONFIG, "test").unwrap();
-    config.set("taobao", "base_url", mock.base_url());
-    let http = config.client_builder().unwrap().build().unwrap();
+    let http = common::client(&mock, &[]);
     tokio::time::timeout(
         Duration::from_secs(20),
         c.consume_over_http(&http, confirmed(&tmc, ids.len())),

@@ -13,15 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const CONFIG: &str = r#"
-[taobao]
-app_key = "12345678"
-app_secret = "tb-secret"
-session = "tb-session"
+mod common;
 
-[mock]
-page_items = 150
-"#;
+fn mock_config() -> String {
+    format!("{}\n[mock]\npage_items = 150\n", common::CONFIG)
+}
 
 fn t0() -> opengate::DateTime {
     opengate::DateTime::parse_beijing("2024-03-01 00:00:00").unwrap()
@@ -39,7 +35,7 @@ async fn worker() {
         return;
     };
     let base_url = std::env::var("OPENGATE_WINDOWS_MOCK").unwrap();
-    let mut c = opengate::Config::from_toml(CONFIG, "worker").unwrap();
+    let mut c = opengate::Config::from_toml(common::CONFIG, "worker").unwrap();
     c.set("taobao", "base_url", &base_url);
     let client = c.client_builder().unwrap().build().unwrap();
     let checkpoint = FileCheckpoint::new(dir.join("checkpoint"));
@@ -99,12 +95,7 @@ async fn a_run_killed_halfway_resumes_from_its_last_completed_window() {
     if std::env::var_os("OPENGATE_WINDOWS_WORKER").is_some() {
         return;
     }
-    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let mock = opengate_mock::MockGateway::new(&specs, CONFIG)
-        .unwrap()
-        .start(([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
+    let mock = common::mock_with(&mock_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = FileCheckpoint::new(dir.path().join("checkpoint"));
 
