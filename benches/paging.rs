@@ -71,6 +71,17 @@ async fn loop_by_hand(client: &opengate::Client) -> u64 {
     }
 }
 
+/// One table row: `n` items (all of them) read since `started`.
+fn row(how: &str, round: u32, n: u64, started: Instant) {
+    let s = started.elapsed().as_secs_f64();
+    assert_eq!(n, ITEMS);
+    println!(
+        "| {how}, round {round} | {n} | {} | {s:.2} s | {:.0} |",
+        n / 100,
+        n as f64 / s
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
@@ -91,22 +102,18 @@ async fn main() {
     println!("|---|---|---|---|---|");
     for round in 1..=2 {
         let t = Instant::now();
-        let n = stream_items(&client, |_| {}).await;
-        let s = t.elapsed().as_secs_f64();
-        assert_eq!(n, ITEMS);
-        println!(
-            "| `_pages(..).items()`, round {round} | {n} | {} | {s:.2} s | {:.0} |",
-            n / 100,
-            n as f64 / s
+        row(
+            "`_pages(..).items()`",
+            round,
+            stream_items(&client, |_| {}).await,
+            t,
         );
         let t = Instant::now();
-        let n = loop_by_hand(&client).await;
-        let s = t.elapsed().as_secs_f64();
-        assert_eq!(n, ITEMS);
-        println!(
-            "| typed method in a `page_no` loop, round {round} | {n} | {} | {s:.2} s | {:.0} |",
-            n / 100,
-            n as f64 / s
+        row(
+            "typed method in a `page_no` loop",
+            round,
+            loop_by_hand(&client).await,
+            t,
         );
     }
 

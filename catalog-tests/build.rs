@@ -5,8 +5,8 @@
 #[path = "src/given.rs"]
 mod given;
 
-use given::{Given, GIVEN, PAGES};
-use opengate_codegen::{build::declared_features, example, ir};
+use given::{in_default, Given, GIVEN, PAGES};
+use opengate_codegen::{example, ir};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -22,9 +22,10 @@ fn main() {
     let mut table = String::new();
     let mut n = 0;
     for p in &corpus.platforms {
-        let defaults = default_groups(&specs.join(&p.name).join("Cargo.toml"));
+        let manifest =
+            std::fs::read_to_string(specs.join(&p.name).join("Cargo.toml")).unwrap_or_default();
         for api in p.apis.iter().filter(|a| {
-            a.group.as_ref().is_none_or(|g| defaults.contains(g))
+            in_default(&manifest, a.group.as_deref())
                 && !PAGES.contains(&(p.name.as_str(), a.name.as_str()))
         }) {
             let given = |f: &ir::FieldIr| {
@@ -63,13 +64,4 @@ fn main() {
     );
     let out = Path::new(&std::env::var_os("OUT_DIR").unwrap()).join("typed_calls.rs");
     std::fs::write(out, text).unwrap();
-}
-
-/// The groups a platform crate's `default` feature names.
-fn default_groups(manifest: &Path) -> Vec<String> {
-    declared_features(manifest)
-        .into_iter()
-        .find(|(f, _)| f == "default")
-        .map(|(_, v)| v.split('"').skip(1).step_by(2).map(str::to_owned).collect())
-        .unwrap_or_default()
 }

@@ -1,5 +1,19 @@
-//! The values a catalog round trip cannot make up: the credentials the token endpoints check
-//! and what an earlier step issued. Read by the build script (typed calls) and the tests.
+//! What the build script (typed calls) and the tests share: which APIs the default features
+//! compile, and the values a round trip cannot make up (the credentials the token endpoints
+//! check, what an earlier step issued).
+
+/// Whether an API in `group` (its group folder; `None`: directly in the platform folder, always
+/// compiled) is compiled by the `default` feature of the platform crate whose manifest is
+/// `manifest` (its text).
+pub fn in_default(manifest: &str, group: Option<&str>) -> bool {
+    let Some(group) = group else {
+        return true;
+    };
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("default = ["))
+        .is_some_and(|list| list.split('"').skip(1).step_by(2).any(|g| g == group))
+}
 
 /// What a param of a token endpoint gets instead of an example value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

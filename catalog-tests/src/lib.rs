@@ -5,7 +5,7 @@
 
 mod given;
 
-pub use given::{Given, GIVEN, PAGES};
+pub use given::{in_default, Given, GIVEN, PAGES};
 use std::path::{Path, PathBuf};
 
 /// The shipped specs.

@@ -3,7 +3,9 @@
 //! answer reads back. On the runtime's dynamic path (the one `opengate call` uses) for the whole
 //! catalog, and through the typed methods for every API of the default features.
 
-use opengate_catalog_tests::{douyin_code, mock_and_client, specs, Given, GIVEN, PAGES};
+use opengate_catalog_tests::{
+    douyin_code, in_default, mock_and_client, specs, Given, GIVEN, PAGES,
+};
 use opengate_cli::dynamic;
 use opengate_codegen::{example, ir};
 use serde_json::Value;
@@ -206,20 +208,6 @@ mod calls {
     include!(concat!(env!("OUT_DIR"), "/typed_calls.rs"));
 }
 
-/// The groups a platform crate's `default` feature names, read from its manifest.
-fn default_groups(platform: &str) -> Vec<String> {
-    let manifest = std::fs::read_to_string(specs().join(platform).join("Cargo.toml")).unwrap();
-    let line = manifest
-        .lines()
-        .find(|l| l.starts_with("default = ["))
-        .unwrap_or_else(|| panic!("{platform}'s crate has a default feature"));
-    line.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_default_api_round_trips_through_its_typed_method() {
     let corpus = corpus();
@@ -227,9 +215,9 @@ async fn every_default_api_round_trips_through_its_typed_method() {
     // build; a page is opened by a browser, not called).
     let mut expected = Vec::new();
     for p in &corpus.platforms {
-        let defaults = default_groups(&p.name);
+        let manifest = std::fs::read_to_string(specs().join(&p.name).join("Cargo.toml")).unwrap();
         for api in &p.apis {
-            let default = api.group.as_ref().is_none_or(|g| defaults.contains(g));
+            let default = in_default(&manifest, api.group.as_deref());
             if default && !PAGES.contains(&(p.name.as_str(), api.name.as_str())) {
                 expected.push((p.name.clone(), api.name.clone(), api.version.clone()));
             }

@@ -99,6 +99,15 @@ impl Param {
     }
 }
 
+/// The response's one list, when it has exactly one (which list pages is otherwise not certain).
+pub(crate) fn only_list(response: &[Param]) -> Option<&Param> {
+    let mut lists = response.iter().filter(|p| matches!(p.ty, Type::Array(_)));
+    match (lists.next(), lists.next()) {
+        (Some(list), None) => Some(list),
+        _ => None,
+    }
+}
+
 /// A name the spec language and Rust identifiers can take.
 pub(crate) fn usable_name(n: &str) -> bool {
     n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')

@@ -14,7 +14,7 @@
 //! `none`; the header itself is the protocol's business. The version is the document's, except
 //! for Douyin, whose paths carry their versions (`/v1/`) and whose specs use `1`.
 
-use crate::model::{plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
+use crate::model::{only_list, plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
 use crate::{Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -555,10 +555,7 @@ fn cursor_paging(params: &[Param], response: &[Param]) -> Option<Paging> {
         .filter(|p| p.ty == Type::Scalar("long"))?;
     named(response, "cursor").filter(scalar)?;
     named(response, "has_more").filter(|p| p.ty == Type::Scalar("boolean"))?;
-    let mut lists = response.iter().filter(|p| matches!(p.ty, Type::Array(_)));
-    let (items, None) = (lists.next()?, lists.next()) else {
-        return None;
-    };
+    let items = only_list(response)?;
     Some(Paging {
         style: "cursor",
         position: "cursor".into(),

@@ -14,7 +14,7 @@
 //! without is raw JSON). TOP wraps lists in responses (`{"order": [...]}`); the runtime unwraps
 //! them, so specs describe the list itself.
 
-use crate::model::{plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
+use crate::model::{only_list, plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -175,12 +175,10 @@ fn paging(name: &str, params: &[Param], response: &[Param]) -> Option<Paging> {
             .find(|p| p.name == n && p.ty == Type::Scalar("long"))
             .cloned()
     };
-    let (_, size) = (number(params, "page_no")?, number(params, "page_size")?);
+    number(params, "page_no")?;
+    let size = number(params, "page_size")?;
     number(response, "total_results")?;
-    let mut lists = response.iter().filter(|p| matches!(p.ty, Type::Array(_)));
-    let (items, None) = (lists.next()?, lists.next()) else {
-        return None;
-    };
+    let items = only_list(response)?;
     let has_next = response
         .iter()
         .any(|p| p.name == "has_next" && p.ty == Type::Scalar("boolean"))

@@ -114,8 +114,6 @@ struct Live {
     renewals: HashMap<String, u32>,
     /// Taobao's TMC channel, once started: `taobao.tmc.messages.*` answer from it.
     tmc: Option<tmc::TmcHandle>,
-    /// Calls of each paged API so far.
-    paged_calls: HashMap<String, u64>,
     /// Modifications to come ([`MockHandle::modify_while_paging`]).
     modifications: Vec<Modification>,
     /// The ids that left each paged API's data set.
@@ -126,6 +124,7 @@ struct Live {
 #[derive(Debug, Clone)]
 struct Modification {
     api: String,
+    /// Calls of the API still to come before the modification.
     after_calls: u64,
     ids: Vec<u64>,
 }
@@ -450,16 +449,17 @@ impl MockGateway {
         // Modifications due by now take their items out of the data set before this page.
         let gone = {
             let mut live = self.lock();
-            let calls = live.paged_calls.entry(api.name.clone()).or_insert(0);
-            let before = *calls;
-            *calls += 1;
             let mut due = Vec::new();
-            live.modifications.retain(|m| {
-                let now = m.api == api.name && m.after_calls <= before;
-                if now {
+            live.modifications.retain_mut(|m| match m.after_calls {
+                _ if m.api != api.name => true,
+                0 => {
                     due.extend(m.ids.iter().copied());
+                    false
                 }
-                !now
+                _ => {
+                    m.after_calls -= 1;
+                    true
+                }
             });
             let gone = live.gone.entry(api.name.clone()).or_default();
             gone.extend(due);

@@ -2,6 +2,8 @@
 
 mod steps;
 
+#[cfg(feature = "tmc")]
+pub(crate) use steps::backoff;
 pub use steps::RetryPolicy;
 
 use crate::de::ToJson;

@@ -200,21 +200,16 @@ impl Walker {
             PageStyle::Page { first, backward } => (first, backward),
             PageStyle::Cursor => (0, false),
         };
-        self.next = match step {
+        let (next, yielded) = match step {
             Step::Probe => {
-                // The last page from the total; a total of one page is this page.
+                // The last page from the total. A total of one page is this page: yield it and
+                // stop; otherwise the probe is not yielded and page `first` is read again last.
                 let size = self.size.unwrap_or(n.max(1));
                 let pages = total.map_or(1, |t| ((t + size - 1) / size).max(1));
                 let last = first + pages - 1;
-                if last == first {
-                    self.next = None;
-                    self.pages += 1;
-                    return true;
-                }
-                self.next = Some(Step::Page(last));
-                return false;
+                ((last > first).then_some(Step::Page(last)), last == first)
             }
-            Step::Page(page) if backward => (*page > first).then(|| Step::Page(page - 1)),
+            Step::Page(page) if backward => ((*page > first).then(|| Step::Page(page - 1)), true),
             Step::Page(page) => {
                 let more = match (has_next, total, self.size) {
                     _ if n == 0 => false,
@@ -224,25 +219,23 @@ impl Walker {
                     (None, Some(t), None) => (page - first + 1) * n < t,
                     (None, None, None) => true,
                 };
-                more.then(|| Step::Page(page + 1))
+                (more.then(|| Step::Page(page + 1)), true)
             }
             Step::Cursor(current) => {
                 let next = at(data, p.next_cursor)
                     .filter(|v| !v.is_null() && v.as_str() != Some(""))
                     .cloned();
-                let more = match has_next {
-                    Some(h) => h && n > 0,
-                    None => n > 0,
-                };
-                match next {
-                    // A cursor that does not move would read the same page forever.
-                    Some(c) if more && current.as_ref() != Some(&c) => Some(Step::Cursor(Some(c))),
-                    _ => None,
-                }
+                let more = has_next.unwrap_or(true) && n > 0;
+                // A cursor that does not move would read the same page forever.
+                let next = next.filter(|c| more && current.as_ref() != Some(c));
+                (next.map(|c| Step::Cursor(Some(c))), true)
             }
         };
-        self.pages += 1;
-        true
+        self.next = next;
+        if yielded {
+            self.pages += 1;
+        }
+        yielded
     }
 }
 
@@ -290,11 +283,11 @@ where
     /// The items of every page, in order.
     pub fn items(self) -> impl Stream<Item = Result<<R::Response as PagedResponse>::Item>> + Send {
         self.flat_map(|page| {
-            let items: Vec<Result<_>> = match page {
-                Ok(reply) => reply.into_data().into_items().into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
+            let (items, error) = match page {
+                Ok(reply) => (reply.into_data().into_items(), None),
+                Err(e) => (Vec::new(), Some(e)),
             };
-            futures_util::stream::iter(items)
+            futures_util::stream::iter(items.into_iter().map(Ok).chain(error.map(Err)))
         })
     }
 

@@ -41,8 +41,9 @@ const CONFIRM: u8 = 2;
 const DATA: u8 = 3;
 const FAILED: u8 = 20;
 
-/// The longest failure text the server takes.
-const MAX_FAILURE: usize = 128;
+/// The reason sent with a failure (the server takes at most 128 bytes); the handler's own
+/// error stays on this side.
+const FAILURE: &str = "the handler failed";
 
 /// A receiver for TMC messages: set its deduplication store and handler timeout, then give it
 /// to [`TmcClient::new`]. It answers no HTTP deliveries (Taobao has no HTTP push).
@@ -87,8 +88,8 @@ pub struct TmcSettings {
     pub group: String,
     /// How often to ask for pending messages (the SDK's 30 s).
     pub pull_every: Duration,
-    /// The first reconnect's delay; it doubles per failed attempt, up to `max_backoff`, with
-    /// jitter of up to half of it.
+    /// The first reconnect's delay; it doubles per failed attempt up to `max_backoff`, and each
+    /// wait is between half of that and all of it (the retries' rule).
     pub min_backoff: Duration,
     pub max_backoff: Duration,
     /// How many messages are handled at once.
@@ -280,7 +281,7 @@ impl TmcClient {
                         Frame::new(Kind::Send)
                             .with("__kind", Value::Byte(FAILED))
                             .with("id", id)
-                            .with("msg", Value::Text(clip("the handler failed", MAX_FAILURE)))
+                            .with("msg", Value::Text(FAILURE.into()))
                     };
                     if let Err(e) = ws.send(send(with_token(f))).await {
                         return Ended::Lost(e.to_string());
@@ -390,7 +391,8 @@ impl TmcClient {
         let request = serde_json::json!({ "group_name": group, "quantity": BATCH });
         let params = crate::to_params(&CONSUME, &request)?;
         let raw = client.execute(&CONSUME, &params, &[]).await?;
-        let messages = elements(raw.data().get("messages"));
+        // TOP wraps the list (`{"tmc_message": [...]}`): read as the paging code reads lists.
+        let messages = crate::paging::elements(raw.data(), &["messages"]);
         let count = messages.len();
         let mut handled = Vec::new();
         let mut work = tokio::task::JoinSet::new();
@@ -420,56 +422,30 @@ impl TmcClient {
     }
 }
 
-/// The members of a TOP list: `[...]`, or wrapped (`{"tmc_message": [...]}`, one element as
-/// `{"tmc_message": {...}}`).
-fn elements(v: Option<&serde_json::Value>) -> Vec<&serde_json::Value> {
-    use serde_json::Value as J;
-    match v {
-        Some(J::Array(a)) => a.iter().collect(),
-        Some(J::Object(o)) if o.len() == 1 => match o.values().next() {
-            Some(J::Array(a)) => a.iter().collect(),
-            Some(one @ J::Object(_)) => vec![one],
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
 /// A consumed message as a push: its id exact as the JSON number (or text) it came as.
 fn http_push(m: &serde_json::Value) -> Option<Push> {
-    let text = |k: &str| match m.get(k)? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    let id = text("id")?;
-    Some(Push {
+    let text = |k: &str| crate::protocol::text_of(m.get(k));
+    let shop = text("user_id").or_else(|| text("user_nick"));
+    let payload = text("content").unwrap_or_default().into_bytes();
+    Some(tmc_push(text("id")?, text("topic"), shop, payload))
+}
+
+/// The wait before reconnecting (or consuming again) after `failures` failed attempts in a row.
+fn backoff(s: &TmcSettings, failures: u32) -> Duration {
+    crate::client::backoff(s.min_backoff, s.max_backoff, failures.saturating_add(1))
+}
+
+/// A consumed or pushed message as a push: platform `taobao`, its id the dedup key.
+fn tmc_push(id: String, topic: Option<String>, shop: Option<String>, payload: Vec<u8>) -> Push {
+    Push {
         platform: Arc::from("taobao"),
-        kind: text("topic").unwrap_or_default(),
+        kind: topic.unwrap_or_default(),
         key: id.clone(),
         id,
-        shop: text("user_id").or_else(|| text("user_nick")),
+        shop,
         test: false,
-        payload: text("content").unwrap_or_default().into_bytes().into(),
-    })
-}
-
-/// The exponential backoff after `failures` failed attempts, with jitter.
-fn backoff(s: &TmcSettings, failures: u32) -> Duration {
-    let base = s
-        .min_backoff
-        .saturating_mul(1u32 << failures.min(16))
-        .min(s.max_backoff);
-    let jitter = rand::random::<f64>() * 0.5;
-    base + base.mul_f64(jitter)
-}
-
-fn clip(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+        payload: payload.into(),
     }
-    text[..end].to_owned()
 }
 
 /// A data frame's message: its id as sent (for the confirm) and the push. The content is JSON
@@ -487,14 +463,6 @@ fn data_push(f: &Frame) -> Option<(Value, Push)> {
         Some(v) => v.to_text().unwrap_or_default().into_bytes(),
         None => Vec::new(),
     };
-    let push = Push {
-        platform: Arc::from("taobao"),
-        kind: text("topic").unwrap_or_default(),
-        key: id_text.clone(),
-        id: id_text,
-        shop: text("userid").or_else(|| text("nick")),
-        test: false,
-        payload: payload.into(),
-    };
-    Some((id, push))
+    let shop = text("userid").or_else(|| text("nick"));
+    Some((id, tmc_push(id_text, text("topic"), shop, payload)))
 }
