@@ -11,4 +11,4 @@ run import --from top-metadata "$C/taobao-top" --out specs/taobao
 run import --from youzan-docs "$C/youzan" --index "$C/youzan-index/apis" --out specs/youzan
 run import --from doudian-go-sdk "$C/doudian" --out specs/doudian
 run import --from openapi --platform douyin "$C/douyin" --out specs/douyin
-run import --from aop-php-sdk "$C/alibaba-1688" --out specs/alibaba
+run import --from aop-php-sdk "$C/alibaba-1688" --index "$C/alibaba-1688-names" --out specs/alibaba

@@ -47,6 +47,9 @@ pub enum AuthKind {
     App,
     /// A user / shop access token (Taobao `session`, Youzan `access_token`, ...).
     User,
+    /// A user token when the client has one, and none otherwise: the API works without
+    /// (TOP's catalog does not say which APIs need a `session`, so its imported APIs say this).
+    Optional,
     /// An app-level client token (Douyin `client_token`).
     Client,
 }

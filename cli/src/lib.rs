@@ -50,6 +50,7 @@ pub mod dynamic {
             ir::Auth::None => AuthKind::None,
             ir::Auth::App => AuthKind::App,
             ir::Auth::User => AuthKind::User,
+            ir::Auth::Optional => AuthKind::Optional,
             ir::Auth::Client => AuthKind::Client,
         };
         let params = api

@@ -88,7 +88,8 @@ enum Command {
         /// The platform the APIs belong to (for `openapi`, which can describe any).
         #[arg(long)]
         platform: Option<String>,
-        /// A second source some formats use: `youzan-docs` takes the current index here.
+        /// A second source some formats use: `youzan-docs` takes the current index here,
+        /// `aop-php-sdk` the official 1688 Python SDK (its real API names).
         #[arg(long)]
         index: Option<PathBuf>,
     },

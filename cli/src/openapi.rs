@@ -2,8 +2,9 @@
 //!
 //! Several platforms route by a `method` param rather than by path (Taobao's
 //! `/router/rest`), so operations are keyed by a logical path
-//! `/{platform}/{name}/{version}`; the wire path, host and auth are given as
-//! `x-opengate-*` extensions.
+//! `/{platform}/{name}/{version}`; the wire path (as the client sends it: `{app_key}` and path
+//! params left as placeholders), namespace, host and auth are given as `x-opengate-*`
+//! extensions.
 
 use opengate_codegen::ir::{Api, Corpus, FieldIr, Location, Method, StructIr, TyIr};
 use serde_json::{json, Map, Value};
@@ -42,7 +43,13 @@ pub fn document(c: &Corpus, platform: Option<&str>) -> Value {
                 );
             }
             op.insert("responses".into(), json!({"200": {"description": "the response data", "content": {"application/json": {"schema": object(&a.response, a)}}}}));
-            op.insert("x-opengate-api".into(), json!({"name": a.name, "version": a.version, "auth": a.auth.as_str(), "host": a.base_url, "path": a.path, "protocol": p.protocol}));
+            // The path the client sends, as its protocol builds it (a protocol registered at run
+            // time is unknown here: the spec's own path).
+            let path = opengate::platform::builtin(&p.protocol).map_or_else(
+                || a.path.clone(),
+                |b| b.path_of(&opengate_cli::dynamic::desc_of(a)),
+            );
+            op.insert("x-opengate-api".into(), json!({"name": a.name, "version": a.version, "auth": a.auth.as_str(), "host": a.base_url, "path": path, "namespace": a.namespace, "protocol": p.protocol}));
             let mut item = Map::new();
             item.insert(a.method.as_str().to_ascii_lowercase(), Value::Object(op));
             paths.insert(

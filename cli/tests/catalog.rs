@@ -39,21 +39,137 @@ fn the_catalog_has_the_promised_size() {
     }
 }
 
-/// The catalogs the shipped specs were imported from, when this checkout has them beside it
-/// (`../shared/catalogs`); tests that need them say so and pass without.
-fn catalogs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/catalogs");
-    dir.join("taobao-top").is_dir().then_some(dir)
+/// One import of `scripts/import-catalogs.sh`: the platform, the format, the catalog folder in
+/// `../shared/catalogs` and its `--index`, and the small fixture of the same format in
+/// `import/tests/fixtures` that stands in for it where the catalogs are absent.
+struct Import {
+    platform: &'static str,
+    format: &'static str,
+    folder: &'static str,
+    index: Option<&'static str>,
+    fixture: &'static str,
+    fixture_index: Option<&'static str>,
 }
 
-/// (platform, format, catalog folder, `--index`), as `scripts/import-catalogs.sh` runs them.
-const IMPORTS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("taobao", "top-metadata", "taobao-top", None),
-    ("youzan", "youzan-docs", "youzan", Some("youzan-index/apis")),
-    ("doudian", "doudian-go-sdk", "doudian", None),
-    ("douyin", "openapi", "douyin", None),
-    ("alibaba", "aop-php-sdk", "alibaba-1688", None),
+const IMPORTS: &[Import] = &[
+    Import {
+        platform: "taobao",
+        format: "top-metadata",
+        folder: "taobao-top",
+        index: None,
+        fixture: "top",
+        fixture_index: None,
+    },
+    Import {
+        platform: "youzan",
+        format: "youzan-docs",
+        folder: "youzan",
+        index: Some("youzan-index/apis"),
+        fixture: "youzan",
+        fixture_index: Some("youzan-index/apis"),
+    },
+    Import {
+        platform: "doudian",
+        format: "doudian-go-sdk",
+        folder: "doudian",
+        index: None,
+        fixture: "doudian",
+        fixture_index: None,
+    },
+    Import {
+        platform: "douyin",
+        format: "openapi",
+        folder: "douyin",
+        index: None,
+        fixture: "douyin.openapi.json",
+        fixture_index: None,
+    },
+    Import {
+        platform: "alibaba",
+        format: "aop-php-sdk",
+        folder: "alibaba-1688",
+        index: Some("alibaba-1688-names"),
+        fixture: "aop",
+        fixture_index: Some("aop-names"),
+    },
 ];
+
+/// Where the catalogs are: the ones the shipped specs were imported from, when this checkout
+/// has them beside it (`../shared/catalogs`), or else the importers' fixtures, imported into a
+/// scratch folder that then stands for the shipped specs.
+enum Catalogs {
+    Shared(PathBuf),
+    Fixtures(PathBuf),
+}
+
+impl Catalogs {
+    /// `$OPENGATE_CATALOGS` names another folder of catalogs (one without them, e.g.
+    /// `/nonexistent`, runs on the fixtures here too).
+    fn find() -> Catalogs {
+        let shared = std::env::var_os("OPENGATE_CATALOGS").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/catalogs"),
+            PathBuf::from,
+        );
+        if shared.join("taobao-top").is_dir() {
+            return Catalogs::Shared(shared);
+        }
+        eprintln!("no ../shared/catalogs beside this checkout: running on the importers' fixtures");
+        Catalogs::Fixtures(Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/fixtures"))
+    }
+
+    /// The catalog of `import` and its index.
+    fn source(&self, import: &Import) -> (PathBuf, Option<PathBuf>) {
+        match self {
+            Catalogs::Shared(root) => {
+                (root.join(import.folder), import.index.map(|i| root.join(i)))
+            }
+            Catalogs::Fixtures(root) => (
+                root.join(import.fixture),
+                import.fixture_index.map(|i| root.join(i)),
+            ),
+        }
+    }
+
+    /// The specs imported from these catalogs: the shipped ones, or a scratch folder of the
+    /// fixtures imported once (each platform folder with the fixtures' `platform.yaml`).
+    fn specs(&self, scratch: &Path) -> PathBuf {
+        let Catalogs::Fixtures(root) = self else {
+            return specs();
+        };
+        for import in IMPORTS {
+            let out = scratch.join(import.platform);
+            copy_tree(&root.join("platforms").join(import.platform), &out);
+            // A platform crate's manifest, whose features the import then writes.
+            let manifest = format!(
+                "[package]\nname = \"opengate-{}\"\n\n[features]\ndefault = []\n\n[dependencies]\n",
+                import.platform
+            );
+            std::fs::write(out.join("Cargo.toml"), manifest).unwrap();
+            run_import(self, import, &out);
+        }
+        scratch.to_owned()
+    }
+}
+
+/// Imports `import`'s catalog into `out` as `opengate import` does.
+fn run_import(
+    catalogs: &Catalogs,
+    import: &Import,
+    out: &Path,
+) -> (opengate_import::write::Report, usize) {
+    let (source, index) = catalogs.source(import);
+    let options = opengate_import::Options {
+        platform: Some(import.platform.to_owned()),
+        index,
+        out: Some(out.to_owned()),
+    };
+    let importer = opengate_import::importer(import.format, &options).unwrap();
+    let read = importer.read(&source);
+    let report =
+        opengate_import::write::write_specs(out, importer.format(), import.folder, read.apis);
+    let changed = opengate_import::features::write(out, importer.default_groups()).unwrap();
+    (report, changed)
+}
 
 fn tree(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>, root: &Path) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -83,27 +199,19 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn re_importing_the_catalogs_changes_no_shipped_spec() {
-    let Some(catalogs) = catalogs() else {
-        eprintln!("skipped: no ../shared/catalogs beside this checkout");
-        return;
-    };
-    for (platform, format, folder, index) in IMPORTS {
+    let catalogs = Catalogs::find();
+    let fixtures = tempfile::tempdir().unwrap();
+    let shipped = catalogs.specs(fixtures.path());
+    let mut imported = 0;
+    for import in IMPORTS {
+        let platform = import.platform;
         let scratch = tempfile::tempdir().unwrap();
         let out = scratch.path().join(platform);
-        copy_tree(&specs().join(platform), &out);
+        copy_tree(&shipped.join(platform), &out);
         let mut before = Vec::new();
         tree(&out, &mut before, &out);
         before.sort();
-        let options = opengate_import::Options {
-            platform: Some((*platform).to_owned()),
-            index: index.map(|i| catalogs.join(i)),
-            out: Some(out.clone()),
-        };
-        let importer = opengate_import::importer(format, &options).unwrap();
-        let read = importer.read(&catalogs.join(folder));
-        let report =
-            opengate_import::write::write_specs(&out, importer.format(), folder, read.apis);
-        let changed = opengate_import::features::write(&out, importer.default_groups()).unwrap();
+        let (report, changed) = run_import(&catalogs, import, &out);
         assert_eq!(
             changed, 0,
             "{platform}: the re-import rewrote {changed} manifests"
@@ -125,12 +233,17 @@ fn re_importing_the_catalogs_changes_no_shipped_spec() {
             before == after,
             "{platform}: the re-import changed the shipped specs"
         );
+        imported += report.unchanged;
     }
+    assert!(
+        imported >= IMPORTS.len(),
+        "only {imported} specs re-imported"
+    );
 }
 
 #[test]
 fn each_platform_crate_has_a_feature_per_group_folder() {
-    for (platform, ..) in IMPORTS {
+    for Import { platform, .. } in IMPORTS {
         let dir = specs().join(platform);
         opengate_import::features::check(&dir).unwrap_or_else(|e| panic!("{platform}: {e}"));
         // The registry takes at most 300 features per crate.
@@ -163,8 +276,9 @@ fn names_in_go_struct(src: &str, strukt: &str) -> Vec<String> {
     names
 }
 
-/// The source's facts for an imported API; `None` for facts the source does not give.
-fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
+/// The source's facts for an imported API, read from its catalog `root` (a folder, or the
+/// one file it was).
+fn source_facts(root: &Path, index: Option<&Path>, platform: &str, api: &ir::Api) -> Facts {
     let source = api.source.as_ref().expect("an imported spec");
     let file = source.file.as_deref().unwrap();
     let known_type = |t: &str| {
@@ -173,7 +287,7 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
     };
     match platform {
         "taobao" => {
-            let doc = json_file(&catalogs.join("taobao-top").join(file));
+            let doc = json_file(&root.join(file));
             let list = |k: &str| doc[k].as_array().cloned().unwrap_or_default();
             let mut params: Vec<(String, bool)> = Vec::new();
             for p in list("requestParams") {
@@ -197,7 +311,7 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
             (params, response)
         }
         "youzan" => {
-            let doc = json_file(&catalogs.join("youzan/docs").join(file));
+            let doc = json_file(&root.join("docs").join(file));
             let v = &doc[&api.version];
             let params = v["requestParams"]
                 .as_array()
@@ -218,7 +332,11 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
             )
         }
         "douyin" => {
-            let doc = json_file(&catalogs.join("douyin").join(file));
+            let doc = json_file(&if root.is_file() {
+                root.to_owned()
+            } else {
+                root.join(file)
+            });
             let op = &doc["paths"][&api.path][api.method.as_str().to_ascii_lowercase()];
             let resolve = |v: &serde_json::Value| {
                 let mut v = v.clone();
@@ -259,7 +377,7 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
             (params, response)
         }
         "doudian" => {
-            let req = std::fs::read_to_string(catalogs.join("doudian/api").join(file)).unwrap();
+            let req = std::fs::read_to_string(root.join("api").join(file)).unwrap();
             let strukt = req
                 .split("Param *")
                 .nth(1)
@@ -274,8 +392,7 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
             let resp_file = file
                 .replace("/request/", "/response/")
                 .replace("_request.go", "_response.go");
-            let resp =
-                std::fs::read_to_string(catalogs.join("doudian/api").join(resp_file)).unwrap();
+            let resp = std::fs::read_to_string(root.join("api").join(resp_file)).unwrap();
             let data_line = resp
                 .lines()
                 .find(|l| l.contains("`json:\"data\"`"))
@@ -293,22 +410,46 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
             (params, response)
         }
         "alibaba" => {
-            let src =
-                std::fs::read_to_string(catalogs.join("alibaba-1688/src").join(file)).unwrap();
+            let root = if root.join("src").is_dir() {
+                root.join("src")
+            } else {
+                root.to_owned()
+            };
+            let src = std::fs::read_to_string(root.join(file)).unwrap();
             let mut params: Vec<(String, bool)> = Vec::new();
             for part in src.split("public function set").skip(1) {
-                if let Some(name) = part
+                // The wire name in `sdkStdResult["..."]`, else the setter's variable.
+                let body = part.split("\n    }").next().unwrap_or_default();
+                let name = body
                     .split("sdkStdResult[\"")
                     .nth(1)
                     .and_then(|s| s.split('"').next())
-                {
+                    .or_else(|| part.split(')').next()?.split('$').nth(1).map(str::trim));
+                if let Some(name) = name.filter(|n| !["stdResult", "arrayResult"].contains(n)) {
                     if !params.iter().any(|(n, _)| n == name) {
                         params.push((name.to_owned(), false));
                     }
                 }
             }
+            // Where the official Python SDK has the API (by its real name), its params and
+            // required flags count.
+            if let Some(py) = index.and_then(|i| python_sdk_api(i, &api.name)) {
+                for p in &mut params {
+                    p.1 = required_in(&py, &p.0);
+                }
+                for line in py.lines() {
+                    let Some(name) = line.trim().strip_prefix("self.") else {
+                        continue;
+                    };
+                    let name = name.split('=').next().unwrap().trim().to_owned();
+                    if name != "access_token" && !params.iter().any(|(n, _)| *n == name) {
+                        let required = required_in(&py, &name);
+                        params.push((name, required));
+                    }
+                }
+            }
             let result = file.replace("Param.class.php", "Result.class.php");
-            let response = std::fs::read_to_string(catalogs.join("alibaba-1688/src").join(result))
+            let response = std::fs::read_to_string(root.join(result))
                 .map(|src| {
                     src.split("public function set")
                         .skip(1)
@@ -327,15 +468,85 @@ fn source_facts(catalogs: &Path, platform: &str, api: &ir::Api) -> Facts {
     }
 }
 
+/// Every API name of the official 1688 Python SDK is a name of ours, exactly: 1688's gateway
+/// routes by it.
+#[test]
+fn every_real_1688_name_is_ours_exactly() {
+    let catalogs = Catalogs::find();
+    let fixtures = tempfile::tempdir().unwrap();
+    let specs = catalogs.specs(fixtures.path());
+    let corpus = opengate_codegen::load(&specs, "specs")
+        .map(|(_, c)| c)
+        .unwrap();
+    let ours: Vec<(&str, &str)> = corpus
+        .platforms
+        .iter()
+        .filter(|p| p.name == "alibaba")
+        .flat_map(|p| &p.apis)
+        .map(|a| (a.namespace.as_str(), a.name.as_str()))
+        .collect();
+    let import = IMPORTS.iter().find(|i| i.platform == "alibaba").unwrap();
+    let (_, index) = catalogs.source(import);
+    let biz = index.unwrap().join("tools/aop/api/biz");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&biz).unwrap().flatten() {
+        let src = std::fs::read_to_string(e.path()).unwrap();
+        let Some(uri) = src
+            .split("def get_api_uri")
+            .nth(1)
+            .and_then(|s| s.split('\'').nth(1))
+        else {
+            continue;
+        };
+        let mut parts = uri.splitn(3, '/').skip(1);
+        let (namespace, name) = (parts.next().unwrap(), parts.next().unwrap());
+        assert!(
+            ours.contains(&(namespace, name)),
+            "{name} ({namespace}) is not among our 1688 APIs"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} names checked");
+}
+
+/// The class of the 1688 Python SDK under `dir` whose `get_api_uri()` names `name`.
+fn python_sdk_api(dir: &Path, name: &str) -> Option<String> {
+    let biz = dir.join("tools/aop/api/biz");
+    std::fs::read_dir(&biz)
+        .ok()?
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .find(|src| src.contains(&format!("/{name}'")))
+}
+
+/// Whether `get_required_params()` of a Python SDK class lists `param`.
+fn required_in(src: &str, param: &str) -> bool {
+    src.split("def get_required_params")
+        .nth(1)
+        .and_then(|s| s.lines().find(|l| l.contains("return")))
+        .is_some_and(|l| l.contains(&format!("'{param}'")))
+}
+
 #[test]
 fn twenty_sampled_apis_per_platform_match_their_source() {
-    let Some(catalogs) = catalogs() else {
-        eprintln!("skipped: no ../shared/catalogs beside this checkout");
-        return;
-    };
-    let corpus = corpus();
-    for p in &corpus.platforms {
-        let imported: Vec<&ir::Api> = p.apis.iter().filter(|a| a.source.is_some()).collect();
+    let catalogs = Catalogs::find();
+    let fixtures = tempfile::tempdir().unwrap();
+    let specs = catalogs.specs(fixtures.path());
+    let corpus = opengate_codegen::load(&specs, "specs")
+        .map(|(_, c)| c)
+        .unwrap_or_else(|d| panic!("the imported specs are valid:\n{d}"));
+    for import in IMPORTS {
+        let p = corpus
+            .platforms
+            .iter()
+            .find(|p| p.name == import.platform)
+            .unwrap();
+        let (root, index) = catalogs.source(import);
+        let imported: Vec<&ir::Api> = p
+            .apis
+            .iter()
+            .filter(|a| a.source.as_ref().is_some_and(|s| s.format == import.format))
+            .collect();
         // A fixed-seed draw (an LCG), the same 20 every run.
         let mut seed: u64 = 0x5eed_0000 + p.name.len() as u64;
         let mut picked = Vec::new();
@@ -351,7 +562,10 @@ fn twenty_sampled_apis_per_platform_match_their_source() {
         let mut compared = 0;
         for i in picked {
             let api = imported[i];
-            let (params, response) = source_facts(&catalogs, &p.name, api);
+            let (mut params, response) = source_facts(&root, index.as_deref(), &p.name, api);
+            // The importers skip (and report) a name that is no identifier, such as the
+            // fixtures' `名字`.
+            params.retain(|(n, _)| n.is_ascii());
             let ours: Vec<(String, bool)> = api
                 .params
                 .iter()
@@ -391,8 +605,13 @@ fn twenty_sampled_apis_per_platform_match_their_source() {
             );
             compared += 1;
         }
+        // The fixtures hold a few APIs each, all compared.
+        let want = match catalogs {
+            Catalogs::Shared(_) => 18,
+            Catalogs::Fixtures(_) => imported.len().min(18),
+        };
         assert!(
-            compared >= 18,
+            compared >= want && compared > 0,
             "{}: only {compared} sampled APIs compared",
             p.name
         );

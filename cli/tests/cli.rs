@@ -352,6 +352,82 @@ fn call_exit_codes() {
     }
 }
 
+/// A 淘宝客 app has only its key and secret: the APIs that need no session are called without
+/// one (the mock, like TOP, checks a session only where the spec requires one), and an API that
+/// needs one fails before anything is sent, naming what is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taobao_app_without_a_session_calls_what_needs_none() {
+    let mock = start_mock();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let no_session = format!(
+        "[taobao]\napp_key = \"12345678\"\napp_secret = \"tb-secret\"\nsign_method = \"hmac\"\nbase_url = \"{}\"\n",
+        mock.base_url
+    );
+    std::fs::write(config.path(), no_session).unwrap();
+    let cfg = config.path().to_str().unwrap();
+    let call = |args: &[&str], env: &[(&str, &str)]| {
+        let mut full = vec!["--config", cfg, "call"];
+        full.extend(args);
+        opengate(&full, env)
+    };
+
+    let tbk = call(&["taobao.tbk.item.info.get", "-p", "num_iids=1"], &[]);
+    assert_eq!(tbk.status.code(), Some(0), "{}", text(&tbk.stderr));
+    let time = call(&["taobao.time.get"], &[]);
+    assert_eq!(time.status.code(), Some(0), "{}", text(&time.stderr));
+    // The mock's clock, in Beijing time: a client may set its own by it.
+    let data: serde_json::Value = serde_json::from_slice(&time.stdout).unwrap();
+    let at =
+        chrono::NaiveDateTime::parse_from_str(data["time"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S")
+            .unwrap();
+    let now = chrono::Utc::now().naive_utc() + chrono::Duration::hours(8);
+    assert!(
+        (now - at).num_seconds().abs() <= 60,
+        "taobao.time.get said {at}, now is {now}"
+    );
+    let sent: Vec<_> = recorded(&mock).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent.iter().all(|r| !r.to_string().contains("session")),
+        "no session was sent: {sent:?}"
+    );
+
+    let needs = call(
+        &[
+            "taobao.item.seller.get",
+            "-p",
+            "fields=a",
+            "-p",
+            "num_iid=1",
+        ],
+        &[],
+    );
+    let err = text(&needs.stderr);
+    assert_eq!(needs.status.code(), Some(3), "{err}");
+    assert!(err.contains("needs a user access token"), "{err}");
+    assert_eq!(recorded(&mock).await.len(), 2, "nothing was sent");
+
+    // Where the catalog does not say (`auth: optional`), no session is needed; one the config
+    // has is sent, and checked.
+    let optional = call(&["taobao.appip.get"], &[]);
+    assert_eq!(
+        optional.status.code(),
+        Some(0),
+        "{}",
+        text(&optional.stderr)
+    );
+    let wrong = call(
+        &["taobao.appip.get"],
+        &[("OPENGATE_TAOBAO_SESSION", "not-a-session")],
+    );
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong.stderr));
+    assert!(
+        text(&wrong.stderr).starts_with("taobao error 27 "),
+        "{}",
+        text(&wrong.stderr)
+    );
+}
+
 /// The README's promise: a platform folder of a built-in protocol needs no code. `tmall` with
 /// `protocol: taobao-top` is served by the mock with `[tmall]`'s keys and called by
 /// `opengate call`, its table found through the spec's protocol (and its `base_url` through
@@ -691,6 +767,46 @@ fn openapi_output_is_valid_openapi_3_1() {
         .unwrap()
         .keys()
         .all(|k| k.starts_with("/douyin/")));
+
+    // Each operation says the path its client sends: 1688's with its namespace, name and
+    // version, Taobao's router, Youzan's and Doudian's from the name.
+    let full = opengate(&["openapi"], &[]);
+    assert_eq!(full.status.code(), Some(0), "{}", text(&full.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&full.stdout).unwrap();
+    let api = |path: &str| {
+        let item = &doc["paths"][path];
+        let op = item
+            .as_object()
+            .and_then(|m| m.values().next())
+            .unwrap_or_else(|| panic!("{path}"));
+        op["x-opengate-api"].clone()
+    };
+    let aop = api("/alibaba/alibaba.trade.get.buyerView/1");
+    assert_eq!(
+        aop["path"],
+        "/openapi/param2/1/com.alibaba.trade/alibaba.trade.get.buyerView/{app_key}"
+    );
+    assert_eq!(aop["namespace"], "com.alibaba.trade");
+    assert_eq!(
+        api("/taobao/taobao.trade.fullinfo.get/2.0")["path"],
+        "/router/rest"
+    );
+    assert_eq!(
+        api("/youzan/youzan.trade.get/4.0.0")["path"],
+        "/api/youzan.trade.get/4.0.0"
+    );
+    assert_eq!(
+        api("/doudian/order.orderDetail/2")["path"],
+        "/order/orderDetail"
+    );
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let op = item.as_object().unwrap().values().next().unwrap();
+        let sent = op["x-opengate-api"]["path"].as_str().unwrap_or_default();
+        assert!(
+            sent.starts_with('/'),
+            "{path}: no path the client sends: {sent:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

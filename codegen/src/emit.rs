@@ -660,6 +660,7 @@ fn api_module(api: &Api) -> String {
         Auth::None => "None",
         Auth::App => "App",
         Auth::User => "User",
+        Auth::Optional => "Optional",
         Auth::Client => "Client",
     };
     let fields = [

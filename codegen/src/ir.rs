@@ -49,15 +49,29 @@ pub enum Auth {
     None,
     App,
     User,
+    /// A user token is sent when the client has one; the API works without (a catalog that
+    /// does not say which APIs need one, e.g. TOP's).
+    Optional,
     Client,
 }
 
 impl Auth {
+    /// Whether a gateway checks the user token of a call that sends one (`sent`) or none: always
+    /// where the API needs one, and where it is optional only when one came.
+    pub fn checks_user_token(self, sent: bool) -> bool {
+        match self {
+            Auth::User => true,
+            Auth::Optional => sent,
+            Auth::None | Auth::App | Auth::Client => false,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Auth::None => "none",
             Auth::App => "app",
             Auth::User => "user",
+            Auth::Optional => "optional",
             Auth::Client => "client",
         }
     }
@@ -510,11 +524,12 @@ fn lower_api(a: &spec::Api, p: &Platform, d: &mut Diagnostics) -> Option<Api> {
         "none" => Auth::None,
         "app" => Auth::App,
         "user" => Auth::User,
+        "optional" => Auth::Optional,
         "client" => Auth::Client,
         other => {
             d.push(
                 &a.auth.pos,
-                format!("unknown auth scheme `{other}`, expected one of: none, app, user, client"),
+                format!("unknown auth scheme `{other}`, expected one of: none, app, user, optional, client"),
             );
             Auth::None
         }

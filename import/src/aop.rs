@@ -3,24 +3,34 @@
 //! neither the API's name nor its version, and marks params required unreliably. What is
 //! recovered, and how (each spec's `source` says so):
 //! - namespace: the folder (`com/alibaba/trade/param` is `com.alibaba.trade`);
-//! - name: the class name's words, lower-cased and joined by `.` (`AlibabaTradeGetBuyerView`
-//!   is `alibaba.trade.get.buyer.view`). 1688 names mix dotted and camel-case segments
-//!   (`alibaba.trade.get.buyerView`), which the class name no longer shows: fix those in
-//!   `corrections.json`;
+//! - name, with the official Python SDK given as `--index` ([`crate::aop_names`]): the real one
+//!   where that SDK has an API of the class's words in the same namespace (then its required
+//!   params, `need_auth` and doc page too); else the vocabulary rule's guess from the class
+//!   name, said in `source.inferred`. Without the index, the class name's words lower-cased
+//!   and joined by `.` (`AlibabaTradeGetBuyerView` is `alibaba.trade.get.buyer.view`, where the
+//!   real name is `alibaba.trade.get.buyerView`);
 //! - version `1`, method `POST`, auth `user` (an `access_token`);
 //! - required: never (the SDK's "此参数必填" is on fields that are optional); where the SDK says
 //!   so, the description says "SDK: 必填".
+//!
+//! The Python SDK's APIs that no PHP class has are imported from it alone: params as text (the
+//! gateway's form values; uploads as files), no response shape, both said in `source.inferred`.
 //!
 //! Types: `String`, `Long`/`Integer`/`Byte`, `Boolean`, `Double`, `BigDecimal`; `Date` stays
 //! text (1688 writes `yyyyMMddHHmmssSSS+0800`); `array include @see T[]` is a list of `T`,
 //! another `array` raw JSON; a class name is the entity class of that name beside it.
 
+use crate::aop_names::{Names, PyApi};
 use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AopPhpSdk;
+#[derive(Debug, Clone, Default)]
+pub struct AopPhpSdk {
+    /// The official Python SDK (`aop-python-sdk`), the source of real names.
+    pub names: Option<PathBuf>,
+}
 
 impl Importer for AopPhpSdk {
     fn format(&self) -> &'static str {
@@ -42,15 +52,34 @@ impl Importer for AopPhpSdk {
         } else {
             source.to_path_buf()
         };
+        let names = self.names.as_deref().map(|dir| {
+            let mut names = Names::new(crate::aop_names::read(dir, &mut import));
+            let (right, of) = names.rule_accuracy();
+            import.notes.push(format!(
+                "1688 names: the vocabulary rule gets {right} of the Python SDK's {of} names right on its own (each left out of the vocabulary it is guessed from)"
+            ));
+            names
+        });
         let mut files = Vec::new();
         files_with(&root, "Param.class.php", &mut files, &mut import);
+        let mut matched = BTreeSet::new();
         for rel in files {
             // The SDK's own examples and tests are not APIs.
             if rel.starts_with("test/") || rel.contains("/example/") {
                 continue;
             }
-            if let Some((group, api)) = read_api(&root, &rel, &mut import) {
+            if let Some((group, api)) = read_api(&root, &rel, names.as_ref(), &mut import) {
+                if api.source.format == "aop-php-sdk"
+                    && !api.source.inferred.iter().any(|f| f == "name")
+                {
+                    matched.insert((api.namespace.clone(), api.name.clone()));
+                }
                 import.apis.push(Imported { group, api });
+            }
+        }
+        for py in names.iter().flat_map(Names::apis) {
+            if !matched.contains(&(Some(py.namespace.clone()), py.name.clone())) {
+                import.apis.push(python_only(py));
             }
         }
         import
@@ -145,7 +174,7 @@ fn setters(src: &str) -> Vec<Setter> {
 }
 
 /// Splits `AlibabaTradeGetBuyerView` into its words; digits stay with the word before them.
-fn words(class: &str) -> Vec<String> {
+pub(crate) fn words(class: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let chars: Vec<char> = class.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -164,15 +193,26 @@ fn words(class: &str) -> Vec<String> {
     out
 }
 
-fn read_api(root: &Path, rel: &str, import: &mut Import) -> Option<(String, ApiSpec)> {
+fn read_api(
+    root: &Path,
+    rel: &str,
+    names: Option<&Names>,
+    import: &mut Import,
+) -> Option<(String, ApiSpec)> {
     let (folder, file) = rel.rsplit_once('/')?;
     let class = file.trim_end_matches("Param.class.php");
     let namespace = folder.trim_end_matches("/param").replace('/', ".");
-    let name = words(class)
-        .iter()
-        .map(|w| w.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join(".");
+    let class_words = words(class);
+    let real = names.and_then(|n| n.find(&namespace, &class_words));
+    let name = match (real, names) {
+        (Some(py), _) => py.name.clone(),
+        (None, Some(names)) => names.guess(&class_words),
+        (None, None) => class_words
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("."),
+    };
     if !usable_name(&name) {
         import.problem(rel, format!("class `{class}` gives no usable API name"));
         return None;
@@ -195,27 +235,108 @@ fn read_api(root: &Path, rel: &str, import: &mut Import) -> Option<(String, ApiS
         }
     };
     let group = namespace.rsplit('.').next().unwrap_or("misc").to_owned();
-    Some((
-        group,
-        ApiSpec {
-            name: name.clone(),
-            version: "1".into(),
-            auth: "user".into(),
-            method: "POST".into(),
-            namespace: Some(namespace),
-            params,
-            response,
-            source: Source {
-                format: "aop-php-sdk".into(),
-                file: rel.to_owned(),
-                inferred: ["name", "version", "method", "auth", "required"].map(String::from).to_vec(),
-                note: Some(format!(
+    let mut api = ApiSpec {
+        name: name.clone(),
+        version: "1".into(),
+        auth: "user".into(),
+        method: "POST".into(),
+        namespace: Some(namespace),
+        params,
+        response,
+        source: Source {
+            format: "aop-php-sdk".into(),
+            file: rel.to_owned(),
+            inferred: ["name", "version", "method", "auth", "required"].map(String::from).to_vec(),
+            note: Some(match names {
+                Some(_) => format!(
+                    "the name `{name}` is guessed from the SDK class `{class}Param` by the vocabulary of the official Python SDK's names (the rule in docs/decisions.md): check it against the API's doc page"
+                ),
+                None => format!(
                     "the name `{name}` is recovered from the SDK class `{class}Param`: check it against the API's doc page"
-                )),
+                ),
+            }),
+        },
+        ..ApiSpec::default()
+    };
+    if let Some(py) = real {
+        confirm(&mut api, py);
+    }
+    Some((group, api))
+}
+
+/// What the official Python SDK says of an API the PHP class describes: its name and version
+/// (already taken), required params (its params the PHP class lacks are added as text), whether
+/// it needs a user token, and its doc page.
+fn confirm(api: &mut ApiSpec, py: &PyApi) {
+    api.version = py.version.clone();
+    api.auth = auth(py).into();
+    api.doc_url = py.doc_url.clone();
+    if api.description.is_none() {
+        api.description = py.description.clone();
+    }
+    for p in &mut api.params {
+        p.required = py.required.contains(&p.name);
+    }
+    let missing: Vec<Param> = py
+        .params
+        .iter()
+        .filter(|n| api.params.iter().all(|p| &p.name != *n))
+        .map(|n| python_param(py, n))
+        .collect();
+    api.params.extend(missing);
+    api.source.inferred = vec!["method".into()];
+    api.source.note = Some(format!(
+        "name, version, required params and auth from the official Python SDK ({})",
+        py.file
+    ));
+}
+
+/// `user` where the Python SDK's `need_auth()` says a user token is needed, else `app`.
+fn auth(py: &PyApi) -> &'static str {
+    if py.need_auth {
+        "user"
+    } else {
+        "app"
+    }
+}
+
+/// A param the Python SDK alone describes: text, or a file where it is a multipart part.
+fn python_param(py: &PyApi, name: &str) -> Param {
+    let ty = if py.multipart.iter().any(|m| m == name) {
+        "file"
+    } else {
+        "string"
+    };
+    let mut p = Param::new(name, Type::Scalar(ty));
+    p.required = py.required.iter().any(|r| r == name);
+    p
+}
+
+/// An API only the Python SDK has.
+fn python_only(py: &PyApi) -> Imported {
+    let group = py.namespace.rsplit('.').next().unwrap_or("misc").to_owned();
+    Imported {
+        group,
+        api: ApiSpec {
+            name: py.name.clone(),
+            version: py.version.clone(),
+            description: py.description.clone(),
+            auth: auth(py).into(),
+            method: "POST".into(),
+            namespace: Some(py.namespace.clone()),
+            doc_url: py.doc_url.clone(),
+            params: py.params.iter().map(|n| python_param(py, n)).collect(),
+            source: Source {
+                format: "aop-python-sdk".into(),
+                file: py.file.clone(),
+                inferred: ["method", "types", "response"].map(String::from).to_vec(),
+                note: Some(
+                    "the official Python SDK has no types and no response shapes: params are sent as the gateway's text, the answer is read raw".into(),
+                ),
             },
             ..ApiSpec::default()
         },
-    ))
+    }
 }
 
 fn fields(

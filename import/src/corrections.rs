@@ -15,7 +15,9 @@
 //! Keys are `name@version` or a bare `name` (every version). `set` replaces top-level facts
 //! (`name`, `version`, `summary`, `description`, `auth`, `method`, `host`, `path`,
 //! `namespace`, `doc_url`, `group`); `params` and `response` patch fields by name (a dotted
-//! path reaches nested ones; `null` removes the field; a new name adds it); `skip` drops the API.
+//! path reaches nested ones; `null` removes the field; a new name adds it); `skip` drops the API;
+//! `why` (text) says where the correction's facts come from, and goes into the spec's
+//! `source.note`. A fact `set` is dropped from `source.inferred`.
 
 use crate::model::{Param, Type};
 use crate::{Imported, Problem};
@@ -69,11 +71,15 @@ impl Corrections {
                 continue;
             }
             used[i] = true;
-            let note = "corrected by corrections.json";
+            // The source of a correction goes into the spec beside it.
+            let note = match c.get("why").and_then(Value::as_str) {
+                Some(why) => format!("corrected by corrections.json: {why}"),
+                None => "corrected by corrections.json".to_owned(),
+            };
             match &mut api.api.source.note {
-                Some(n) if !n.contains(note) => n.push_str(&format!("; {note}")),
+                Some(n) if !n.contains(&note) => n.push_str(&format!("; {note}")),
                 Some(_) => {}
-                None => api.api.source.note = Some(note.into()),
+                None => api.api.source.note = Some(note),
             }
             let mut problem = |m: String| {
                 problems.push(Problem {
@@ -91,6 +97,8 @@ impl Corrections {
                         continue;
                     };
                     let a = &mut api.api;
+                    // A fact a correction sets is no longer a guess.
+                    a.source.inferred.retain(|f| f != k);
                     match k.as_str() {
                         "name" => a.name = text,
                         "version" => a.version = text,
@@ -122,7 +130,10 @@ impl Corrections {
                     }
                 }
             }
-            let known = ["skip", "set", "params", "response"];
+            if c.get("why").is_some_and(|w| !w.is_string()) {
+                problem("why must be text".into());
+            }
+            let known = ["skip", "set", "params", "response", "why"];
             for k in c.keys().filter(|k| !known.contains(&k.as_str())) {
                 problem(format!(
                     "unknown key `{k}`, expected one of: {}",

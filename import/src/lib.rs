@@ -12,9 +12,10 @@
 //! | `youzan-docs` | Youzan doc JSON, with the current index | youzan |
 //! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
 //! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
-//! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/` | alibaba |
+//! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes (`aop-python-sdk`) as `--index` | alibaba |
 
 mod aop;
+pub mod aop_names;
 pub mod corrections;
 pub mod doudian;
 pub mod features;
@@ -89,7 +90,8 @@ pub trait Importer {
 pub struct Options {
     /// The platform, for formats that can describe any (`openapi`).
     pub platform: Option<String>,
-    /// A second source: `youzan-docs` takes today's index here.
+    /// A second source: `youzan-docs` takes today's index here, `aop-php-sdk` the official
+    /// Python SDK (the real API names).
     pub index: Option<PathBuf>,
     /// The platform folder the specs go to (its `platform.yaml` names the hosts).
     pub out: Option<PathBuf>,
@@ -104,7 +106,9 @@ pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
             index: options.index.clone(),
         }),
         "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
-        "aop-php-sdk" => Box::new(aop::AopPhpSdk),
+        "aop-php-sdk" => Box::new(aop::AopPhpSdk {
+            names: options.index.clone(),
+        }),
         "openapi" => {
             let platform = options.platform.clone()?;
             let hosts = options

@@ -5,8 +5,9 @@
 //! `source.inferred`):
 //! - version: `2.0`, the only version of the TOP router protocol (`v=2.0`);
 //! - method: `POST`, as the official SDKs send every call;
-//! - auth: `user`, so the configured `session` is sent: APIs that need none ignore it, and the
-//!   metadata does not say which need it.
+//! - auth: `optional`: the metadata does not say which APIs need a `session`, so the
+//!   configured one is sent and none is required; 淘宝客 apps, which have none, reach the APIs
+//!   that need none. `corrections.json` says `user` or `app` where the platform's docs do.
 //!
 //! Types: `Number` is a 64-bit integer, `Price`/`BigDecimal` exact decimals, `Date` Beijing wall
 //! time, `Json` raw JSON, `byte[]` an upload, `X[]` a list (the TOP protocol comma-joins lists
@@ -147,7 +148,7 @@ fn api(name: &str, shown: &str, doc: &Map<String, Value>, import: &mut Import) -
         version: "2.0".into(),
         summary,
         description,
-        auth: "user".into(),
+        auth: "optional".into(),
         method: "POST".into(),
         doc_url: doc
             .get("id")

@@ -48,6 +48,18 @@ impl Imported {
 /// Imports `source` with `format` into a fresh specs folder holding the platform's
 /// `platform.yaml` (and whatever `prepare` adds).
 fn import(format: &str, platform: &str, source: &Path, prepare: impl Fn(&Path)) -> Imported {
+    let index = (format == "youzan-docs").then(|| fixtures().join("youzan-index/apis"));
+    import_with(format, platform, source, index, prepare)
+}
+
+/// [`import`] with a second source (`--index`).
+fn import_with(
+    format: &str,
+    platform: &str,
+    source: &Path,
+    index: Option<PathBuf>,
+    prepare: impl Fn(&Path),
+) -> Imported {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("specs");
     let out = root.join(platform);
@@ -63,7 +75,7 @@ fn import(format: &str, platform: &str, source: &Path, prepare: impl Fn(&Path)) 
     prepare(&out);
     let options = Options {
         platform: Some(platform.into()),
-        index: Some(fixtures().join("youzan-index/apis")),
+        index,
         out: Some(out.clone()),
     };
     let imp = importer(format, &options).expect("a known format");
@@ -106,10 +118,21 @@ fn response(api: &spec::Api) -> &[spec::Field] {
 
 /// Importing again changes nothing, and the files are the same bytes.
 fn assert_idempotent(format: &str, platform: &str, source: &Path, first: &Imported) {
+    let index = (format == "youzan-docs").then(|| fixtures().join("youzan-index/apis"));
+    assert_idempotent_with(format, platform, source, index, first);
+}
+
+fn assert_idempotent_with(
+    format: &str,
+    platform: &str,
+    source: &Path,
+    index: Option<PathBuf>,
+    first: &Imported,
+) {
     let before: Vec<(PathBuf, Vec<u8>)> = files(&first.out(platform));
     let options = Options {
         platform: Some(platform.into()),
-        index: Some(fixtures().join("youzan-index/apis")),
+        index,
         out: Some(first.out(platform)),
     };
     let imp = importer(format, &options).unwrap();
@@ -144,7 +167,14 @@ fn top_metadata() {
     let source = fixtures().join("top");
     let imp = import("top-metadata", "taobao", &source, |_| {});
     let api = imp.api("taobao.trade.fullinfo.get", "2.0");
-    assert_eq!(api.auth.value, "user");
+    // The metadata does not say which APIs need a session: one is sent when configured.
+    assert_eq!(api.auth.value, "optional");
+    assert!(api
+        .source
+        .as_ref()
+        .unwrap()
+        .inferred
+        .contains(&"auth".to_owned()));
     assert_eq!(api.method.value, "POST");
     assert_eq!(api.group.as_deref(), Some("tbtrade"));
     // A group of fewer than 3 APIs is merged into its domain's `more_` group.
@@ -247,7 +277,8 @@ fn hand_written_specs_win_and_corrections_apply() {
         std::fs::write(
             out.join("corrections.json"),
             r#"{
-              "taobao.trade.memo.add@2.0": {"set": {"auth": "app", "group": "tbtrade"}, "params": {"memo": {"max_length": 500}, "tid": null, "note": {"type": "string"}}},
+              "taobao.trade.memo.add@2.0": {"set": {"auth": "app", "group": "tbtrade"}, "params": {"memo": {"max_length": 500}, "tid": null, "note": {"type": "string"}}, "why": "the doc says 不需要授权"},
+              "taobao.trades.list.get@2.0": {"set": {"auth": "user"}, "why": 7},
               "taobao.trade.odd.get": {"skip": true},
               "taobao.no.such.api": {"skip": true}
             }"#,
@@ -265,10 +296,15 @@ fn hand_written_specs_win_and_corrections_apply() {
     assert_eq!(param(&memo, "memo").limits.max_length, Some(500));
     assert!(memo.params.iter().all(|p| p.name != "tid"));
     assert_eq!(param(&memo, "note").ty, Ty::Scalar(Scalar::String));
+    // The correction's source is said beside it, and what it set is no longer a guess.
+    let source = memo.source.as_ref().unwrap();
     assert_eq!(
-        memo.source.as_ref().unwrap().note.as_deref(),
-        Some("corrected by corrections.json")
+        source.note.as_deref(),
+        Some("corrected by corrections.json: the doc says 不需要授权")
     );
+    assert!(!source.inferred.contains(&"auth".to_owned()));
+    assert!(source.inferred.contains(&"method".to_owned()));
+    imp.problem("`taobao.trades.list.get@2.0`: why must be text");
     assert!(imp
         .apis()
         .iter()
@@ -442,6 +478,56 @@ fn openapi_documents() {
     assert_eq!(names, ["poi_id", "name"], "allOf merges");
     imp.problem("unusable property name `名字`, skipped");
     assert_idempotent("openapi", "douyin", &source, &imp);
+}
+
+/// With the official Python SDK beside it, a PHP class gets its real name (and the SDK's required
+/// params, token need and doc page), a class the SDK lacks a name by the vocabulary rule, and
+/// the SDK's APIs that no class has come in untyped.
+#[test]
+fn aop_php_sdk_with_the_python_sdks_names() {
+    let source = fixtures().join("aop");
+    let names = fixtures().join("aop-names");
+    let imp = import_with(
+        "aop-php-sdk",
+        "alibaba",
+        &source,
+        Some(names.clone()),
+        |_| {},
+    );
+    let api = imp.api("alibaba.trade.get.buyerView", "1");
+    assert!(imp
+        .apis()
+        .iter()
+        .all(|a| a.name.value != "alibaba.trade.get.buyer.view"));
+    let s = api.source.as_ref().unwrap();
+    assert_eq!(s.format, "aop-php-sdk");
+    assert_eq!(s.inferred, ["method"]);
+    assert!(s.note.as_deref().unwrap().contains("official Python SDK"));
+    assert_eq!(api.auth.value, "user");
+    assert!(param(&api, "webSite").required && param(&api, "orderId").required);
+    assert!(!param(&api, "includeFields").required);
+    // Typed from the PHP class; what only the Python SDK has is text.
+    assert_eq!(param(&api, "orderId").ty, Ty::Scalar(Scalar::Long));
+    assert_eq!(param(&api, "outOrderId").ty, Ty::Scalar(Scalar::String));
+    assert!(api
+        .doc_url
+        .as_deref()
+        .unwrap()
+        .contains("n=alibaba.trade.get.buyerView"));
+
+    let photo = imp.api("alibaba.photobank.photo.add", "1");
+    let s = photo.source.as_ref().unwrap();
+    assert_eq!(s.format, "aop-python-sdk");
+    assert_eq!(s.inferred, ["method", "types", "response"]);
+    assert_eq!(photo.namespace.as_deref(), Some("com.alibaba.product"));
+    assert_eq!(photo.group.as_deref(), Some("product"));
+    assert_eq!(param(&photo, "imageBytes").ty, Ty::Scalar(Scalar::File));
+    assert!(param(&photo, "name").required);
+    assert!(photo.response.is_none(), "no response shape");
+    let expire = imp.api("app.expire.get", "1");
+    assert_eq!(expire.auth.value, "app", "need_auth() is False");
+    assert_eq!(expire.namespace.as_deref(), Some("cn.alibaba.open"));
+    assert_idempotent_with("aop-php-sdk", "alibaba", &source, Some(names), &imp);
 }
 
 #[test]

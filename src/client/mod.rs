@@ -625,13 +625,16 @@ impl Client {
                 "{name}: this API needs a user access token, and none is configured"
             ))
         };
+        // The user token: the selected shop's, else the configured one.
+        let configured = || match (&self.shop, &p.shops) {
+            (Some(shop), Some(shops)) => Ok(Some(shops.manager(shop))),
+            (Some(_), None) => Err(user()),
+            (None, _) => Ok(p.user.clone()),
+        };
         Ok(match kind {
             AuthKind::None | AuthKind::App => None,
-            AuthKind::User => Some(match (&self.shop, &p.shops) {
-                (Some(shop), Some(shops)) => shops.manager(shop),
-                (Some(_), None) => return Err(user()),
-                (None, _) => p.user.clone().ok_or_else(user)?,
-            }),
+            AuthKind::User => Some(configured()?.ok_or_else(user)?),
+            AuthKind::Optional => configured()?,
             AuthKind::Client => Some(p.client.clone().ok_or_else(|| Error::Config(format!("{name}: this API needs a client token, and no client credentials are configured")))?),
         })
     }

@@ -12,6 +12,7 @@ pub(crate) mod taobao;
 pub(crate) mod youzan;
 
 use crate::client::PlatformOptions;
+use crate::desc::ApiDesc;
 use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 use crate::push::PushRules;
@@ -35,6 +36,8 @@ pub struct Builtin {
     configure: fn(&Table<'_>) -> Result<Configured>,
     /// Its push rules from its table, for a platform that pushes over HTTP.
     push: Option<PushFn>,
+    /// The path template of an API's calls, the one its protocol builds them from.
+    path: fn(&ApiDesc) -> String,
 }
 
 impl fmt::Debug for Builtin {
@@ -80,6 +83,20 @@ pub(crate) struct Configured {
 }
 
 impl Builtin {
+    /// The path a call of `api` goes to (after the host), with the API's name, version and
+    /// namespace filled in and `{app_key}` and `in: path` params left as placeholders: what
+    /// `opengate openapi` exports, so that a document can rebuild the real URL.
+    pub fn path_of(&self, api: &ApiDesc) -> String {
+        let facts = [
+            ("{name}", &*api.name),
+            ("{version}", &*api.version),
+            ("{namespace}", &*api.namespace),
+        ];
+        facts
+            .iter()
+            .fold((self.path)(api), |path, (k, v)| path.replace(k, v))
+    }
+
     /// Every key its table accepts.
     pub fn accepts(&self, key: &str) -> bool {
         COMMON_KEYS.contains(&key) || self.keys.contains(&key)

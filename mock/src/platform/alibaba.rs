@@ -4,7 +4,7 @@
 use super::{missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
 use crate::{http, now_secs, sign, MockGateway, Outcome};
-use opengate_codegen::ir::{Api, Auth};
+use opengate_codegen::ir::Api;
 use serde_json::{json, Value};
 
 const PROTOCOL: &str = "alibaba-aop";
@@ -150,7 +150,7 @@ fn verify(
             return err(n, 400, "gw.TimestampInvalid", "timestamp out of range");
         }
     }
-    if api.auth == Auth::User {
+    if api.auth.checks_user_token(get("access_token").is_some()) {
         let token = get("access_token").unwrap_or_default();
         if let Err(expired) = mock.check_token(platform, "user", token, Some("access_token")) {
             let why = if expired { "expired" } else { "invalid" };

@@ -4,7 +4,7 @@
 use super::{beijing_wall_secs, missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
 use crate::{http, now_secs, sign, MockGateway, Outcome};
-use opengate_codegen::ir::{self, Auth};
+use opengate_codegen::ir;
 use serde_json::{json, Value};
 
 const PROTOCOL: &str = "doudian";
@@ -118,7 +118,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
     let Ok(params @ Value::Object(_)) = serde_json::from_str::<Value>(&param_json) else {
         return err(40001, "isv.parameter-invalid", "param_json 不是 JSON 对象");
     };
-    if api.auth == Auth::User {
+    if api.auth.checks_user_token(get("access_token").is_some()) {
         let token = get("access_token").unwrap_or_default();
         match mock.check_token(platform, "user", token, Some("access_token")) {
             Ok(()) => {}

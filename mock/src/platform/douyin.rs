@@ -238,9 +238,11 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
     if req.method != api.method.as_str() {
         return err(2100005, "请求方法错误");
     }
+    let sent = req.header("access-token").is_some();
     match api.auth {
-        Auth::User | Auth::Client => {
-            let kind = if api.auth == Auth::User {
+        Auth::Optional if !sent => {}
+        Auth::User | Auth::Optional | Auth::Client => {
+            let kind = if api.auth != Auth::Client {
                 "user"
             } else {
                 "client"
@@ -248,7 +250,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
             let Some(token) = req.header("access-token") else {
                 return err(10008, "access_token无效或已过期");
             };
-            let static_key = (api.auth == Auth::User).then_some("access_token");
+            let static_key = (api.auth != Auth::Client).then_some("access_token");
             match mock.check_token(platform, kind, token, static_key) {
                 Ok(()) => {}
                 Err(true) => return err(2190008, "access_token已过期"),

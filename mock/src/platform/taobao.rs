@@ -4,7 +4,6 @@
 use super::{beijing_wall_secs, missing_param, Gateway};
 use crate::push::{Envelope, Message};
 use crate::{http, now_secs, sign, MockGateway, Outcome};
-use opengate_codegen::ir::Auth;
 use serde_json::{json, Value};
 
 const PROTOCOL: &str = "taobao-top";
@@ -140,7 +139,7 @@ fn verify(
             .signature_refused(sign::top_shown(params, method_name), Some(sign));
     }
     // The configured session, or one this mock issued through OAuth (a seller's).
-    if api.auth == Auth::User {
+    if api.auth.checks_user_token(get("session").is_some()) {
         let Some(session) = get("session") else {
             return err(n, 26, "Missing Session", None);
         };
@@ -172,8 +171,18 @@ fn verify(
     if let Some(data) = tmc.and_then(|t| t.http_api(&api.name, params)) {
         return Outcome::ok(&api.name, json!({ key: data }));
     }
-    let data = mock.answer(api, PROTOCOL, &|k| get(k).map(str::to_owned));
+    let mut data = mock.answer(api, PROTOCOL, &|k| get(k).map(str::to_owned));
+    // The server's clock, which a client may set its own by: the mock's, in Beijing time.
+    if api.name == "taobao.time.get" {
+        data["time"] = json!(beijing_wall_time(now_secs()));
+    }
     Outcome::ok(&api.name, json!({ key: data }))
+}
+
+/// `secs` since the epoch as TOP writes a time: Beijing wall time, `yyyy-MM-dd HH:mm:ss`.
+fn beijing_wall_time(secs: u64) -> String {
+    let at = chrono::DateTime::from_timestamp(secs as i64 + 8 * 3600, 0).unwrap_or_default();
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// `POST /token` (form): a seller's authorization code, or a refresh; the answer is

@@ -22,6 +22,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     keys: &["app_key", "app_secret", "access_token", "refresh_token"],
     configure,
     push: Some(push),
+    path: protocol::path,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

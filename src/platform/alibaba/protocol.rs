@@ -49,12 +49,15 @@ impl Aop {
         }
         upper_hex(&hmac_sha1(secret.as_bytes(), &[msg.as_bytes()]))
     }
+}
 
-    fn url_path(&self, api: &ApiDesc) -> String {
-        format!(
-            "param2/{}/{}/{}/{}",
-            api.version, api.namespace, api.name, self.app_key
-        )
+/// The path template of a call of `api`: the spec's, else the gateway's
+/// (`/openapi/param2/{version}/{namespace}/{name}/{app_key}`).
+pub(crate) fn path(api: &ApiDesc) -> String {
+    if api.path.is_empty() {
+        "/openapi/param2/{version}/{namespace}/{name}/{app_key}".into()
+    } else {
+        api.path.to_string()
     }
 }
 
@@ -67,20 +70,17 @@ impl Protocol for Aop {
                 api.name
             )));
         }
-        let sign_path = if api.path.is_empty() {
-            self.url_path(api)
-        } else {
-            let system = [
-                ("name", &*api.name),
-                ("version", &*api.version),
-                ("namespace", &*api.namespace),
-                ("app_key", self.app_key.as_str()),
-            ];
-            fill_path(&api.path, call, &system)
-                .trim_start_matches('/')
-                .trim_start_matches("openapi/")
-                .to_owned()
-        };
+        let system = [
+            ("name", &*api.name),
+            ("version", &*api.version),
+            ("namespace", &*api.namespace),
+            ("app_key", self.app_key.as_str()),
+        ];
+        // What is signed is the path after `/openapi/`.
+        let sign_path = fill_path(&path(api), call, &system)
+            .trim_start_matches('/')
+            .trim_start_matches("openapi/")
+            .to_owned();
         let mut params: Vec<(String, String)> = call
             .params
             .iter()

@@ -28,6 +28,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     ],
     configure,
     push: Some(push),
+    path: protocol::path,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

@@ -170,6 +170,16 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The path template of a call of `api`: the spec's, else the method's name with `/` for `.`
+/// (`order.searchList` is `/order/searchList`).
+pub(crate) fn path(api: &ApiDesc) -> String {
+    if api.path.is_empty() {
+        format!("/{}", api.name.replace('.', "/"))
+    } else {
+        api.path.to_string()
+    }
+}
+
 impl Protocol for Doudian {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
@@ -217,11 +227,7 @@ impl Protocol for Doudian {
         query.extend(crate::protocol::text_pairs(call.params, |l| {
             l == ParamLocation::Query
         }));
-        let path = if api.path.is_empty() {
-            format!("/{}", api.name.replace('.', "/"))
-        } else {
-            fill_path(&api.path, call, &[("name", &api.name)])
-        };
+        let path = fill_path(&path(api), call, &[("name", &api.name)]);
         let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let mut headers = crate::protocol::headers_of(call.params);
         headers.push(("x-open-no-old-err-code".into(), "1".into()));

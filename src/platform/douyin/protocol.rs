@@ -22,11 +22,16 @@ fn kind_of(code: &str) -> ErrorKind {
     }
 }
 
+/// The path template of a call of `api`: every Douyin spec names its path.
+pub(crate) fn path(api: &ApiDesc) -> String {
+    api.path.to_string()
+}
+
 impl Protocol for Douyin {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
         let path = fill_path(
-            &api.path,
+            &path(api),
             call,
             &[("name", &api.name), ("version", &api.version)],
         );

@@ -20,6 +20,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     keys: &["app_key", "app_secret", "sign_method", "session"],
     configure,
     push: None,
+    path: protocol::path,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

@@ -4,8 +4,8 @@
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::protocol::{
-    hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
-    Call, DataAt, ErrorKind, Failure, Protocol,
+    fill_path, hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex,
+    with_query, Call, DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
@@ -134,6 +134,15 @@ impl Taobao {
     }
 }
 
+/// The path of a call of `api`: TOP's one router, unless the spec says another.
+pub(crate) fn path(api: &ApiDesc) -> String {
+    if api.path.is_empty() {
+        "/router/rest".into()
+    } else {
+        api.path.to_string()
+    }
+}
+
 impl Protocol for Taobao {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
@@ -178,11 +187,7 @@ impl Protocol for Taobao {
             None,
         );
         query.push(("sign", Cow::Owned(sign)));
-        let path = if api.path.is_empty() {
-            "/router/rest"
-        } else {
-            &api.path
-        };
+        let path = fill_path(&path(api), call, &[]);
         let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let body = if !call.files.is_empty() {
             let fields = form

@@ -20,6 +20,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     keys: &["client_id", "client_secret", "grant_id"],
     configure,
     push: Some(push),
+    path: protocol::path,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

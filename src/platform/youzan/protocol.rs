@@ -13,20 +13,26 @@ use serde_json::Value;
 #[derive(Debug, Clone, Default)]
 pub struct Youzan;
 
+/// The path template of a call of `api`: the spec's, else the gateway's (`auth_exempt` for
+/// APIs that take no token).
+pub(crate) fn path(api: &ApiDesc) -> String {
+    if !api.path.is_empty() {
+        api.path.to_string()
+    } else if api.auth == AuthKind::None {
+        "/api/auth_exempt/{name}/{version}".into()
+    } else {
+        "/api/{name}/{version}".into()
+    }
+}
+
 impl Protocol for Youzan {
     fn build(&self, call: &Call<'_>) -> Result<WireRequest> {
         let api = call.api;
-        let path = if !api.path.is_empty() {
-            fill_path(
-                &api.path,
-                call,
-                &[("name", &api.name), ("version", &api.version)],
-            )
-        } else if api.auth == AuthKind::None {
-            format!("/api/auth_exempt/{}/{}", api.name, api.version)
-        } else {
-            format!("/api/{}/{}", api.name, api.version)
-        };
+        let path = fill_path(
+            &path(api),
+            call,
+            &[("name", &api.name), ("version", &api.version)],
+        );
         let mut query = Vec::new();
         if let Some(t) = call.token {
             query.push(("access_token".to_owned(), t.to_owned()));
