@@ -564,7 +564,7 @@ fn check_and_list() {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
     let shown = dir.path().display().to_string();
-    assert_eq!(lines[0], format!("{shown}/demo/bad.yaml:3:7: unknown auth scheme `maybe`, expected one of: none, app, user, client"));
+    assert_eq!(lines[0], format!("{shown}/demo/bad.yaml:3:7: unknown auth scheme `maybe`, expected one of: none, app, user, optional, client"));
     assert!(
         lines[1].starts_with(&format!(
             "{shown}/demo/bad.yaml:6:21: unknown type `integr`"
