@@ -5,7 +5,7 @@
 //! and a docstring (the description, and the doc page under `References`). It has no types and
 //! no responses.
 //!
-//! The PHP SDK ([`crate::aop`]) keeps no API names, only class names, which lose where a name
+//! The PHP SDK (`aop-php-sdk`) keeps no API names, only class names, which lose where a name
 //! has dots and where camel case (`alibaba.trade.get.buyerView` is the class
 //! `AlibabaTradeGetBuyerView`). [`Names`] gives the real name where this SDK has the API, and
 //! otherwise a guess by the vocabulary rule: the class's words are cut into the name segments
