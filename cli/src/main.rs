@@ -79,7 +79,7 @@ enum Command {
     Import {
         /// The doc table (`-` for stdin), or with `--from` the catalog folder or file.
         file: String,
-        /// The catalog's format: top-metadata, youzan-docs, doudian-go-sdk, openapi, aop-php-sdk.
+        /// The catalog's format, e.g. top-metadata (an unknown one is answered with the list).
         #[arg(long)]
         from: Option<String>,
         /// The platform folder to write into, e.g. `specs/taobao` (with `--from`).
@@ -92,6 +92,11 @@ enum Command {
         /// `aop-php-sdk` the official 1688 Python SDK (its real API names).
         #[arg(long)]
         index: Option<PathBuf>,
+        /// Another catalog of the same platform, `FORMAT=PATH`, read too and merged: an API in
+        /// several is one spec, each fact from the first catalog (`--from`, then each `--and`)
+        /// that states it rather than guesses it.
+        #[arg(long = "and", value_name = "FORMAT=PATH")]
+        and: Vec<String>,
     },
     /// Push messages: check a delivery's signature, or receive deliveries and print them.
     Push {
@@ -267,12 +272,14 @@ fn run(cli: Cli) -> Result<(), Fail> {
             out,
             platform,
             index,
+            and,
         } => catalog_import(
             &format,
             Path::new(&file),
             out.as_deref(),
             platform.as_deref(),
             index.as_deref(),
+            &and,
         ),
         Command::Import { file, .. } => {
             let text = if file == "-" {
@@ -331,28 +338,54 @@ fn catalog_import(
     out: Option<&Path>,
     platform: Option<&str>,
     index: Option<&Path>,
+    and: &[String],
 ) -> Result<(), Fail> {
-    let options = opengate_import::Options {
+    let mut options = opengate_import::Options {
         platform: platform.map(str::to_owned),
         index: index.map(Path::to_path_buf),
         out: out.map(Path::to_path_buf),
     };
-    let importer = opengate_import::importer(format, &options).ok_or_else(|| {
-        Fail(
-            3,
-            format!(
-                "--from: unknown format `{format}` (or `openapi` without --platform), expected one of: {}",
-                opengate_import::FORMATS.join(", ")
-            ),
-        )
-    })?;
+    let known = |format: &str, options: &opengate_import::Options| {
+        opengate_import::importer(format, options).ok_or_else(|| {
+            Fail(
+                3,
+                format!(
+                    "unknown format `{format}` (or `openapi` without --platform), expected one of: {}",
+                    opengate_import::FORMATS.join(", ")
+                ),
+            )
+        })
+    };
+    let importer = known(format, &options)?;
+    // The other catalogs take no index of their own.
+    options.index = None;
+    let mut others = Vec::new();
+    for a in and {
+        let (f, path) = a
+            .split_once('=')
+            .ok_or_else(|| Fail(3, format!("--and `{a}`: expected FORMAT=PATH")))?;
+        let other = known(f, &options)?;
+        if other.platform() != importer.platform() {
+            return Err(Fail(
+                3,
+                format!(
+                    "--and `{f}` is a catalog of {}, not of {}",
+                    other.platform(),
+                    importer.platform()
+                ),
+            ));
+        }
+        others.push((other, PathBuf::from(path)));
+    }
     let out = out.ok_or_else(|| {
         Fail(
             3,
             "--from needs --out (a platform folder such as specs/taobao)".into(),
         )
     })?;
-    let import = importer.read(source);
+    let mut sources: Vec<(&dyn opengate_import::Importer, &Path)> = vec![(&*importer, source)];
+    sources.extend(others.iter().map(|(i, p)| (&**i, p.as_path())));
+    let import = opengate_import::read_merged(&sources);
     for note in &import.notes {
         eprintln!("note: {note}");
     }

@@ -5,11 +5,15 @@
 //! field), each `path: what is wrong`, without stopping. [`write::write_specs`] then writes one
 //! spec per API under `<out>/<group>/`, applies the platform's corrections file, leaves
 //! hand-written specs alone (they win) and removes imported files the catalog no longer has.
+//! Several catalogs of one platform can be read in one import: [`merge::merge`] makes an API in
+//! more than one a single spec, each fact from the first catalog that states it.
 //!
 //! | format | source | platform |
 //! |---|---|---|
 //! | `top-metadata` | TOP metadata JSON (`json/` + `patch/`) | taobao |
+//! | `top-php-sdk` | the official TOP PHP SDK's `request/` classes | taobao |
 //! | `youzan-docs` | Youzan doc JSON, with the current index | youzan |
+//! | `youzan-ts` | TypeScript declarations of current Youzan APIs | youzan |
 //! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
 //! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
 //! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes (`aop-python-sdk`) as `--index` | alibaba |
@@ -20,12 +24,15 @@ pub mod corrections;
 pub mod doudian;
 pub mod features;
 mod golang;
+pub mod merge;
 pub mod model;
 pub mod openapi;
 pub mod top;
+pub mod top_php;
 pub mod write;
 mod yaml;
 pub mod youzan;
+pub mod youzan_ts;
 
 pub use model::{ApiSpec, Param, Source, Type};
 use std::fmt;
@@ -102,9 +109,11 @@ pub struct Options {
 pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
     Some(match format {
         "top-metadata" => Box::new(top::TopMetadata),
+        "top-php-sdk" => Box::new(top_php::TopPhpSdk),
         "youzan-docs" => Box::new(youzan::YouzanDocs {
             index: options.index.clone(),
         }),
+        "youzan-ts" => Box::new(youzan_ts::YouzanTs),
         "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
         "aop-php-sdk" => Box::new(aop::AopPhpSdk {
             names: options.index.clone(),
@@ -145,10 +154,37 @@ fn platform_hosts(out: &Path, platform: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Reads several catalogs of one platform, in order of precedence, and merges them
+/// ([`merge::merge`]); a later catalog's problems name its folder.
+pub fn read_merged(sources: &[(&dyn Importer, &Path)]) -> Import {
+    let mut all = Import::default();
+    let mut catalogs = Vec::new();
+    for (i, (importer, source)) in sources.iter().enumerate() {
+        let mut read = importer.read(source);
+        if i > 0 {
+            let folder = source.file_name().map(|n| n.to_string_lossy().into_owned());
+            for p in &mut read.problems {
+                p.path = format!(
+                    "{}/{}",
+                    folder.as_deref().unwrap_or(importer.format()),
+                    p.path
+                );
+            }
+        }
+        all.problems.append(&mut read.problems);
+        all.notes.append(&mut read.notes);
+        catalogs.push(read.apis);
+    }
+    all.apis = merge::merge(catalogs);
+    all
+}
+
 /// The format names [`importer`] knows.
 pub const FORMATS: &[&str] = &[
     "top-metadata",
+    "top-php-sdk",
     "youzan-docs",
+    "youzan-ts",
     "doudian-go-sdk",
     "openapi",
     "aop-php-sdk",

@@ -21,6 +21,9 @@ pub struct ApiSpec {
     pub source: Source,
     /// `paging:`, where the source's names make it certain.
     pub paging: Option<Paging>,
+    /// The catalog itself suggests the API may be withdrawn (a TOP SDK class last generated in
+    /// 2017 or before): [`crate::merge`] keeps it only where another catalog has it too.
+    pub stale: bool,
 }
 
 /// `paging:` as an importer infers it.

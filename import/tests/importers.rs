@@ -480,6 +480,104 @@ fn openapi_documents() {
     assert_idempotent("openapi", "douyin", &source, &imp);
 }
 
+/// The official TOP PHP SDK read after the metadata: its params join the metadata's APIs, its
+/// new APIs come in as text params with a raw answer, in the group of their name's nearest
+/// relatives, and a class of 2017 or before that no other catalog has stays out.
+#[test]
+fn top_php_sdk_merged_after_the_metadata() {
+    let top = importer("top-metadata", &Options::default()).unwrap();
+    let php = importer("top-php-sdk", &Options::default()).unwrap();
+    let (top_dir, php_dir) = (fixtures().join("top"), fixtures().join("top-php"));
+    let read = opengate_import::read_merged(&[(&*top, &top_dir), (&*php, &php_dir)]);
+    let find = |name: &str| read.apis.iter().find(|a| a.api.name == name);
+    let memo = &find("taobao.trade.memo.add").unwrap().api;
+    assert_eq!(memo.source.format, "top-metadata");
+    assert!(memo.params.iter().any(|p| p.name == "flag_color"));
+    assert!(memo
+        .source
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("also in top-php-sdk `TradeMemoAddRequest.php`"));
+    let colors = find("taobao.trade.memo.colors.get").unwrap();
+    assert_eq!(colors.group, "tbtrade", "beside taobao.trade.memo.add");
+    let c = &colors.api;
+    assert_eq!((c.version.as_str(), c.auth.as_str()), ("2.0", "optional"));
+    assert!(c.params[0].required && c.params[0].ty == opengate_import::Type::Scalar("string"));
+    assert!(c.response.is_empty());
+    assert!(c.source.inferred.contains(&"types".to_owned()));
+    assert!(
+        find("taobao.picture.retired.get").is_none(),
+        "stale and alone"
+    );
+}
+
+/// Today's TypeScript declarations of Youzan APIs, read after the 2019 docs: an API in both is
+/// one spec (the docs' facts first, the declarations' params added), a newer version or an API
+/// only the declarations have comes in typed from them.
+#[test]
+fn youzan_ts_merged_after_the_docs() {
+    let docs = importer(
+        "youzan-docs",
+        &Options {
+            index: Some(fixtures().join("youzan-index/apis")),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let ts = importer("youzan-ts", &Options::default()).unwrap();
+    let (docs_dir, ts_dir) = (fixtures().join("youzan"), fixtures().join("youzan-ts"));
+    let read = opengate_import::read_merged(&[(&*docs, &docs_dir), (&*ts, &ts_dir)]);
+    assert!(
+        read.problems.iter().all(|p| !p.path.contains(".ts")),
+        "{:?}",
+        read.problems
+    );
+    let find = |name: &str, version: &str| {
+        read.apis
+            .iter()
+            .find(|a| a.api.name == name && a.api.version == version)
+            .unwrap_or_else(|| panic!("{name} {version}"))
+    };
+    let both = &find("youzan.trade.get", "4.0.0").api;
+    let names: Vec<_> = both
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.required))
+        .collect();
+    assert_eq!(
+        names,
+        [("tid", true), ("item_ids", false), ("with_refund", false)]
+    );
+    assert_eq!(both.source.format, "youzan-docs");
+    let note = both.source.note.as_deref().unwrap();
+    assert!(
+        note.contains("also in youzan-ts `youzan-trade-get-v400.ts`"),
+        "{note}"
+    );
+    assert!(note.contains("params also: with_refund"), "{note}");
+    assert_eq!(
+        read.apis
+            .iter()
+            .filter(|a| a.api.name == "youzan.trade.get" && a.api.version == "4.0.0")
+            .count(),
+        1
+    );
+
+    let refund = find("youzan.trade.refund.get", "3.0.1");
+    assert_eq!(refund.group, "trade");
+    let r = &refund.api;
+    assert_eq!(r.source.format, "youzan-ts");
+    assert_eq!(r.source.inferred, ["method", "auth"]);
+    assert_eq!(r.summary.as_deref(), Some("查询售后单详情。"));
+    assert!(r.params[0].required && r.params[0].name == "refund_id");
+    assert!(
+        matches!(&r.params[1].ty, opengate_import::Type::Object(f) if f[0].name == "include_all_consult_message")
+    );
+    let body: Vec<_> = r.response.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(body, ["success", "code", "message", "trace_id", "data"]);
+}
+
 /// With the official Python SDK beside it, a PHP class gets its real name (and the SDK's required
 /// params, token need and doc page), a class the SDK lacks a name by the vocabulary rule, and
 /// the SDK's APIs that no class has come in untyped.
