@@ -15,6 +15,7 @@
 //! | `youzan-docs` | Youzan doc JSON, with the current index | youzan |
 //! | `youzan-ts` | TypeScript declarations of current Youzan APIs | youzan |
 //! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
+//! | `doudian-skit` | a typed .NET SDK of Doudian (SKIT), its `Models/` and `Extensions/` | doudian |
 //! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
 //! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes (`aop-python-sdk`) as `--index` | alibaba |
 
@@ -22,6 +23,7 @@ mod aop;
 pub mod aop_names;
 pub mod corrections;
 pub mod doudian;
+pub mod doudian_skit;
 pub mod features;
 mod golang;
 pub mod merge;
@@ -115,6 +117,7 @@ pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
         }),
         "youzan-ts" => Box::new(youzan_ts::YouzanTs),
         "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
+        "doudian-skit" => Box::new(doudian_skit::DoudianSkit),
         "aop-php-sdk" => Box::new(aop::AopPhpSdk {
             names: options.index.clone(),
         }),
@@ -186,6 +189,7 @@ pub const FORMATS: &[&str] = &[
     "youzan-docs",
     "youzan-ts",
     "doudian-go-sdk",
+    "doudian-skit",
     "openapi",
     "aop-php-sdk",
 ];

@@ -105,7 +105,7 @@ fn merge_api(first: &mut ApiSpec, later: ApiSpec) {
     let mut added = Vec::new();
     for theirs in later.params {
         match first.params.iter_mut().find(|p| p.name == theirs.name) {
-            Some(mine) => fill(mine, theirs, types, required),
+            Some(mine) => fill(mine, theirs, types, required, true),
             None => {
                 added.push(theirs.name.clone());
                 first.params.push(theirs);
@@ -141,8 +141,8 @@ fn merge_api(first: &mut ApiSpec, later: ApiSpec) {
 }
 
 /// Fills what `mine` lacks from `theirs`; its type and required flag too where `mine`'s were
-/// guessed and `theirs`' stated.
-fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool) {
+/// guessed and `theirs`' stated. Only a top-level param has a default.
+fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool, top: bool) {
     if types && mine.ty != theirs.ty {
         mine.ty = theirs.ty.clone();
     }
@@ -152,7 +152,7 @@ fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool) {
     for (m, t) in [
         (&mut mine.description, theirs.description),
         (&mut mine.example, theirs.example),
-        (&mut mine.default, theirs.default),
+        (&mut mine.default, theirs.default.filter(|_| top)),
         (&mut mine.location, theirs.location),
     ] {
         if m.is_none() {
@@ -172,7 +172,7 @@ fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool) {
 fn fill_fields(mine: &mut [Param], theirs: Vec<Param>) {
     for t in theirs {
         if let Some(m) = mine.iter_mut().find(|m| m.name == t.name) {
-            fill(m, t, false, false);
+            fill(m, t, false, false, false);
         }
     }
 }

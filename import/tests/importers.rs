@@ -512,6 +512,37 @@ fn top_php_sdk_merged_after_the_metadata() {
     );
 }
 
+/// A typed .NET SDK of Doudian read after the Go SDK: the Go SDK's APIs gain the .NET params
+/// they lack; the operations only the .NET SDK has come in typed from its nested classes.
+#[test]
+fn doudian_skit_merged_after_the_go_sdk() {
+    let go = importer("doudian-go-sdk", &Options::default()).unwrap();
+    let skit = importer("doudian-skit", &Options::default()).unwrap();
+    let (go_dir, skit_dir) = (fixtures().join("doudian"), fixtures().join("doudian-skit"));
+    let read = opengate_import::read_merged(&[(&*go, &go_dir), (&*skit, &skit_dir)]);
+    assert!(
+        read.problems.iter().all(|p| !p.path.contains(".cs")),
+        "{:?}",
+        read.problems
+    );
+    let find = |name: &str| read.apis.iter().find(|a| a.api.name == name).unwrap();
+    let detail = &find("order.orderDetail").api;
+    assert_eq!(detail.source.format, "doudian-go-sdk");
+    assert!(detail.params.iter().any(|p| p.name == "need_desensitize"));
+    let list = find("address.list");
+    assert_eq!(list.group, "address");
+    let a = &list.api;
+    assert_eq!((a.version.as_str(), a.method.as_str()), ("2", "POST"));
+    assert_eq!(
+        a.doc_url.as_deref(),
+        Some("https://op.jinritemai.com/docs/api-docs/13/558")
+    );
+    assert_eq!(a.params[1].default.as_deref(), Some("1"));
+    assert_eq!(a.params[0].ty, opengate_import::Type::Scalar("long"));
+    let names: Vec<_> = a.response.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["address_list", "total"]);
+}
+
 /// Today's TypeScript declarations of Youzan APIs, read after the 2019 docs: an API in both is
 /// one spec (the docs' facts first, the declarations' params added), a newer version or an API
 /// only the declarations have comes in typed from them.
