@@ -10,5 +10,5 @@ run() { cargo run -q --release -p opengate-cli -- "$@"; }
 run import --from top-metadata "$C/taobao-top" --and "top-php-sdk=$C/taobao-top-php" --out specs/taobao
 run import --from youzan-docs "$C/youzan" --index "$C/youzan-index/apis" --and "youzan-ts=$C/youzan-ts" --out specs/youzan
 run import --from doudian-go-sdk "$C/doudian" --and "doudian-skit=$C/doudian-more/skit" --out specs/doudian
-run import --from openapi --platform douyin "$C/douyin" --out specs/douyin
+run import --from openapi --platform douyin "$C/douyin" --and "douyin-sdk=$C/douyin-sdk" --out specs/douyin
 run import --from aop-php-sdk "$C/alibaba-1688" --index "$C/alibaba-1688-names" --out specs/alibaba

@@ -17,6 +17,7 @@
 //! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
 //! | `doudian-skit` | a typed .NET SDK of Doudian (SKIT), its `Models/` and `Extensions/` | doudian |
 //! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
+//! | `douyin-sdk` | the official Douyin Node SDK's `dist/client.js` and `client.d.ts` | douyin |
 //! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes (`aop-python-sdk`) as `--index` | alibaba |
 
 mod aop;
@@ -24,6 +25,7 @@ pub mod aop_names;
 pub mod corrections;
 pub mod doudian;
 pub mod doudian_skit;
+pub mod douyin_sdk;
 pub mod features;
 mod golang;
 pub mod merge;
@@ -92,6 +94,11 @@ pub trait Importer {
     fn default_groups(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The facts this format states with authority over the catalogs merged before it
+    /// ([`merge::merge`]): an official client's `method`, `host` and `path`, what it sends.
+    fn wins(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// What an importer may need besides the catalog.
@@ -120,6 +127,13 @@ pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
         "doudian-skit" => Box::new(doudian_skit::DoudianSkit),
         "aop-php-sdk" => Box::new(aop::AopPhpSdk {
             names: options.index.clone(),
+        }),
+        "douyin-sdk" => Box::new(douyin_sdk::DouyinSdk {
+            hosts: options
+                .out
+                .as_deref()
+                .map(|out| platform_hosts(out, "douyin"))
+                .unwrap_or_default(),
         }),
         "openapi" => {
             let platform = options.platform.clone()?;
@@ -176,7 +190,7 @@ pub fn read_merged(sources: &[(&dyn Importer, &Path)]) -> Import {
         }
         all.problems.append(&mut read.problems);
         all.notes.append(&mut read.notes);
-        catalogs.push(read.apis);
+        catalogs.push((read.apis, importer.wins()));
     }
     all.apis = merge::merge(catalogs);
     all
@@ -191,6 +205,7 @@ pub const FORMATS: &[&str] = &[
     "doudian-go-sdk",
     "doudian-skit",
     "openapi",
+    "douyin-sdk",
     "aop-php-sdk",
 ];
 

@@ -14,19 +14,20 @@ use std::collections::BTreeMap;
 /// An API only a later catalog has joins the group of the earlier catalogs' APIs whose names share
 /// the most leading segments with it (at least two: `taobao.fastlive.duration.get` goes where
 /// `taobao.fastlive.*` went), else keeps its own. An API its catalog marks stale is kept only where
-/// another catalog has it too.
-pub fn merge(catalogs: Vec<Vec<Imported>>) -> Vec<Imported> {
+/// another catalog has it too. `wins` are the facts each catalog states with authority over the
+/// catalogs before it (an official client's method, host and path: what it sends).
+pub fn merge(catalogs: Vec<(Vec<Imported>, &[&str])>) -> Vec<Imported> {
     let mut out: Vec<Imported> = Vec::new();
     let mut at: BTreeMap<(String, String), usize> = BTreeMap::new();
     // Name prefixes (two segments or more) of the APIs so far -> their group.
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
     let mut confirmed: Vec<bool> = Vec::new();
-    for (n, apis) in catalogs.into_iter().enumerate() {
+    for (n, (apis, wins)) in catalogs.into_iter().enumerate() {
         for mut api in apis {
             let key = (api.api.name.clone(), api.api.version.clone());
             // Within one catalog a name twice is its own problem, reported by the writer.
             if let Some(&i) = at.get(&key).filter(|_| n > 0) {
-                merge_api(&mut out[i].api, api.api);
+                merge_api(&mut out[i].api, api.api, wins);
                 confirmed[i] = true;
                 continue;
             }
@@ -69,8 +70,27 @@ fn knows(api: &ApiSpec, fact: &str) -> bool {
     !api.source.inferred.iter().any(|f| f == fact)
 }
 
-/// Folds `later` (the same API from a later catalog) into `first`.
-fn merge_api(first: &mut ApiSpec, later: ApiSpec) {
+/// A fact's value as a note shows it.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for String {
+    fn shown(&self) -> String {
+        format!("`{self}`")
+    }
+}
+
+impl Shown for Option<String> {
+    fn shown(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "none".to_owned(), Shown::shown)
+    }
+}
+
+/// Folds `later` (the same API from a later catalog) into `first`; the facts in `wins` that
+/// `later` states replace `first`'s.
+fn merge_api(first: &mut ApiSpec, later: ApiSpec, wins: &[&str]) {
     let mut said = Vec::new();
     // Which of the later catalog's stated facts replace the first one's guesses.
     let types = !knows(first, "types") && knows(&later, "types");
@@ -79,11 +99,18 @@ fn merge_api(first: &mut ApiSpec, later: ApiSpec) {
     macro_rules! fact {
         ($field:ident) => {{
             let name = stringify!($field);
-            if first.$field != later.$field {
-                if !knows(first, name) && knows(&later, name) {
+            if first.$field != later.$field && knows(&later, name) {
+                if !knows(first, name) {
                     first.$field = later.$field.clone();
-                } else if knows(first, name) && knows(&later, name) {
-                    said.push(format!("{name} {:?}", later.$field));
+                } else if wins.contains(&name) {
+                    said.push(format!(
+                        "{name} {} (over {})",
+                        later.$field.shown(),
+                        first.$field.shown()
+                    ));
+                    first.$field = later.$field.clone();
+                } else {
+                    said.push(format!("{name} {}", later.$field.shown()));
                 }
             }
         }};
@@ -206,6 +233,26 @@ mod tests {
     }
 
     #[test]
+    fn an_authoritative_catalog_wins_what_it_sends() {
+        let old = api("docs", &[]);
+        let mut new = api("sdk", &[]);
+        new.method = "GET".into();
+        new.host = Some("open".into());
+        let merged = merge(vec![
+            (vec![imported(old)], &[]),
+            (vec![imported(new)], &["method", "host"]),
+        ]);
+        let a = &merged[0].api;
+        assert_eq!(
+            (a.method.as_str(), a.host.as_deref()),
+            ("GET", Some("open"))
+        );
+        let note = a.source.note.as_deref().unwrap();
+        assert!(note.contains("method `GET` (over `POST`)"), "{note}");
+        assert!(note.contains("host `open` (over none)"), "{note}");
+    }
+
+    #[test]
     fn stated_facts_beat_guesses_and_the_first_wins_a_disagreement() {
         let mut old = api("docs", &["method", "required"]);
         let mut id = Param::new("id", Type::Scalar("string"));
@@ -237,14 +284,17 @@ mod tests {
         let mut earlier = api("docs", &[]);
         earlier.version = "3".into();
         let merged = merge(vec![
-            vec![imported(old), imported(earlier)],
-            vec![
-                imported(new),
-                other,
-                newer,
-                imported(stale),
-                imported(confirmed),
-            ],
+            (vec![imported(old), imported(earlier)], &[]),
+            (
+                vec![
+                    imported(new),
+                    other,
+                    newer,
+                    imported(stale),
+                    imported(confirmed),
+                ],
+                &[],
+            ),
         ]);
         assert_eq!(
             merged.len(),
@@ -268,7 +318,7 @@ mod tests {
         assert!(a.source.inferred.is_empty(), "{:?}", a.source.inferred);
         let note = a.source.note.as_deref().unwrap();
         assert!(
-            note.starts_with("also in sdk `sdk.json`, which says auth \"app\""),
+            note.starts_with("also in sdk `sdk.json`, which says auth `app`"),
             "{note}"
         );
         assert!(note.contains("params also: extra"), "{note}");

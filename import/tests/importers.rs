@@ -543,6 +543,49 @@ fn doudian_skit_merged_after_the_go_sdk() {
     assert_eq!(names, ["address_list", "total"]);
 }
 
+/// The official Douyin SDK read after the OpenAPI documents: what its client sends (method, host,
+/// path) wins, its params join; its operations the documents lack come in; a token it sends in
+/// its own header is a required header param.
+#[test]
+fn douyin_sdk_merged_after_the_openapi_documents() {
+    let out = fixtures().join("platforms/douyin");
+    let options = Options {
+        platform: Some("douyin".into()),
+        out: Some(out),
+        ..Options::default()
+    };
+    let docs = importer("openapi", &options).unwrap();
+    let sdk = importer("douyin-sdk", &options).unwrap();
+    let (doc, sdk_dir) = (
+        fixtures().join("douyin.openapi.json"),
+        fixtures().join("douyin-sdk"),
+    );
+    let read = opengate_import::read_merged(&[(&*docs, &doc), (&*sdk, &sdk_dir)]);
+    assert!(
+        read.problems.iter().all(|p| !p.path.contains("douyin-sdk")),
+        "{:?}",
+        read.problems
+    );
+    let find = |name: &str| read.apis.iter().find(|a| a.api.name == name).unwrap();
+    let list = &find("api.douyin.v1.video.list").api;
+    assert_eq!(list.source.format, "openapi");
+    assert_eq!(list.method, "GET");
+    assert!(list.params.iter().any(|p| p.name == "count"));
+    let rank = find("api.apps.game.v1.rank");
+    let r = &rank.api;
+    assert_eq!(r.host.as_deref(), Some("minigame"));
+    assert_eq!(r.auth, "none");
+    let token = &r.params[0];
+    assert_eq!(
+        (token.name.as_str(), token.location.as_deref()),
+        ("x-token", Some("header"))
+    );
+    assert!(token.required);
+    assert!(r.params[1].required && r.params[1].name == "app_id");
+    assert_eq!(r.params[1].location.as_deref(), Some("body"));
+    assert_eq!(r.path.as_deref(), Some("/api/apps/game/v1/rank/"));
+}
+
 /// Today's TypeScript declarations of Youzan APIs, read after the 2019 docs: an API in both is
 /// one spec (the docs' facts first, the declarations' params added), a newer version or an API
 /// only the declarations have comes in typed from them.
