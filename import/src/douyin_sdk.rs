@@ -243,16 +243,19 @@ impl Cx<'_> {
         let request = self.models.get(&request_class);
         let required = self.required.get(&request_class);
         let by_wire = |wire: &str| request.and_then(|m| m.iter().find(|(_, (w, _))| w == wire));
+        // Uploads go as multipart, which the protocol builds when a call has files.
         let body_in = if op
             .content_type
             .starts_with("application/x-www-form-urlencoded")
         {
-            "form"
+            Some("form")
+        } else if op.content_type.starts_with("multipart/form-data") {
+            None
         } else {
-            "body"
+            Some("body")
         };
         let mut params: Vec<Param> = Vec::new();
-        for (wires, location) in [(&op.query, "query"), (&op.body, body_in)] {
+        for (wires, location) in [(&op.query, Some("query")), (&op.body, body_in)] {
             for wire in wires {
                 if !usable_name(wire) || params.iter().any(|p| &p.name == wire) {
                     continue;
@@ -266,7 +269,7 @@ impl Cx<'_> {
                 };
                 let mut p = Param::new(wire.clone(), ty);
                 p.required = req;
-                p.location = Some(location.into());
+                p.location = location.map(str::to_owned);
                 params.push(p);
             }
         }

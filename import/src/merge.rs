@@ -168,7 +168,8 @@ fn merge_api(first: &mut ApiSpec, later: ApiSpec, wins: &[&str]) {
 }
 
 /// Fills what `mine` lacks from `theirs`; its type and required flag too where `mine`'s were
-/// guessed and `theirs`' stated. Only a top-level param has a default.
+/// guessed and `theirs`' stated. Only a top-level param has a default; its location stays the
+/// first catalog's (none is the protocol's default, a statement too).
 fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool, top: bool) {
     if types && mine.ty != theirs.ty {
         mine.ty = theirs.ty.clone();
@@ -180,7 +181,6 @@ fn fill(mine: &mut Param, theirs: Param, types: bool, required: bool, top: bool)
         (&mut mine.description, theirs.description),
         (&mut mine.example, theirs.example),
         (&mut mine.default, theirs.default.filter(|_| top)),
-        (&mut mine.location, theirs.location),
     ] {
         if m.is_none() {
             *m = t;

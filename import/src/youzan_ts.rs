@@ -444,7 +444,7 @@ impl Cx<'_> {
                 // Substitute each alternative of the alias (`T | string`).
                 let value = split_top(&value, '|')
                     .into_iter()
-                    .map(|a| subst(a))
+                    .map(&subst)
                     .collect::<Vec<_>>()
                     .join(" | ");
                 self.ty(&value, request)

@@ -145,7 +145,7 @@ fn access_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outc
     let (token, refresh) = mock.issue(platform, "user", "act.", Some(&user));
     Outcome::ok(
         "oauth.access_token",
-        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": user, "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": user, "scope": "user_info", "error_code": 0, "description": "", "log_id": format!("{}", now_secs())}, "message": "success"}),
     )
 }
 
@@ -220,7 +220,7 @@ fn refresh_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Out
     let (token, _) = mock.issue(platform, "user", "act.", user.as_deref());
     Outcome::ok(
         "oauth.refresh_token",
-        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": rt, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": ""}, "message": "success"}),
+        json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": rt, "refresh_expires_in": 2592000, "open_id": "open-id", "scope": "user_info", "error_code": 0, "description": "", "log_id": format!("{}", now_secs())}, "message": "success"}),
     )
 }
 
