@@ -260,13 +260,17 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
         Auth::None | Auth::App => {}
     }
     let query = query_json(req);
+    let content_type = req.header("content-type").unwrap_or_default();
     let body = if req.method == "GET" {
         Value::Object(Default::default())
+    } else if content_type.starts_with("multipart/form-data") {
+        // Uploads: each part is a param; a file part stands for its file.
+        match super::multipart_params(content_type, &req.body) {
+            Some(params) => params,
+            None => return err(2100005, "multipart 请求体格式错误"),
+        }
     } else {
-        if !req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/json"))
-        {
+        if !content_type.starts_with("application/json") {
             return err(2100005, "Content-Type 必须是 application/json");
         }
         match serde_json::from_slice::<Value>(&req.body) {

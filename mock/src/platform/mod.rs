@@ -166,3 +166,22 @@ pub(crate) fn beijing_wall_secs(ts: &str) -> Option<u64> {
         .ok()
         .map(|t| (t.and_utc().timestamp() - 8 * 3600).max(0) as u64)
 }
+
+/// An upload's multipart body as the params it carries: each non-empty part by name, a file part
+/// standing for its file. `None` when the body is not multipart of that boundary.
+pub(crate) fn multipart_params(content_type: &str, body: &[u8]) -> Option<Value> {
+    let parts = crate::http::parse_multipart(content_type, body)?;
+    Some(Value::Object(
+        parts
+            .into_iter()
+            .filter(|p| !p.body.is_empty())
+            .map(|p| {
+                let value = p.file_name.map_or_else(
+                    || String::from_utf8_lossy(&p.body).into_owned(),
+                    |f| format!("file {f}, {} bytes", p.body.len()),
+                );
+                (p.name, Value::String(value))
+            })
+            .collect(),
+    ))
+}

@@ -238,22 +238,10 @@ fn verify(
         query_json(req)
     } else if content_type.starts_with("multipart/form-data") {
         // Uploads: each part is a param; a file part stands for its file.
-        let Some(parts) = http::parse_multipart(content_type, &req.body) else {
-            return gw(4007, "multipart 请求体格式错误", n);
-        };
-        Value::Object(
-            parts
-                .into_iter()
-                .filter(|p| !p.body.is_empty())
-                .map(|p| {
-                    let value = p.file_name.map_or_else(
-                        || String::from_utf8_lossy(&p.body).into_owned(),
-                        |f| format!("file {f}, {} bytes", p.body.len()),
-                    );
-                    (p.name, Value::String(value))
-                })
-                .collect(),
-        )
+        match super::multipart_params(content_type, &req.body) {
+            Some(params) => params,
+            None => return gw(4007, "multipart 请求体格式错误", n),
+        }
     } else {
         if !content_type.starts_with("application/json") {
             return gw(4007, "Content-Type 必须是 application/json", n);

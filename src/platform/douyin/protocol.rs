@@ -4,8 +4,8 @@
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::protocol::{
-    fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs, with_query, Call,
-    DataAt, ErrorKind, Failure, Protocol,
+    fill_path, form_body, headers_of, is_zero, json_body, multipart, text_of, text_pairs,
+    with_query, Call, DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
@@ -50,9 +50,17 @@ impl Protocol for Douyin {
             headers.push(("access-token".into(), t.to_owned()));
         }
         // A few endpoints (`/oauth/refresh_token/`) take a form rather than JSON: their specs
-        // put the params `in: form`.
+        // put the params `in: form`. Uploads are multipart.
         let body = if is_get {
             Body::Empty
+        } else if !call.files.is_empty() {
+            let fields = text_pairs(call.params, |l| {
+                matches!(
+                    l,
+                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+                )
+            });
+            multipart(fields, call)
         } else if call
             .params
             .iter()
