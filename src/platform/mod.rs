@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::protocol::Protocol;
 use crate::push::PushRules;
 use crate::token::{AuthorizationFlow, StaticToken, TokenProvider};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ pub struct Builtin {
     /// Its push rules from its table, for a platform that pushes over HTTP.
     push: Option<PushFn>,
     /// The path template of an API's calls, the one its protocol builds them from.
-    path: fn(&ApiDesc) -> String,
+    path: fn(&ApiDesc) -> Cow<'_, str>,
 }
 
 impl fmt::Debug for Builtin {
@@ -94,7 +95,9 @@ impl Builtin {
         ];
         facts
             .iter()
-            .fold((self.path)(api), |path, (k, v)| path.replace(k, v))
+            .fold((self.path)(api).into_owned(), |path, (k, v)| {
+                path.replace(k, v)
+            })
     }
 
     /// Every key its table accepts.

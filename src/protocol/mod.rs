@@ -305,6 +305,17 @@ pub(crate) fn multipart(fields: Vec<(String, String)>, call: &Call<'_>) -> Body 
     }
 }
 
+/// An upload as Youzan and Douyin send it: the body's params as text fields beside the files.
+pub(crate) fn body_multipart(call: &Call<'_>) -> Body {
+    let fields = text_pairs(call.params, |l| {
+        matches!(
+            l,
+            ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
+        )
+    });
+    multipart(fields, call)
+}
+
 pub(crate) fn headers_of(params: &[Param]) -> Vec<(String, String)> {
     text_pairs(params, |l| l == ParamLocation::Header)
 }

@@ -143,6 +143,7 @@ fn access_token(mock: &MockGateway, req: &http::Request, platform: &str) -> Outc
         return fail(10007, "授权码过期");
     };
     let (token, refresh) = mock.issue(platform, "user", "act.", Some(&user));
+    // `data.log_id`: the official SDK's model of the answer has it.
     Outcome::ok(
         "oauth.access_token",
         json!({"data": {"access_token": token, "expires_in": mock.token_ttl.as_secs(), "refresh_token": refresh, "refresh_expires_in": 2592000, "open_id": user, "scope": "user_info", "error_code": 0, "description": "", "log_id": format!("{}", now_secs())}, "message": "success"}),

@@ -11,6 +11,7 @@ use crate::protocol::{
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::time::UNIX_EPOCH;
 
 /// The AOP protocol for one app.
@@ -53,11 +54,11 @@ impl Aop {
 
 /// The path template of a call of `api`: the spec's, else the gateway's
 /// (`/openapi/param2/{version}/{namespace}/{name}/{app_key}`).
-pub(crate) fn path(api: &ApiDesc) -> String {
+pub(crate) fn path(api: &ApiDesc) -> Cow<'_, str> {
     if api.path.is_empty() {
-        "/openapi/param2/{version}/{namespace}/{name}/{app_key}".into()
+        Cow::Borrowed("/openapi/param2/{version}/{namespace}/{name}/{app_key}")
     } else {
-        api.path.to_string()
+        Cow::Borrowed(&api.path)
     }
 }
 

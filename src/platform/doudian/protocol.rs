@@ -11,6 +11,7 @@ use crate::protocol::{
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::time::UNIX_EPOCH;
 
@@ -172,11 +173,11 @@ fn write_string(s: &str, out: &mut String) {
 
 /// The path template of a call of `api`: the spec's, else the method's name with `/` for `.`
 /// (`order.searchList` is `/order/searchList`).
-pub(crate) fn path(api: &ApiDesc) -> String {
+pub(crate) fn path(api: &ApiDesc) -> Cow<'_, str> {
     if api.path.is_empty() {
-        format!("/{}", api.name.replace('.', "/"))
+        Cow::Owned(format!("/{}", api.name.replace('.', "/")))
     } else {
-        api.path.to_string()
+        Cow::Borrowed(&api.path)
     }
 }
 

@@ -4,11 +4,12 @@
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::protocol::{
-    fill_path, form_body, headers_of, is_zero, json_body, multipart, text_of, text_pairs,
+    body_multipart, fill_path, form_body, headers_of, is_zero, json_body, text_of, text_pairs,
     with_query, Call, DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The Douyin protocol.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +24,8 @@ fn kind_of(code: &str) -> ErrorKind {
 }
 
 /// The path template of a call of `api`: every Douyin spec names its path.
-pub(crate) fn path(api: &ApiDesc) -> String {
-    api.path.to_string()
+pub(crate) fn path(api: &ApiDesc) -> Cow<'_, str> {
+    Cow::Borrowed(&api.path)
 }
 
 impl Protocol for Douyin {
@@ -54,13 +55,7 @@ impl Protocol for Douyin {
         let body = if is_get {
             Body::Empty
         } else if !call.files.is_empty() {
-            let fields = text_pairs(call.params, |l| {
-                matches!(
-                    l,
-                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
-                )
-            });
-            multipart(fields, call)
+            body_multipart(call)
         } else if call
             .params
             .iter()

@@ -4,8 +4,8 @@
 use crate::desc::{ApiDesc, HttpMethod, ParamLocation};
 use crate::error::{Error, Result};
 use crate::protocol::{
-    fill_path, hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex,
-    with_query, Call, DataAt, ErrorKind, Failure, Protocol,
+    hmac_md5, hmac_sha256, is_blank, md5, param_text, sort_java, text_of, upper_hex, with_query,
+    Call, DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::secret::Secret;
 use crate::wire::{Body, WireRequest};
@@ -135,11 +135,11 @@ impl Taobao {
 }
 
 /// The path of a call of `api`: TOP's one router, unless the spec says another.
-pub(crate) fn path(api: &ApiDesc) -> String {
+pub(crate) fn path(api: &ApiDesc) -> Cow<'_, str> {
     if api.path.is_empty() {
-        "/router/rest".into()
+        Cow::Borrowed("/router/rest")
     } else {
-        api.path.to_string()
+        Cow::Borrowed(&api.path)
     }
 }
 
@@ -187,7 +187,7 @@ impl Protocol for Taobao {
             None,
         );
         query.push(("sign", Cow::Owned(sign)));
-        let path = fill_path(&path(api), call, &[]);
+        let path = path(api);
         let url = with_query(&format!("{}{path}", call.base_url), &query)?;
         let body = if !call.files.is_empty() {
             let fields = form

@@ -3,11 +3,12 @@
 use crate::desc::{ApiDesc, AuthKind, HttpMethod, ParamLocation};
 use crate::error::Result;
 use crate::protocol::{
-    fill_path, headers_of, json_body, multipart, text_of, text_pairs, with_query, Call, DataAt,
-    ErrorKind, Failure, Protocol,
+    body_multipart, fill_path, headers_of, json_body, text_of, text_pairs, with_query, Call,
+    DataAt, ErrorKind, Failure, Protocol,
 };
 use crate::wire::{Body, WireRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The Youzan protocol.
 #[derive(Debug, Clone, Default)]
@@ -15,14 +16,14 @@ pub struct Youzan;
 
 /// The path template of a call of `api`: the spec's, else the gateway's (`auth_exempt` for
 /// APIs that take no token).
-pub(crate) fn path(api: &ApiDesc) -> String {
-    if !api.path.is_empty() {
-        api.path.to_string()
+pub(crate) fn path(api: &ApiDesc) -> Cow<'_, str> {
+    Cow::Borrowed(if !api.path.is_empty() {
+        &api.path
     } else if api.auth == AuthKind::None {
-        "/api/auth_exempt/{name}/{version}".into()
+        "/api/auth_exempt/{name}/{version}"
     } else {
-        "/api/{name}/{version}".into()
-    }
+        "/api/{name}/{version}"
+    })
 }
 
 impl Protocol for Youzan {
@@ -46,13 +47,7 @@ impl Protocol for Youzan {
         let body = if is_get {
             Body::Empty
         } else if !call.files.is_empty() {
-            let fields = text_pairs(call.params, |l| {
-                matches!(
-                    l,
-                    ParamLocation::Default | ParamLocation::Body | ParamLocation::Form
-                )
-            });
-            multipart(fields, call)
+            body_multipart(call)
         } else {
             json_body(call.params)
         };
