@@ -196,11 +196,36 @@ impl Names {
                     .max_by_key(|(spelling, uses)| (**uses, std::cmp::Reverse(*spelling)))?;
                 Some((n, best.clone()))
             });
-            let (n, segment) = known.unwrap_or_else(|| (1, lower[i].clone()));
-            segments.push(segment);
+            let (n, mut segment) = known.unwrap_or_else(|| (1, lower[i].clone()));
             i += n;
+            // By analogy: `buyer view` is `buyerView` when the names write `view` only as the
+            // tail of a camel-case segment (`sellerView`), never as a segment of its own.
+            while let Some(tail) = lower.get(i).and_then(|w| self.tail(w)) {
+                segment.push_str(&tail);
+                i += 1;
+            }
+            segments.push(segment);
         }
         segments.join(".")
+    }
+
+    /// `word` as the real names write it when it only ever ends a camel-case segment (never
+    /// starts one): `View` for `view`.
+    fn tail(&self, word: &str) -> Option<String> {
+        let mut spelling = None;
+        for (words, spellings) in &self.vocabulary {
+            if !spellings.values().any(|uses| *uses > 0) {
+                continue;
+            }
+            if words.first().is_some_and(|w| w == word) {
+                return None;
+            }
+            if words.len() > 1 && words.last().is_some_and(|w| w == word) {
+                let (used, _) = spellings.iter().find(|(_, uses)| **uses > 0)?;
+                spelling = crate::aop::words(used).pop();
+            }
+        }
+        spelling
     }
 
     /// How many of the real names the rule gets right on its own: each name is guessed with its
@@ -276,9 +301,15 @@ mod tests {
             names.guess(&words("AlibabaFooBarGet")),
             "alibaba.foo.bar.get"
         );
+        // `view` only ever ends a segment (`sellerView`, `buyerView`): it joins the word before.
+        assert_eq!(
+            names.guess(&words("AlibabaTradeGetLogisticsInfosBuyerView")),
+            "alibaba.trade.get.logistics.infos.buyerView"
+        );
         // Each left out of the vocabulary: the two freight template names give each other their
-        // segments; `buyerView`, `getBuyerOrderList` and `getOrder` are used by one name alone.
-        assert_eq!(names.rule_accuracy(), (2, 5));
+        // segments, `sellerView` gives `buyerView` by analogy; `getBuyerOrderList` and `getOrder`
+        // are used by one name alone.
+        assert_eq!(names.rule_accuracy(), (3, 5));
     }
 
     #[test]
