@@ -23,6 +23,8 @@
 //! descriptor and one-line client methods that hand both to the runtime's
 //! single call path (`opengate::Client::send`).
 
+use std::collections::{BTreeMap, HashMap};
+
 use crate::ir::{
     Api, Auth, Corpus, EnumIr, FieldIr, Location, Message, PagingIr, PagingStyle, Platform,
     StructIr, TyIr,
@@ -136,12 +138,21 @@ const ACCESSOR_USES: &str = "use ::core::future::Future;\nuse ::opengate::{Reply
 fn modules(p: &Platform, threads: usize) -> String {
     let threads = threads.clamp(1, 16);
     let chunk = p.apis.len().div_ceil(threads).max(1);
+    let owners = shared_types(&p.apis);
     let mut parts = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = p
             .apis
             .chunks(chunk)
-            .map(|apis| scope.spawn(move || apis.iter().map(api_module).collect::<String>()))
+            .zip(owners.chunks(chunk))
+            .map(|(apis, owners)| {
+                scope.spawn(move || {
+                    apis.iter()
+                        .zip(owners)
+                        .map(|(api, owners)| api_module(api, owners))
+                        .collect::<String>()
+                })
+            })
             .collect();
         // A panicking emitter thread would be a bug; keep going with an empty part rather than panic.
         parts.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
@@ -615,7 +626,90 @@ fn variant(s: &str) -> String {
     v
 }
 
-fn api_module(api: &Api) -> String {
+/// Per API (in order), its part types that an earlier API of the crate already defines, and
+/// that API's module: a part type (not the root `Request`/`Response`) whose text, and its nested
+/// types', is the same as one an earlier API wrote is that one, re-exported, so the crate
+/// compiles it (its derives, impls) once. On real catalogs about a third of the part types
+/// repeat (an order, a SKU, an address, in every API that carries one); docs/PERFORMANCE.md.
+/// A type with an `enum:` field is its API's own: its enum types are emitted per module.
+fn shared_types(apis: &[Api]) -> Vec<BTreeMap<String, String>> {
+    let mut first: HashMap<String, &str> = HashMap::new();
+    apis.iter()
+        .map(|api| {
+            let mut owners = BTreeMap::new();
+            for (types, request) in [(&api.request_types, true), (&api.response_types, false)] {
+                let mut keys: HashMap<&str, Option<String>> = HashMap::new();
+                for s in types {
+                    let Some(key) = type_key(s, types, request, &mut keys) else {
+                        continue;
+                    };
+                    match first.get(&key) {
+                        Some(owner) => {
+                            owners.insert(s.ident.clone(), (*owner).to_owned());
+                        }
+                        None => {
+                            first.insert(key, &api.module);
+                        }
+                    }
+                }
+            }
+            owners
+        })
+        .collect()
+}
+
+/// The text a part type is emitted as, with its nested types' keys; `None` for a type that
+/// cannot be shared (an `enum:` field, there or nested).
+fn type_key<'a>(
+    s: &'a StructIr,
+    types: &'a [StructIr],
+    request: bool,
+    keys: &mut HashMap<&'a str, Option<String>>,
+) -> Option<String> {
+    if let Some(key) = keys.get(s.ident.as_str()) {
+        return key.clone();
+    }
+    // A type's key holds its nested types' keys; the placeholder ends a cycle, should one ever
+    // reach here, as "not shared".
+    keys.insert(&s.ident, None);
+    let mut key = if s.fields.iter().any(|f| f.enum_type.is_some()) {
+        None
+    } else {
+        let mut w = Writer::new();
+        if request {
+            request_struct(&mut w, s, false);
+        } else {
+            response_struct(&mut w, s);
+        }
+        Some(w.out)
+    };
+    for f in &s.fields {
+        let Some(nested) = struct_name(&f.ty) else {
+            continue;
+        };
+        let inner = types
+            .iter()
+            .find(|t| t.ident == nested)
+            .and_then(|t| type_key(t, types, request, keys));
+        key = match (key, inner) {
+            (Some(k), Some(inner)) => Some(format!("{k}\u{0}{inner}")),
+            _ => None,
+        };
+    }
+    keys.insert(&s.ident, key.clone());
+    key
+}
+
+/// The part type a field holds, itself or in a list.
+fn struct_name(t: &TyIr) -> Option<&str> {
+    match t {
+        TyIr::Struct(name) => Some(name),
+        TyIr::Vec(inner) => struct_name(inner),
+        _ => None,
+    }
+}
+
+fn api_module(api: &Api, owners: &BTreeMap<String, String>) -> String {
     let mut w = Writer::new();
     w.docs(0, &api_doc_lines(api));
     w.line(0, &format!("pub mod {} {{", api.module));
@@ -699,12 +793,23 @@ fn api_module(api: &Api) -> String {
     if let Some(pg) = &api.paging {
         paging_impls(&mut w, api, pg);
     }
+    let reexport = |w: &mut Writer, s: &StructIr| match owners.get(&s.ident) {
+        Some(owner) => {
+            w.line(INDENT, &format!("pub use super::{owner}::{};", s.ident));
+            true
+        }
+        None => false,
+    };
     for s in &api.request_types {
-        request_struct(&mut w, s, false);
+        if !reexport(&mut w, s) {
+            request_struct(&mut w, s, false);
+        }
     }
     response_struct(&mut w, &api.response);
     for s in &api.response_types {
-        response_struct(&mut w, s);
+        if !reexport(&mut w, s) {
+            response_struct(&mut w, s);
+        }
     }
     let fields = api
         .params

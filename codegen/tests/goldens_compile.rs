@@ -33,4 +33,12 @@ fn the_generated_api_is_usable() {
     assert_eq!(req.products.len(), 1);
     let _ = youzan::logistics_expressbyorderno_get_v3_0_0::Response::default();
     let _ = taobao::TaobaoApi;
+    // A part type two APIs write alike is one type: this compiles only if it is.
+    let orders: taobao::trade_get_v2_0::ResponseTradeOrders =
+        taobao::trade_fullinfo_get_v2_0::ResponseTradeOrders::default();
+    let trade = taobao::trade_get_v2_0::ResponseTrade {
+        orders: Some(orders),
+        ..Default::default()
+    };
+    assert!(trade.orders.is_some());
 }

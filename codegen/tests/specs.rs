@@ -97,6 +97,76 @@ fn output_is_deterministic() {
     assert!(a.iter().all(|f| f.text.starts_with("// @generated")));
 }
 
+/// A part type written alike by two APIs (its nested types too) is the first's, re-exported by
+/// the second; one that differs only in a nested type, or has an `enum:` field, is not.
+#[test]
+fn part_types_written_alike_are_emitted_once() {
+    let api = |name: &str, item: &str, kind: &str| {
+        format!(
+            "  - name: {name}\n    version: \"1.0\"\n    auth: user\n    method: POST\n    response:\n      \
+             type: object\n      fields:\n        - name: data\n          type: object\n          fields:\n            \
+             - {{name: list, type: array, items: {item}}}\n            - {{name: kind, {kind}}}\n        \
+             - {{name: extra, type: object, fields: [{{name: a, type: long}}, {{name: b, type: array, items: {{c: string}}}}]}}\n"
+        )
+    };
+    let same = "{id: long, title: string}";
+    let enum_kind = "type: string, enum: [A, B]";
+    let text = [
+        "apis:\n".to_owned(),
+        api("demo.a.get", same, "type: string"),
+        api("demo.b.get", same, "type: string"),
+        api("demo.c.get", "{id: long, title: long}", "type: string"),
+        api("demo.d.get", same, enum_kind),
+        api("demo.e.get", same, enum_kind),
+    ]
+    .concat();
+    let dir = corpus_with("apis.yaml", &text);
+    let (files, _) = Config::new().generate(dir.path()).unwrap();
+    let code = &files.iter().find(|f| f.name == "demo.rs").unwrap().text;
+    let module = |m: &str| {
+        let start = code.find(&format!("pub mod {m} {{")).unwrap();
+        let end = code[start..].find("\n}\n").unwrap();
+        &code[start..start + end]
+    };
+    let reexports = |m: &str| -> Vec<&str> {
+        module(m)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub use super::"))
+            .collect()
+    };
+    assert!(
+        reexports("a_get_v1_0").is_empty(),
+        "the first defines its own"
+    );
+    assert_eq!(
+        reexports("b_get_v1_0"),
+        [
+            "a_get_v1_0::ResponseData;",
+            "a_get_v1_0::ResponseDataListItem;",
+            "a_get_v1_0::ResponseExtra;",
+            "a_get_v1_0::ResponseExtraBItem;"
+        ]
+    );
+    // A nested type differs: it and its parent are c's own; the rest is shared.
+    assert_eq!(
+        reexports("c_get_v1_0"),
+        [
+            "a_get_v1_0::ResponseExtra;",
+            "a_get_v1_0::ResponseExtraBItem;"
+        ]
+    );
+    // An enum field keeps its type (and the enum) in its module; its list items are shared.
+    assert_eq!(
+        reexports("e_get_v1_0"),
+        [
+            "a_get_v1_0::ResponseDataListItem;",
+            "a_get_v1_0::ResponseExtra;",
+            "a_get_v1_0::ResponseExtraBItem;"
+        ]
+    );
+    assert!(module("e_get_v1_0").contains("pub struct ResponseData {"));
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

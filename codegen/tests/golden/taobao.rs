@@ -624,6 +624,150 @@ pub mod trade_fullinfo_get_v2_0 {
         }
     }
 }
+/// 获取单笔交易的部分信息
+///
+/// - API: `taobao.trade.get` version `2.0`
+/// - Auth: `user`
+/// - HTTP: `POST` `https://gw.api.taobao.com` (protocol default)
+/// - Retried on transient failure: yes (idempotent)
+pub mod trade_get_v2_0 {
+    use ::opengate::__private as __rt;
+    static PARAMS: [__rt::ParamSpec; 0] = [];
+    /// Descriptor of `taobao.trade.get` 2.0, handed to the runtime's call path.
+    pub static API: __rt::ApiDesc = __rt::StaticApi {
+        platform: "taobao",
+        name: "taobao.trade.get",
+        version: "2.0",
+        method: __rt::HttpMethod::Post,
+        base_url: "https://gw.api.taobao.com",
+        path: "",
+        namespace: "",
+        auth: __rt::AuthKind::User,
+        idempotent: true,
+        params: &PARAMS,
+    }
+        .desc();
+    /// The request. Required params are the arguments of [`Request::new`]; optional ones have setters.
+    #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
+    pub struct Request {
+        /// wire name `fields`, type `string`, required.
+        pub fields: String,
+        /// 交易编号
+        ///
+        /// wire name `tid`, type `long`, required.
+        pub tid: i64,
+    }
+    impl Request {
+        /// A request with its required params; set optional ones with the setters.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(fields: impl Into<String>, tid: i64) -> Self {
+            Self { fields: fields.into(), tid }
+        }
+    }
+    impl __rt::ToJson for Request {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put(&mut m, "fields", &self.fields);
+            __rt::put(&mut m, "tid", &self.tid);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Request {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    impl ::opengate::ApiRequest for Request {
+        type Response = Response;
+        fn api() -> &'static ::opengate::ApiDesc {
+            &API
+        }
+    }
+    /// The response data. Absent, `null` and `""` values read as `None`; numbers sent as strings (and the reverse) are accepted.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct Response {
+        /// wire name `trade`, type `object`.
+        pub trade: Option<ResponseTrade>,
+    }
+    impl __rt::Object for Response {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "trade" => &mut self.trade,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for Response {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "trade", &self.trade);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for Response {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for Response {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+    /// Part of the response: `ResponseTrade`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ResponseTrade {
+        /// wire name `tid`, type `long`.
+        pub tid: Option<i64>,
+        /// wire name `status`, type `string`.
+        pub status: Option<String>,
+        /// wire name `orders`, type `object`.
+        pub orders: Option<ResponseTradeOrders>,
+    }
+    impl __rt::Object for ResponseTrade {
+        fn member(&mut self, key: &str) -> Option<&mut dyn __rt::Sink> {
+            let field: &mut dyn __rt::Sink = match key {
+                "tid" => &mut self.tid,
+                "status" => &mut self.status,
+                "orders" => &mut self.orders,
+                _ => return None,
+            };
+            Some(field)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::ToJson for ResponseTrade {
+        fn to_json(&self) -> __rt::Value {
+            let mut m = __rt::Map::new();
+            __rt::put_opt(&mut m, "tid", &self.tid);
+            __rt::put_opt(&mut m, "status", &self.status);
+            __rt::put_opt(&mut m, "orders", &self.orders);
+            __rt::Value::Object(m)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl __rt::Serialize for ResponseTrade {
+        fn serialize<S: __rt::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            __rt::serialize(self, s)
+        }
+    }
+    #[cfg(feature = "serde")]
+    impl<'de> __rt::Deserialize<'de> for ResponseTrade {
+        fn deserialize<D: __rt::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            __rt::deserialize(d)
+        }
+    }
+    pub use super::trade_fullinfo_get_v2_0::ResponseTradeOrders;
+    pub use super::trade_fullinfo_get_v2_0::ResponseTradeOrdersOrderItem;
+}
 /// 查询卖家已卖出的交易数据 (根据创建时间)
 ///
 /// - API: `taobao.trades.sold.get` version `2.0`
@@ -1289,6 +1433,20 @@ impl<'a> TaobaoApi<'a> {
         self,
         request: trade_fullinfo_get_v2_0::Request,
     ) -> impl Future<Output = Result<Reply<trade_fullinfo_get_v2_0::Response>>> + 'a {
+        self.0.send_owned(request)
+    }
+    /// 获取单笔交易的部分信息
+    ///
+    /// - API: `taobao.trade.get` version `2.0`
+    /// - Auth: `user`
+    /// - HTTP: `POST` `https://gw.api.taobao.com` (protocol default)
+    /// - Retried on transient failure: yes (idempotent)
+    ///
+    /// Request: [`trade_get_v2_0::Request`]; response: [`trade_get_v2_0::Response`].
+    pub fn trade_get_v2_0(
+        self,
+        request: trade_get_v2_0::Request,
+    ) -> impl Future<Output = Result<Reply<trade_get_v2_0::Response>>> + 'a {
         self.0.send_owned(request)
     }
     /// 查询卖家已卖出的交易数据 (根据创建时间)
