@@ -24,8 +24,8 @@ mod types;
 pub mod wire;
 
 pub use client::{
-    decode, to_params, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply, Reply,
-    RetryPolicy,
+    decode, to_params, ApiCall, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply,
+    Reply, RetryPolicy,
 };
 pub use config::Config;
 pub use de::{JsonError, ToJson};

@@ -123,16 +123,13 @@ fn code(s: &str) -> String {
 /// emitted on up to `threads` threads. The text does not depend on `threads`: chunks of whole
 /// API modules are written separately and concatenated in order.
 pub fn platform_text(p: &Platform, threads: usize) -> String {
-    let mut text = format!("{ACCESSOR_USES}{}", modules(p, threads));
+    let mut text = modules(p, threads);
     if !p.messages.is_empty() {
         text.push_str(&messages_module(p));
     }
     text.push_str(&accessor(p, &[]));
     text
 }
-
-/// What the accessor's methods name.
-const ACCESSOR_USES: &str = "use ::core::future::Future;\nuse ::opengate::{Reply, Result};\n";
 
 /// The API modules of a platform.
 fn modules(p: &Platform, threads: usize) -> String {
@@ -453,7 +450,7 @@ fn group_table(out: &mut String, rows: Vec<GroupRow>) {
 /// its part crates re-exported with their methods on the accessor, and its own `ClientExt`
 /// with the one accessor.
 pub fn platform_crate_root(p: &Platform, threads: usize, parts: &[PartCrate]) -> String {
-    let mut text = format!("{ACCESSOR_USES}{}", modules(p, threads));
+    let mut text = modules(p, threads);
     if !p.messages.is_empty() {
         text.push_str(&messages_module(p));
     }
@@ -1503,12 +1500,13 @@ fn client_method(api: &Api) -> String {
         m.trim_start_matches("r#")
     ));
     w.docs(INDENT, &lines);
-    // Not `async fn`: a state machine per API costs more to check than the call is worth.
+    // Neither `async fn` nor `impl Future`: a state machine or an opaque type per API costs
+    // more to check than the call is worth (`opengate::ApiCall`).
     w.list(
         INDENT,
         &format!("pub fn {m}("),
         &["self".into(), format!("request: {m}::Request")],
-        &format!(") -> impl Future<Output = Result<Reply<{m}::Response>>> + 'a {{"),
+        &format!(") -> ::opengate::ApiCall<'a, {m}::Request> {{"),
     );
     w.line(2 * INDENT, "self.0.send_owned(request)");
     w.line(INDENT, "}");

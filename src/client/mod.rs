@@ -21,7 +21,10 @@ use crate::wire::{ReqwestTransport, Transport};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
@@ -32,6 +35,32 @@ pub trait ApiRequest: ToJson {
     /// Upload params (multipart), not part of the serialized params.
     fn files(&self) -> Vec<(&'static str, File)> {
         Vec::new()
+    }
+}
+
+/// One call of an API, sent when awaited: what every generated method returns
+/// ([`Client::send_owned`]). A `Future` of a name of its own, rather than `impl Future`: the generated
+/// methods only hand the request on, and an opaque return type per API cost the compiler more
+/// than the rest of the accessor (a third of the Taobao platform crate's check, where its 5,700
+/// methods are; docs/PERFORMANCE.md), as an `async` body per API would. The request's future is
+/// boxed once, here, not per API.
+#[must_use = "a call sends nothing until awaited"]
+pub struct ApiCall<'a, R: ApiRequest>(Sending<'a, R::Response>);
+
+/// The boxed future of one call.
+type Sending<'a, T> = Pin<Box<dyn Future<Output = Result<Reply<T>>> + Send + 'a>>;
+
+impl<R: ApiRequest> Future for ApiCall<'_, R> {
+    type Output = Result<Reply<R::Response>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().0.as_mut().poll(cx)
+    }
+}
+
+impl<R: ApiRequest> fmt::Debug for ApiCall<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ApiCall").field(&R::api().name).finish()
     }
 }
 
@@ -428,12 +457,13 @@ impl Client {
         })
     }
 
-    /// [`Client::send`] for a request it owns: what the generated methods return. They only hand
-    /// the request on, so none of them is an `async` body of its own, which the compiler would
-    /// turn into a state machine per API (on a quarter of the Taobao catalog, a sixth of its
-    /// check time: docs/PERFORMANCE.md).
-    pub async fn send_owned<R: ApiRequest>(&self, request: R) -> Result<Reply<R::Response>> {
-        self.send(&request).await
+    /// [`Client::send`] for a request it owns, as an [`ApiCall`]: what the generated methods
+    /// return.
+    pub fn send_owned<'a, R>(&'a self, request: R) -> ApiCall<'a, R>
+    where
+        R: ApiRequest + Send + Sync + 'a,
+    {
+        ApiCall(Box::pin(async move { self.send(&request).await }))
     }
 
     /// This client for one shop (a grant: Youzan `kdt_id`, Doudian `shop_id`, a Taobao seller...):
