@@ -23,6 +23,7 @@ use std::time::Duration;
 pub const CLIENT_KEYS: &[&str] = &[
     "timeout_ms",
     "connect_timeout_ms",
+    "max_body",
     "max_attempts",
     "token_file",
     "token_store",
@@ -392,6 +393,14 @@ impl Config {
         }
         if let Some(t) = self.ms("connect_timeout_ms")? {
             b = b.connect_timeout(t);
+        }
+        if let Some(n) = self.get("client", "max_body") {
+            let max_body = n.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                Error::Config(format!(
+                    "[client] max_body must be a whole number of bytes >= 1, got `{n}`"
+                ))
+            })?;
+            b = b.max_body(max_body);
         }
         if let Some(n) = self.get("client", "max_attempts") {
             let max_attempts = n.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {

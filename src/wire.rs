@@ -85,7 +85,20 @@ pub enum TransportError {
     /// Anything after connecting: reset, truncated body. The server may have acted.
     #[error("{0}")]
     Io(String),
+    /// The answer's body is larger than the client's cap ([`crate::ClientBuilder::max_body`]);
+    /// reading stopped there.
+    #[error("the answer is larger than the client's cap of {limit} bytes; reading stopped there")]
+    TooLarge { limit: usize },
+    /// The gateway answered with a redirect. None is followed: an open platform's gateway does not
+    /// redirect API calls, and following one would carry the call's credentials to another host.
+    /// `location` has its credentials masked.
+    #[error("the gateway redirected (HTTP {status}) to `{location}`; redirects are not followed")]
+    Redirect { status: u16, location: String },
 }
+
+/// The default cap on an answer's body: 64 MiB, many times the largest real answer (a full
+/// category tree, a day of messages), and bounded.
+pub const DEFAULT_MAX_BODY: usize = 64 << 20;
 
 /// Sends requests. Object-safe so tests and users can swap it.
 pub trait Transport: Send + Sync + fmt::Debug {
@@ -96,22 +109,69 @@ pub trait Transport: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'_, Result<WireResponse, TransportError>>;
 }
 
-/// The default transport: reqwest with rustls.
+/// The default transport: reqwest with rustls. It follows no redirect and sends no `Referer`
+/// (a redirect is [`TransportError::Redirect`]), and reads at most `max_body` bytes of an answer
+/// (then [`TransportError::TooLarge`]), chunk by chunk, so a hostile or broken gateway can make
+/// it neither leak credentials nor hold more than that in memory.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    max_body: usize,
 }
 
 impl ReqwestTransport {
-    pub fn new(connect_timeout: Duration) -> Result<Self, crate::Error> {
+    pub fn new(connect_timeout: Duration, max_body: usize) -> Result<Self, crate::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 crate::Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
             })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport { client, max_body })
     }
+
+    /// The body, read against the cap.
+    async fn body(&self, mut resp: reqwest::Response) -> Result<bytes::Bytes, TransportError> {
+        let too_large = TransportError::TooLarge {
+            limit: self.max_body,
+        };
+        let announced = resp.content_length().unwrap_or(0);
+        if announced > self.max_body as u64 {
+            return Err(too_large);
+        }
+        // What the answer announces, within the cap; never more up front.
+        let mut body = bytes::BytesMut::with_capacity(usize::try_from(announced).unwrap_or(0));
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if chunk.len() > self.max_body - body.len() {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+/// Where a redirect points, without what could carry a credential: no query, fragment or user
+/// info, at most 200 characters.
+fn where_to(location: &str) -> String {
+    let text = match reqwest::Url::parse(location) {
+        Ok(mut url) => {
+            url.set_query(None);
+            url.set_fragment(None);
+            // Fails only for URLs that cannot have user info, which then have none.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    text.chars().take(200).collect()
 }
 
 fn classify(e: reqwest::Error) -> TransportError {
@@ -166,7 +226,15 @@ impl Transport for ReqwestTransport {
             };
             let resp = rb.send().await.map_err(classify)?;
             let status = resp.status().as_u16();
-            let body = resp.bytes().await.map_err(classify)?;
+            if resp.status().is_redirection() && status != 304 {
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .map(|l| where_to(&String::from_utf8_lossy(l.as_bytes())))
+                    .unwrap_or_default();
+                return Err(TransportError::Redirect { status, location });
+            }
+            let body = self.body(resp).await?;
             Ok(WireResponse { status, body })
         })
     }

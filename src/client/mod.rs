@@ -261,6 +261,7 @@ pub struct ClientBuilder {
     store: Arc<dyn TokenStore>,
     timeout: Duration,
     connect_timeout: Duration,
+    max_body: usize,
     retry: RetryPolicy,
     refresh_margin: Duration,
     shared_limit: Option<Arc<dyn SharedLimit>>,
@@ -274,6 +275,7 @@ impl Default for ClientBuilder {
             store: Arc::new(MemoryStore::default()),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
+            max_body: crate::wire::DEFAULT_MAX_BODY,
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(300),
             shared_limit: None,
@@ -311,6 +313,13 @@ impl ClientBuilder {
         self.connect_timeout = t;
         self
     }
+    /// The largest answer body the default transport reads, in bytes (default
+    /// [`crate::wire::DEFAULT_MAX_BODY`], 64 MiB); a larger one fails the call with
+    /// [`crate::wire::TransportError::TooLarge`] and is not retried.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
     pub fn retry(mut self, r: RetryPolicy) -> Self {
         self.retry = r;
         self
@@ -330,7 +339,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let transport = match self.transport {
             Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(self.connect_timeout)?),
+            None => Arc::new(ReqwestTransport::new(self.connect_timeout, self.max_body)?),
         };
         let mut platforms = HashMap::new();
         for (name, protocol, o) in self.platforms {

@@ -194,6 +194,11 @@ impl RetryPolicy {
         let resend = match error {
             // The server never saw it.
             Error::Transport { connect: true, .. } => true,
+            // The same call gets the same answer.
+            Error::Transport {
+                source: TransportError::TooLarge { .. } | TransportError::Redirect { .. },
+                ..
+            } => false,
             // It may have been executed.
             Error::Transport { .. } | Error::Timeout { .. } => may_resend,
             // Rate-limited calls were not executed, unless the ban outlasts any backoff: say

@@ -1,0 +1,260 @@
+//! A fake gateway on 127.0.0.1 that answers badly: a body without end, a body announced larger
+//! than the cap, redirects to another host. The client stops reading at its cap and follows no
+//! redirect, failing each call with a typed error that names the API and holds no credential.
+
+mod common;
+
+use opengate::wire::TransportError;
+use opengate::{Client, Error, RetryPolicy};
+use opengate_apis::{douyin, taobao, ClientExt};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the fake gateway answers to every request.
+#[derive(Clone)]
+enum Answer {
+    /// `200`, chunked, 64 KiB chunks until the client hangs up.
+    Endless,
+    /// `200` with this `Content-Length`, and no body.
+    Announced(u64),
+    /// A redirect with this status to this `Location`.
+    Redirect(u16, String),
+    /// `200` with this JSON.
+    Json(&'static str),
+}
+
+/// A fake gateway: its address, every request it read (head and body), and how many body bytes
+/// it managed to write.
+struct Gateway {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    written: Arc<AtomicUsize>,
+}
+
+async fn gateway(answer: Answer) -> Gateway {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let written = Arc::new(AtomicUsize::new(0));
+    let (seen, count) = (requests.clone(), written.clone());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (answer, seen, count) = (answer.clone(), seen.clone(), count.clone());
+            tokio::spawn(serve(socket, answer, seen, count));
+        }
+    });
+    Gateway {
+        url,
+        requests,
+        written,
+    }
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    answer: Answer,
+    seen: Arc<Mutex<Vec<String>>>,
+    written: Arc<AtomicUsize>,
+) {
+    let Some(request) = read_request(&mut socket).await else {
+        return;
+    };
+    seen.lock().unwrap().push(request);
+    let head = |status: &str, headers: &str| format!("HTTP/1.1 {status}\r\n{headers}\r\n");
+    match answer {
+        Answer::Endless => {
+            let chunk = vec![b'7'; 64 << 10];
+            let start = head(
+                "200 OK",
+                "content-type: application/json\r\ntransfer-encoding: chunked\r\n",
+            );
+            if socket.write_all(start.as_bytes()).await.is_err() {
+                return;
+            }
+            loop {
+                let framed =
+                    [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+                if socket.write_all(&framed).await.is_err() {
+                    return;
+                }
+                written.fetch_add(chunk.len(), Ordering::Relaxed);
+            }
+        }
+        Answer::Announced(n) => {
+            let h = head(
+                "200 OK",
+                &format!("content-type: application/json\r\ncontent-length: {n}\r\n"),
+            );
+            let _ = socket.write_all(h.as_bytes()).await;
+        }
+        Answer::Redirect(status, location) => {
+            let h = head(
+                &format!("{status} Moved"),
+                &format!("location: {location}\r\ncontent-length: 0\r\n"),
+            );
+            let _ = socket.write_all(h.as_bytes()).await;
+        }
+        Answer::Json(body) => {
+            let h = head(
+                "200 OK",
+                &format!(
+                    "content-type: application/json\r\ncontent-length: {}\r\n",
+                    body.len()
+                ),
+            );
+            let _ = socket
+                .write_all([h.as_bytes(), body.as_bytes()].concat().as_slice())
+                .await;
+        }
+    }
+}
+
+/// One request's head and body (by its `Content-Length`), as text.
+async fn read_request(socket: &mut TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = socket.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return Some(text);
+            }
+        }
+    }
+}
+
+/// A client of the test config with every platform pointed at `url`, retries allowed (the
+/// errors here must not be retried), and a body cap of 1 MiB.
+fn client(url: &str) -> Client {
+    let mut config = opengate::Config::from_toml(common::CONFIG, "test").unwrap();
+    for platform in ["taobao", "douyin"] {
+        config.set(platform, "base_url", url);
+    }
+    config.set("client", "max_body", (1 << 20).to_string());
+    config
+        .client_builder()
+        .unwrap()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        })
+        .build()
+        .unwrap()
+}
+
+fn item_seller_get() -> taobao::item_seller_get_v2_0::Request {
+    taobao::item_seller_get_v2_0::Request::new("num_iid", 1)
+}
+
+/// The transport error under `e`, after checking the error names the API.
+fn transport(e: &Error, api: &str) -> TransportError {
+    assert!(e.to_string().contains(api), "names the API: {e}");
+    match e {
+        Error::Transport { source, .. } => source.clone(),
+        other => panic!("a transport error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_cap() {
+    let gw = gateway(Answer::Endless).await;
+    let e = client(&gw.url)
+        .taobao()
+        .item_seller_get_v2_0(item_seller_get())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        transport(&e, "taobao.item.seller.get"),
+        TransportError::TooLarge { limit: 1 << 20 }
+    );
+    // Not retried: one request. The gateway wrote the cap and what the sockets' buffers took,
+    // not the gigabytes an unbounded read takes in the same time.
+    assert_eq!(gw.requests.lock().unwrap().len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let written = gw.written.load(Ordering::Relaxed);
+    assert!(written < 16 << 20, "the gateway wrote {written} bytes");
+}
+
+#[tokio::test]
+async fn a_body_announced_over_the_cap_is_not_read() {
+    let gw = gateway(Answer::Announced(3 << 30)).await;
+    let e = client(&gw.url)
+        .taobao()
+        .item_seller_get_v2_0(item_seller_get())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        transport(&e, "taobao.item.seller.get"),
+        TransportError::TooLarge { limit: 1 << 20 }
+    );
+}
+
+#[tokio::test]
+async fn an_answer_within_the_cap_reads() {
+    let gw = gateway(Answer::Json(
+        r#"{"item_seller_get_response":{"item":{"num_iid":1,"title":"t"}}}"#,
+    ))
+    .await;
+    let reply = client(&gw.url)
+        .taobao()
+        .item_seller_get_v2_0(item_seller_get())
+        .await
+        .unwrap();
+    assert_eq!(reply.data().item.as_ref().unwrap().num_iid, Some(1));
+}
+
+/// A 302 from the gateway: the other host sees nothing (no `Referer` with the session either),
+/// and the error names where it pointed without the query.
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let elsewhere = gateway(Answer::Json(r#"{"stolen":true}"#)).await;
+    for (status, platform) in [
+        (302, "taobao"),
+        (307, "douyin"),
+        (301, "taobao"),
+        (308, "douyin"),
+    ] {
+        let to = format!("{}/collect?session=tb-session-XYZ&x=1#f", elsewhere.url);
+        let gw = gateway(Answer::Redirect(status, to)).await;
+        let c = client(&gw.url);
+        let (e, api) = if platform == "taobao" {
+            let e = c.taobao().item_seller_get_v2_0(item_seller_get()).await;
+            (e.unwrap_err(), "taobao.item.seller.get")
+        } else {
+            // Sent with the user's `access-token` header.
+            let req = douyin::alliance_kol_buyin_id_v1::Request::new("oid");
+            let e = c.douyin().alliance_kol_buyin_id_v1(req).await;
+            (e.unwrap_err(), "alliance.kol.buyin_id")
+        };
+        let text = opengate::error_chain(&e);
+        assert_eq!(
+            transport(&e, api),
+            TransportError::Redirect {
+                status,
+                location: format!("{}/collect", elsewhere.url)
+            },
+            "{text}"
+        );
+        for secret in ["tb-session-XYZ", "act.dy-user-XYZ", "secret-XYZ"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert_eq!(gw.requests.lock().unwrap().len(), 1, "not retried");
+    }
+    assert!(elsewhere.requests.lock().unwrap().is_empty());
+}
