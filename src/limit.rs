@@ -33,10 +33,23 @@ pub(crate) enum RateLimiter {
     },
 }
 
+/// The smallest rate a limiter keeps: one call a year.
+pub const MIN_QPS: f64 = 1.0 / (365.0 * 24.0 * 3600.0);
+
 impl RateLimiter {
-    pub(crate) fn new(qps: f64, key: String, shared: Option<&Arc<dyn SharedLimit>>) -> Self {
+    /// A limiter of `qps` calls a second, or `None` when that is not a rate this can keep: zero,
+    /// negative, not finite, or fewer than one call a year ([`MIN_QPS`]; `1e-19` put the next
+    /// slot beyond what an `Instant` holds, and the client panicked adding them).
+    pub(crate) fn new(
+        qps: f64,
+        key: String,
+        shared: Option<&Arc<dyn SharedLimit>>,
+    ) -> Option<Self> {
+        if !(qps >= MIN_QPS && qps.is_finite()) {
+            return None;
+        }
         let interval = Duration::from_secs_f64(1.0 / qps);
-        match shared {
+        Some(match shared {
             Some(limit) => RateLimiter::Shared {
                 interval,
                 key,
@@ -46,7 +59,7 @@ impl RateLimiter {
                 interval,
                 next: tokio::sync::Mutex::new(Instant::now()),
             },
-        }
+        })
     }
 
     /// Waits for this call's slot.

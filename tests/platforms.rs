@@ -143,7 +143,11 @@ async fn youzan_missing_token_and_forged_token_are_rejected() {
 /// A raw POST with `{}` through the client's own transport (no signing, no token).
 async fn reqwest_free_post(mock: &opengate_mock::MockHandle, path: &str) -> serde_json::Value {
     use opengate::wire::{Body, ReqwestTransport, Transport, WireRequest};
-    let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
+    let t = ReqwestTransport::new(
+        std::time::Duration::from_secs(2),
+        opengate::wire::DEFAULT_MAX_BODY,
+    )
+    .unwrap();
     let req = WireRequest {
         method: opengate::HttpMethod::Post,
         url: format!("{}{path}", mock.base_url()).parse().unwrap(),
@@ -640,6 +644,28 @@ async fn an_api_limit_spaces_that_api_only() {
         .client_builder()
         .unwrap_err();
     assert!(bad.to_string().contains("api_qps"), "{bad}");
+}
+
+/// A rate under one call a year is a configuration error, not a panic (`1e-19` calls a second
+/// put the next slot beyond what an `Instant` holds).
+#[tokio::test]
+async fn a_rate_too_small_to_wait_for_is_refused() {
+    let mock = common::mock().await;
+    for (key, value) in [
+        ("qps", "1e-19"),
+        ("qps", "0"),
+        ("api_qps", "taobao.item.seller.get=1e-19"),
+    ] {
+        let e = common::config_for(&mock, &[("taobao", key, value)])
+            .client_builder()
+            .and_then(|b| b.build())
+            .unwrap_err();
+        assert!(
+            matches!(e, opengate::Error::Config(_)),
+            "{key}={value}: {e}"
+        );
+        assert!(e.to_string().contains("at least one a year"), "{e}");
+    }
 }
 
 #[test]

@@ -128,7 +128,11 @@ fn client_for(mock: &MockProcess, overrides: &[(&str, &str, &str)]) -> opengate:
 
 async fn recorded(mock: &MockProcess) -> Vec<serde_json::Value> {
     use opengate::wire::{Body, ReqwestTransport, Transport, WireRequest};
-    let t = ReqwestTransport::new(std::time::Duration::from_secs(2)).unwrap();
+    let t = ReqwestTransport::new(
+        std::time::Duration::from_secs(2),
+        opengate::wire::DEFAULT_MAX_BODY,
+    )
+    .unwrap();
     let req = WireRequest {
         method: opengate::HttpMethod::Get,
         url: format!("{}/__mock/requests", mock.base_url)

@@ -353,19 +353,24 @@ impl ClientBuilder {
                     ))
                 })
             };
+            let limit = |what: &str, qps: f64, key: String| {
+                RateLimiter::new(qps, key, self.shared_limit.as_ref()).ok_or_else(|| {
+                    Error::Config(format!(
+                        "{name}: {what} must be a number of calls a second of at least one a \
+                         year ({:e}), got {qps}",
+                        crate::limit::MIN_QPS
+                    ))
+                })
+            };
             let limiter = match o.qps {
-                Some(q) if q > 0.0 && q.is_finite() => Some(RateLimiter::new(
-                    q,
-                    format!("{name}/{}", o.app_id),
-                    self.shared_limit.as_ref(),
-                )),
-                Some(q) => {
-                    return Err(Error::Config(format!(
-                        "{name}: qps must be a positive number, got {q}"
-                    )))
-                }
+                Some(q) => Some(limit("qps", q, format!("{name}/{}", o.app_id))?),
                 None => None,
             };
+            let mut api_limiters = HashMap::new();
+            for (api, q) in o.api_qps {
+                let key = format!("{name}/{}/{api}", o.app_id);
+                api_limiters.insert(api.clone(), limit(&format!("the qps of `{api}`"), q, key)?);
+            }
             let p = Platform {
                 name: name.clone(),
                 protocol,
@@ -389,14 +394,7 @@ impl ClientBuilder {
                 listed_shops: o.shops,
                 flow: o.flow,
                 limiter,
-                api_limiters: o
-                    .api_qps
-                    .into_iter()
-                    .map(|(api, q)| {
-                        let key = format!("{name}/{}/{api}", o.app_id);
-                        (api, RateLimiter::new(q, key, self.shared_limit.as_ref()))
-                    })
-                    .collect(),
+                api_limiters,
             };
             platforms.insert(name, p);
         }
