@@ -549,6 +549,56 @@ async fn call_with_shop_uses_that_shops_token() {
 }
 
 #[test]
+fn a_fifo_or_a_huge_file_named_yaml_fails_the_check_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    std::fs::create_dir_all(&demo).unwrap();
+    std::fs::write(
+        demo.join("platform.yaml"),
+        "platform: demo\nprotocol: youzan\nhosts: {default: https://x.invalid}\n",
+    )
+    .unwrap();
+    // A FIFO nobody writes to: opening it for reading would wait for ever.
+    let fifo = demo.join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Over the 8 MiB cap, and sparse: nothing is written.
+    let big = std::fs::File::create(demo.join("big.yaml")).unwrap();
+    big.set_len((8 << 20) + 1).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["check", dir.path().to_str().unwrap()])
+        .env_remove("OPENGATE_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("`opengate check` hangs on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let shown = dir.path().display().to_string();
+    assert!(
+        err.contains(&format!(
+            "{shown}/demo/pipe.yaml:1:1: cannot read file: not a regular file"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{shown}/demo/big.yaml:1:1: cannot read file: larger than"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn check_and_list() {
     let out = opengate(&["check"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

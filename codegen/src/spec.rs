@@ -360,9 +360,13 @@ fn load(
     (corpus, diags)
 }
 
+/// The largest spec file read: the largest shipped one is 42 KB; a file this large is not a
+/// spec someone wrote or imported.
+pub const MAX_SPEC_FILE: u64 = 8 << 20;
+
 fn load_file(shown: &str, path: &Path, rel: &Path, corpus: &mut Corpus, diags: &mut Diagnostics) {
     let shown: Arc<str> = shown.into();
-    match std::fs::read_to_string(path) {
+    match read_spec(path) {
         Ok(src) => load_source(&src, rel, shown, corpus, diags),
         Err(e) => diags.push(
             &Pos {
@@ -374,6 +378,29 @@ fn load_file(shown: &str, path: &Path, rel: &Path, corpus: &mut Corpus, diags: &
         ),
     }
     corpus.files.push(path.to_owned());
+}
+
+/// A spec file's text: only a regular file (a FIFO named `*.yaml` would block the read for
+/// ever, a device never end), of at most [`MAX_SPEC_FILE`] bytes, read no further than that.
+fn read_spec(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    // Before opening: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device): a spec is a file",
+        ));
+    }
+    let mut text = String::new();
+    let file = std::fs::File::open(path)?;
+    file.take(MAX_SPEC_FILE + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SPEC_FILE {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_SPEC_FILE} bytes, the most a spec file may be"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Which folders are part crates: a folder below a platform crate's with a `Cargo.toml` of its
