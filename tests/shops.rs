@@ -156,3 +156,67 @@ async fn a_shop_not_granted_by_the_platform_fails_with_the_platforms_answer() {
         .unwrap_err();
     assert!(e.to_string().contains("1201"), "{e}");
 }
+
+/// A self-use app's shop survives a refresh token the platform no longer honours (a worker was
+/// killed after its refresh and before it stored the new pair): the refresh is refused, and the
+/// provider grants anew (Doudian `authorization_self`, Youzan's silent grant), for the configured
+/// shop and for another of the app's shops.
+#[tokio::test]
+async fn a_self_use_shop_whose_refresh_token_is_retired_is_granted_anew() {
+    let mut cfg = mock_config();
+    cfg = cfg.replace(
+        "shop_id = \"100200\"\n",
+        "shop_id = \"100200\"\nshops = \"100300\"\n",
+    );
+    let mock = mock_with(&cfg).await;
+    let mut config = opengate::Config::from_toml(&cfg, "test").unwrap();
+    for p in ["youzan", "doudian"] {
+        config.set(p, "base_url", mock.base_url());
+    }
+    let client = config.client_builder().unwrap().build().unwrap();
+    let doudian = |shop: Option<&str>| {
+        let c = match shop {
+            Some(s) => client.shop(s),
+            None => client.clone(),
+        };
+        async move {
+            c.doudian()
+                .product_detail_v2(
+                    opengate_apis::doudian::product_detail_v2::Request::new().product_id("1"),
+                )
+                .await
+                .map(|_| ())
+        }
+    };
+    let youzan = |shop: &str| {
+        let c = client.shop(shop);
+        async move {
+            c.youzan()
+                .logistics_expressbyorderno_get_v3_0_0(express::Request::new("E1"))
+                .await
+                .map(|_| ())
+        }
+    };
+    doudian(None).await.unwrap();
+    doudian(Some("100300")).await.unwrap();
+    youzan("1001").await.unwrap();
+    mock.expire_tokens();
+    mock.retire_refresh_tokens();
+    doudian(None).await.unwrap();
+    doudian(Some("100300")).await.unwrap();
+    youzan("1001").await.unwrap();
+    let granted = mock
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.api)
+        .filter(|api| api == "token.create")
+        .count();
+    assert_eq!(
+        granted, 4,
+        "each Doudian shop granted twice: first, and after the refusal"
+    );
+    // And the next expiry refreshes the new pair as usual.
+    mock.expire_tokens();
+    doudian(None).await.unwrap();
+    youzan("1001").await.unwrap();
+}

@@ -196,6 +196,11 @@ impl MockHandle {
     pub fn inject(&self, fault: Fault) {
         self.gw.lock().faults.push(fault);
     }
+    /// Retires every refresh token issued so far, as the platform does once one is used: what a
+    /// worker killed after its refresh and before it stored the new pair leaves behind.
+    pub fn retire_refresh_tokens(&self) {
+        self.gw.lock().refresh_tokens.clear();
+    }
     /// Makes every token issued so far expire now.
     pub fn expire_tokens(&self) {
         for t in self.gw.lock().tokens.values_mut() {

@@ -155,6 +155,12 @@ impl TokenContext<'_> {
         }
     }
 
+    /// Whether `e` is the token endpoint's answer saying no (a refresh token it no longer
+    /// honours), rather than no answer at all.
+    pub(crate) fn is_refusal(e: &Error) -> bool {
+        matches!(e, Error::Auth { source: None, .. })
+    }
+
     /// The token endpoint could not be reached: `e` is the error's source.
     pub(crate) fn unreachable(&self, e: crate::wire::TransportError) -> Error {
         Error::Auth {

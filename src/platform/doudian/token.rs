@@ -28,21 +28,27 @@ impl TokenProvider for DoudianToken {
         rejected: Option<&'a Token>,
     ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
-            let (name, params) = match rejected.and_then(|t| t.refresh_token.as_ref()) {
-                Some(rt) => refresh_params(rt),
-                None => (
-                    "token.create",
-                    vec![
-                        ("code", String::new()),
-                        ("grant_type", "authorization_self".to_owned()),
-                        // The shop the call named, else the configured one.
-                        ("shop_id", cx.shop.unwrap_or(&self.shop_id).to_owned()),
-                    ],
-                ),
-            };
-            let v = call(&self.protocol, cx, name, params).await?;
-            let old = rejected.and_then(|t| t.refresh_token.as_ref());
-            refreshed(&v["data"], old).ok_or_else(|| cx.refused(&v))
+            if let Some(rt) = rejected.and_then(|t| t.refresh_token.as_ref()) {
+                let (name, params) = refresh_params(rt);
+                match call(&self.protocol, cx, name, params).await {
+                    Ok(v) => return refreshed(&v["data"], Some(rt)).ok_or_else(|| cx.refused(&v)),
+                    // Refused (used by a worker killed before it stored the new pair, or
+                    // expired): `authorization_self` needs no refresh token, so grant anew
+                    // rather than lose the shop.
+                    Err(e) if TokenContext::is_refusal(&e) => {
+                        tracing::warn!(platform = "doudian", error = %e, "refresh refused; granting anew with authorization_self");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let params = vec![
+                ("code", String::new()),
+                ("grant_type", "authorization_self".to_owned()),
+                // The shop the call named, else the configured one.
+                ("shop_id", cx.shop.unwrap_or(&self.shop_id).to_owned()),
+            ];
+            let v = call(&self.protocol, cx, "token.create", params).await?;
+            refreshed(&v["data"], None).ok_or_else(|| cx.refused(&v))
         })
     }
 

@@ -51,19 +51,28 @@ impl TokenProvider for YouzanToken {
     ) -> BoxFuture<'a, Result<Token>> {
         Box::pin(async move {
             let (id, secret) = (&self.client_id, self.client_secret.expose());
-            let body = match (
-                rejected.and_then(|t| t.refresh_token.as_ref()),
-                cx.shop.or(self.grant_id.as_deref()),
-            ) {
-                (Some(rt), _) => {
-                    json!({"client_id": id, "client_secret": secret, "authorize_type": "refresh_token", "refresh_token": rt.expose()})
+            let grant = cx
+                .shop
+                .or(self.grant_id.as_deref())
+                .filter(|_| self.grant_id.is_some());
+            if let Some(rt) = rejected.and_then(|t| t.refresh_token.as_ref()) {
+                let body = json!({"client_id": id, "client_secret": secret, "authorize_type": "refresh_token", "refresh_token": rt.expose()});
+                match self.call(cx, body).await {
+                    Ok((token, _)) => return Ok(token),
+                    // Refused (used by a worker killed before it stored the new pair, or
+                    // expired): a self-use app's silent grant needs no refresh token, so grant
+                    // anew rather than lose the shop. A tool app has no other way back.
+                    Err(e) if grant.is_some() && TokenContext::is_refusal(&e) => {
+                        tracing::warn!(platform = "youzan", error = %e, "refresh refused; granting anew with the silent grant");
+                    }
+                    Err(e) => return Err(e),
                 }
-                (None, Some(grant)) if self.grant_id.is_some() => {
-                    json!({"client_id": id, "client_secret": secret, "authorize_type": "silent", "grant_id": grant, "refresh": true})
-                }
+            }
+            let Some(grant) = grant else {
                 // A tool app: nothing to refresh, and no silent grant.
-                (None, _) => return Err(needs_code(&cx)),
+                return Err(needs_code(&cx));
             };
+            let body = json!({"client_id": id, "client_secret": secret, "authorize_type": "silent", "grant_id": grant, "refresh": true});
             Ok(self.call(cx, body).await?.0)
         })
     }
