@@ -81,6 +81,12 @@ fn youzan_event_sign_vector_holds_and_any_one_byte_change_fails() {
     // The signature's case does not matter.
     let upper = headers(&[("Event-Sign", &YZ_SIGN.to_ascii_uppercase())]);
     messages(open(&youzan(YZ_SECRET), &upper, YZ_BODY.as_bytes()));
+    // A push naming another app is refused, signed or not.
+    let other = headers(&[("Event-Sign", YZ_SIGN), ("Client-Id", "another-app")]);
+    assert_eq!(
+        open(&youzan(YZ_SECRET), &other, YZ_BODY.as_bytes()).unwrap_err(),
+        Refusal::OtherApp("Client-Id")
+    );
 
     for at in [0, 10, YZ_BODY.len() / 2, YZ_BODY.len() - 1] {
         let r = open(&youzan(YZ_SECRET), &h, &flip(YZ_BODY, at));
@@ -115,6 +121,23 @@ fn youzan_legacy_in_body_sign_holds_and_fails_on_a_changed_msg() {
         open(&youzan(YZ_SECRET), &none, forged.as_bytes()).unwrap_err(),
         Refusal::BadSignature("sign")
     );
+    // Only `msg` is signed: the same `msg` with another shop, status and version is the same
+    // message (one dedup key), and a push naming another app is refused.
+    let replayed = body
+        .replace(r#""kdt_id":7"#, r#""kdt_id":8"#)
+        .replace(r#""status":"WAIT""#, r#""status":"PAID""#)
+        .replace(r#""version":5"#, r#""version":6"#);
+    let again = messages(open(&youzan(YZ_SECRET), &none, replayed.as_bytes()));
+    assert_eq!(again[0].key, m[0].key);
+    // (The signature is over our client_id: the body's `client_id` is not signed.)
+    let other = body.replace(
+        &format!(r#""client_id":"{YZ_CLIENT_ID}""#),
+        r#""client_id":"another-app""#,
+    );
+    assert_eq!(
+        open(&youzan(YZ_SECRET), &none, other.as_bytes()).unwrap_err(),
+        Refusal::OtherApp("client_id")
+    );
     // Neither header nor in-body sign: unsigned, whatever the body.
     for body in [&b"{}"[..], b"not json", b""] {
         assert_eq!(
@@ -132,6 +155,11 @@ fn doudian(secret: &str) -> DoudianPush {
 fn doudian_event_sign_vector_holds_and_any_one_byte_change_fails() {
     let h = headers(&[("event-sign", DD_SIGN), ("app-id", DD_APP_KEY)]);
     let m = messages(open(&doudian(DD_SECRET), &h, DD_BODY.as_bytes()));
+    let other = headers(&[("event-sign", DD_SIGN), ("app-id", "7000000000000000999")]);
+    assert_eq!(
+        open(&doudian(DD_SECRET), &other, DD_BODY.as_bytes()).unwrap_err(),
+        Refusal::OtherApp("app-id")
+    );
     assert_eq!((m[0].kind.as_str(), m[0].id.as_str()), ("100", "123"));
     assert_eq!(m[0].key, "100:123");
     assert_eq!(&m[0].payload[..], br#"{"p_id":1}"#);

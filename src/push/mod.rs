@@ -180,6 +180,9 @@ pub enum Refusal {
     /// Signed, but not a push of this platform; the text names what is wrong, never a value.
     #[error("not a push message: {0}")]
     Malformed(String),
+    /// The push names another app (the field or header given) than the one receiving it.
+    #[error("the push is for another app (`{0}`)")]
+    OtherApp(&'static str),
 }
 
 impl Refusal {
@@ -188,7 +191,7 @@ impl Refusal {
         match self {
             Refusal::TooLarge { .. } => 413,
             Refusal::ContentType { .. } => 415,
-            Refusal::Unsigned(_) | Refusal::BadSignature(_) => 401,
+            Refusal::Unsigned(_) | Refusal::BadSignature(_) | Refusal::OtherApp(_) => 401,
             Refusal::Malformed(_) => 400,
         }
     }

@@ -47,6 +47,9 @@ impl PushRules for DoudianPush {
         if !push::hex_matches(sign, &expected) {
             return Err(Refusal::BadSignature("event-sign"));
         }
+        if d.header("app-id").is_some_and(|id| id != self.app_key) {
+            return Err(Refusal::OtherApp("app-id"));
+        }
         let Value::Array(items) = push::json_body(d.body)? else {
             return Err(Refusal::Malformed("the body is not a JSON array".into()));
         };

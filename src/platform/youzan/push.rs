@@ -5,7 +5,9 @@
 //! The envelope's `id` is the business object's id (an order's `tid`), shared by every
 //! message about it, and `sendCount` grows with each redelivery: a message is identified by
 //! shop, `type`, `id`, `status` and `version` (the event's time), none of which a redelivery
-//! changes (docs/decisions.md, "Push messages").
+//! changes (docs/decisions.md, "Push messages"). The legacy push signs `msg` alone: there a
+//! message is identified by its `msg`, and the envelope's other fields are unauthenticated
+//! (docs/decisions.md, "Hostile answers").
 
 use crate::push::{self, Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::secret::Secret;
@@ -56,12 +58,15 @@ impl PushRules for YouzanPush {
     }
 
     fn open(&self, d: &Delivery<'_>) -> Result<Opened, Refusal> {
-        let body = match d.header("event-sign") {
+        if d.header("client-id").is_some_and(|id| id != self.client_id) {
+            return Err(Refusal::OtherApp("Client-Id"));
+        }
+        let (body, legacy) = match d.header("event-sign") {
             Some(sign) => {
                 if !push::hex_matches(sign, &self.sign(d.body)) {
                     return Err(Refusal::BadSignature("Event-Sign"));
                 }
-                push::json_body(d.body)?
+                (push::json_body(d.body)?, false)
             }
             // The legacy push: the signature is a member of the body, so the body is parsed
             // first, and nothing of it is used before `sign` matched.
@@ -75,24 +80,32 @@ impl PushRules for YouzanPush {
                 if !push::hex_matches(sign, &self.sign(msg.as_bytes())) {
                     return Err(Refusal::BadSignature("sign"));
                 }
-                body
+                (body, true)
             }
         };
         let Value::Object(m) = &body else {
             return Err(Refusal::Malformed("the body is not a JSON object".into()));
         };
         let field = |k: &str| m.get(k).and_then(push::text_of);
+        if field("client_id").is_some_and(|id| id != self.client_id) {
+            return Err(Refusal::OtherApp("client_id"));
+        }
         let kind = field("type").ok_or_else(|| Refusal::Malformed("no `type`".into()))?;
         let id = field("id").unwrap_or_default();
         let shop = field("kdt_id");
-        let key = [
-            shop.as_deref().unwrap_or(""),
-            &kind,
-            &id,
-            &field("status").unwrap_or_default(),
-            &field("version").unwrap_or_default(),
-        ]
-        .join(":");
+        let key = match (legacy, m.get("msg")) {
+            // Only `msg` is signed: a captured push replayed with another shop, status or
+            // version is the same message.
+            (true, Some(Value::String(msg))) => format!("msg:{}", push::md5_hex(&[msg.as_bytes()])),
+            _ => [
+                shop.as_deref().unwrap_or(""),
+                &kind,
+                &id,
+                &field("status").unwrap_or_default(),
+                &field("version").unwrap_or_default(),
+            ]
+            .join(":"),
+        };
         let payload = match m.get("msg") {
             Some(Value::String(msg)) => push::payload_of(Some(&Value::String(url_decoded(msg)))),
             other => push::payload_of(other),
