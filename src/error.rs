@@ -100,6 +100,8 @@ pub enum Error {
         api: ApiId,
         status: u16,
         excerpt: String,
+        /// The answer's `Retry-After` header, as a wait.
+        retry_after: Option<std::time::Duration>,
     },
     /// The platform's error envelope.
     #[error("{} error {}{}: {} ({})", .0.api.platform, .0.code, .0.sub_code.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default(), .0.message, .0.api)]
@@ -168,7 +170,10 @@ impl Error {
 
     /// How long the platform said to wait before calling again, if it said.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
-        self.api_error().and_then(|e| e.retry_after)
+        match self {
+            Error::HttpStatus { retry_after, .. } => *retry_after,
+            _ => self.api_error().and_then(|e| e.retry_after),
+        }
     }
 
     /// What kind of failure the platform's answer was: the protocol's classification of a

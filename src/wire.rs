@@ -68,9 +68,43 @@ impl fmt::Debug for WireRequest {
 
 /// What came back.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WireResponse {
     pub status: u16,
     pub body: bytes::Bytes,
+    /// The `Retry-After` header, in seconds or as an HTTP date, as a wait from now.
+    pub retry_after: Option<Duration>,
+}
+
+impl WireResponse {
+    pub fn new(status: u16, body: impl Into<bytes::Bytes>) -> Self {
+        WireResponse {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
+
+    /// With the wait a `Retry-After` header gave.
+    pub fn retry_after(mut self, wait: Option<Duration>) -> Self {
+        self.retry_after = wait;
+        self
+    }
+}
+
+/// A `Retry-After` value (RFC 9110 10.2.3): whole seconds, or an HTTP date (a wait from now, zero
+/// when past). Anything else is no instruction.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let at = u64::try_from(at.timestamp()).unwrap_or(0);
+    Some(Duration::from_secs(at.saturating_sub(now)))
 }
 
 /// How a transport failed. The text is the whole cause (reqwest's error and its sources).
@@ -234,8 +268,33 @@ impl Transport for ReqwestTransport {
                     .unwrap_or_default();
                 return Err(TransportError::Redirect { status, location });
             }
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
             let body = self.body(resp).await?;
-            Ok(WireResponse { status, body })
+            Ok(WireResponse::new(status, body).retry_after(retry_after))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a past date: no wait"
+        );
+        let ahead = parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT").unwrap();
+        assert!(ahead > Duration::from_secs(365 * 24 * 3600));
+        for bad in ["", "soon", "-5", "1.5"] {
+            assert_eq!(parse_retry_after(bad), None, "{bad}");
+        }
     }
 }

@@ -123,10 +123,7 @@ impl Transport for FakePdd {
             } else {
                 r#"{"error_response":{"error_code":10019,"error_msg":"sign error"}}"#
             };
-            Ok(WireResponse {
-                status: 200,
-                body: body.into(),
-            })
+            Ok(WireResponse::new(200, body))
         })
     }
 }

@@ -23,6 +23,8 @@ enum Answer {
     Redirect(u16, String),
     /// `200` with this JSON.
     Json(&'static str),
+    /// This status with this `Retry-After` for the first `n` requests, then `Json`.
+    Busy(u16, &'static str, usize, &'static str),
 }
 
 /// A fake gateway: its address, every request it read (head and body), and how many body bytes
@@ -96,7 +98,14 @@ async fn serve(
             );
             let _ = socket.write_all(h.as_bytes()).await;
         }
-        Answer::Json(body) => {
+        Answer::Busy(status, wait, n, _) if seen.lock().unwrap().len() <= n => {
+            let h = head(
+                &format!("{status} Busy"),
+                &format!("retry-after: {wait}\r\ncontent-length: 0\r\n"),
+            );
+            let _ = socket.write_all(h.as_bytes()).await;
+        }
+        Answer::Json(body) | Answer::Busy(_, _, _, body) => {
             let h = head(
                 "200 OK",
                 &format!(
@@ -257,4 +266,40 @@ async fn a_redirect_is_not_followed() {
         assert_eq!(gw.requests.lock().unwrap().len(), 1, "not retried");
     }
     assert!(elsewhere.requests.lock().unwrap().is_empty());
+}
+
+/// `Retry-After` on 429 and 503 is a wait the retry keeps (never sooner), when it is within
+/// `max_backoff`; beyond it the call returns at once with `Error::retry_after()`.
+#[tokio::test]
+async fn retry_after_is_honoured_within_the_backoff() {
+    let ok = r#"{"item_seller_get_response":{"item":{"num_iid":1}}}"#;
+    for status in [429, 503] {
+        let gw = gateway(Answer::Busy(status, "1", 1, ok)).await;
+        let started = std::time::Instant::now();
+        client(&gw.url)
+            .taobao()
+            .item_seller_get_v2_0(item_seller_get())
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(1),
+            "{status}"
+        );
+        assert_eq!(gw.requests.lock().unwrap().len(), 2);
+    }
+    // An HTTP date decades ahead: beyond the 5 s backoff.
+    let gw = gateway(Answer::Busy(429, "Wed, 21 Oct 2099 07:28:00 GMT", 1, ok)).await;
+    let started = std::time::Instant::now();
+    let e = client(&gw.url)
+        .taobao()
+        .item_seller_get_v2_0(item_seller_get())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(e.kind(), Some(opengate::ErrorKind::RateLimited));
+    assert!(
+        e.retry_after().unwrap() > std::time::Duration::from_secs(3600),
+        "{e:?}"
+    );
+    assert_eq!(gw.requests.lock().unwrap().len(), 1);
 }

@@ -23,12 +23,7 @@ impl Transport for Canned {
         _request: WireRequest,
         _timeout: Duration,
     ) -> BoxFuture<'_, Result<WireResponse, TransportError>> {
-        Box::pin(async move {
-            Ok(WireResponse {
-                status: 200,
-                body: self.0.clone().into_bytes().into(),
-            })
-        })
+        Box::pin(async move { Ok(WireResponse::new(200, self.0.clone().into_bytes())) })
     }
 }
 

@@ -100,7 +100,7 @@ pub(super) fn read_answer(
                 kind: f.kind,
                 request_id: f.request_id,
                 http_status: resp.status,
-                retry_after: f.retry_after,
+                retry_after: f.retry_after.or(resp.retry_after),
             })))
         }
     }
@@ -149,6 +149,7 @@ fn status_error(api: &ApiDesc, resp: &WireResponse) -> Error {
         api: id_of(api),
         status: resp.status,
         excerpt: excerpt(&resp.body, 200),
+        retry_after: resp.retry_after,
     }
 }
 
@@ -190,6 +191,14 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return None;
         }
+        // A wait the platform asks for beyond any backoff (a ban, `Retry-After`) is the
+        // caller's to make: say so now (`Error::retry_after`) rather than block or spend quota.
+        if error
+            .retry_after()
+            .is_some_and(|wait| wait > self.max_backoff)
+        {
+            return None;
+        }
         let may_resend = idempotent || self.retry_non_idempotent;
         let resend = match error {
             // The server never saw it.
@@ -201,11 +210,8 @@ impl RetryPolicy {
             } => false,
             // It may have been executed.
             Error::Transport { .. } | Error::Timeout { .. } => may_resend,
-            // Rate-limited calls were not executed, unless the ban outlasts any backoff: say
-            // so now rather than spend the quota.
-            e if e.kind() == Some(ErrorKind::RateLimited) => {
-                e.retry_after().is_none_or(|ban| ban <= self.max_backoff)
-            }
+            // Rate-limited calls were not executed.
+            e if e.kind() == Some(ErrorKind::RateLimited) => true,
             e if e.kind() == Some(ErrorKind::PlatformDown) => may_resend,
             _ => false,
         };
@@ -256,10 +262,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> WireResponse {
-        WireResponse {
-            status,
-            body: body.to_owned().into(),
-        }
+        WireResponse::new(status, body.to_owned())
     }
 
     fn read(status: u16, body: &str, data: Option<&mut Option<Value>>) -> Result<RawReply> {
