@@ -195,6 +195,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    log_to_stderr();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail(code, msg)) => {
@@ -203,6 +204,27 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
+    }
+}
+
+/// With `RUST_LOG` set (`trace`, `opengate=debug,warn`, ...), the client's logs go to stderr:
+/// retries, token refreshes, the string each signature was computed over (credentials and buyer
+/// data masked). A value that is not a filter is said once, and nothing is logged.
+fn log_to_stderr() {
+    let Ok(filter) = std::env::var("RUST_LOG") else {
+        return;
+    };
+    match filter.parse::<tracing_subscriber::filter::Targets>() {
+        Ok(targets) => {
+            use tracing_subscriber::layer::{Layer, SubscriberExt};
+            let subscriber = tracing_subscriber::registry().with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_filter(targets),
+            );
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        }
+        Err(e) => eprintln!("note: RUST_LOG `{filter}` is not a log filter ({e}); logging nothing"),
     }
 }
 

@@ -1146,3 +1146,77 @@ fn call_all_prints_every_item_of_every_page() {
         text(&unpaged.stderr)
     );
 }
+
+/// `RUST_LOG=trace` shows the client's logs on stderr (the strings signatures were computed
+/// over among them), and a failing call of every platform logs no credential and no buyer data.
+#[test]
+fn a_trace_of_failing_calls_holds_no_credential_or_buyer_data() {
+    let mock = start_mock();
+    // Every credential wrong, so that each call fails after signing.
+    let wrong = CONFIG
+        .replace("\"yz-secret\"", "\"yz-secret-WRONG\"")
+        .replace("\"tb-session\"", "\"tb-session-WRONG\"")
+        .replace("\"aop-token\"", "\"aop-token-WRONG\"")
+        .replace("\"act.dy-user\"", "\"act.dy-user-WRONG\"")
+        .replace("\"dd-secret\"", "\"dd-secret-WRONG\"");
+    let mut text_of_config = wrong.clone();
+    for p in ["youzan", "taobao", "alibaba", "douyin", "doudian"] {
+        text_of_config = text_of_config.replace(
+            &format!("[{p}]\n"),
+            &format!("[{p}]\nbase_url = \"{}\"\n", mock.base_url),
+        );
+    }
+    text_of_config.push_str("\n[client]\nmax_attempts = 1\n");
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), &text_of_config).unwrap();
+    let cfg = config.path().to_str().unwrap();
+    let calls: [&[&str]; 5] = [
+        &["youzan.trade.get", "-p", "tid=E1"],
+        &[
+            "taobao.logistics.address.add",
+            "-p",
+            "contact_name=张三丰",
+            "-p",
+            "province=浙江省",
+            "-p",
+            "city=杭州市",
+            "-p",
+            "addr=文一西路969号",
+            "-p",
+            "mobile_phone=13800138000",
+        ],
+        &[
+            "alibaba.trade.get.buyerView",
+            "-p",
+            "webSite=1688",
+            "-p",
+            "orderId=1",
+        ],
+        &["alliance.kol.buyin_id", "-p", "open_id=o1"],
+        &["product.detail", "-p", "product_id=1"],
+    ];
+    let mut all = String::new();
+    for args in calls {
+        let mut full = vec!["--config", cfg, "call"];
+        full.extend(args);
+        let out = opengate(&full, &[("RUST_LOG", "trace")]);
+        assert_ne!(out.status.code(), Some(0), "{args:?} must fail");
+        all.push_str(&text(&out.stderr));
+    }
+    assert!(all.contains("string_to_sign"), "the trace is on: {all}");
+    for secret in [
+        "yz-secret",
+        "tb-secret",
+        "tb-session",
+        "aop-secret",
+        "aop-token",
+        "dy-secret",
+        "act.dy-user",
+        "dd-secret",
+        "张三丰",
+        "13800138000",
+        "文一西路969号",
+    ] {
+        assert!(!all.contains(secret), "`{secret}` in the trace:\n{all}");
+    }
+}
