@@ -111,6 +111,7 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         let found = match b[i] {
             b'"' => json_member(text, i),
             b'=' => form_pair(text, i),
+            b':' => labelled(text, i),
             b'1' => mobile_number(b, i),
             _ => None,
         };
@@ -243,6 +244,34 @@ fn form_pair(text: &str, eq: usize) -> Option<(usize, usize, &'static str)> {
     Some((eq + 1, j, "***"))
 }
 
+/// At `:`: prose naming a sensitive value, `session: 6102a…` or `receiver_phone:1…` (a platform's
+/// message quoting what it refused): the value up to the next space or punctuation.
+fn labelled(text: &str, colon: usize) -> Option<(usize, usize, &'static str)> {
+    let b = text.as_bytes();
+    let mut start = colon;
+    while start > 0 && is_name_byte(b[start - 1]) {
+        start -= 1;
+    }
+    if start == colon || !is_sensitive_name(&text[start..colon]) {
+        return None;
+    }
+    let mut from = colon + 1;
+    while from < b.len() && b[from] == b' ' {
+        from += 1;
+    }
+    let mut end = from;
+    while end < b.len()
+        && !matches!(
+            b[end],
+            b'&' | b'"' | b'\'' | b';' | b',' | b'<' | b')' | b']' | b'}'
+        )
+        && !b[end].is_ascii_whitespace()
+    {
+        end += 1;
+    }
+    (end > from).then_some((from, end, "***"))
+}
+
 /// At a `1`: a mainland mobile number (`1[3-9]` and nine more digits, no digit around it),
 /// wherever it is (a platform's message may quote one).
 fn mobile_number(b: &[u8], i: usize) -> Option<(usize, usize, &'static str)> {
@@ -263,6 +292,17 @@ impl std::fmt::Debug for Masked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_naming_a_sensitive_value_is_masked() {
+        assert_eq!(
+            mask("bad session: 6102a.b-c refused"),
+            "bad session: *** refused"
+        );
+        assert_eq!(mask("receiver_phone:0571-888,ok"), "receiver_phone:***,ok");
+        assert_eq!(mask("note: kept; time:12:00"), "note: kept; time:12:00");
+        assert_eq!(mask("session: "), "session: ");
+    }
 
     #[test]
     fn names() {

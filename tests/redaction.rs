@@ -88,6 +88,28 @@ async fn failing_calls_show_no_credential_or_buyer_data() {
     );
     errors.push(err);
 
+    // A platform error whose message quotes what it refused: a phone and the session, in the
+    // error's text, its `Debug` and the retry's INFO log.
+    mock.inject(Fault {
+        api: Some("taobao.trades.sold.get".into()),
+        kind: body(
+            200,
+            r#"{"error_response": {"code": 15, "msg": "Remote service error", "sub_code": "isv.invalid-parameter", "sub_msg": "手机号13800138000无效; session: at-LEAK-1 refused", "request_id": "r1"}}"#,
+        ),
+        times: 10,
+    });
+    let err = client
+        .taobao()
+        .trades_sold_get_v2_0(taobao::trades_sold_get_v2_0::Request::new("tid"))
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains("手机号1**********无效; session: *** refused"),
+        "the message is kept, masked: {shown}"
+    );
+    errors.push(err);
+
     let mut rendered = String::new();
     for e in &errors {
         rendered.push_str(&format!("{e}\n{e:?}\n"));

@@ -96,7 +96,8 @@ pub(super) fn read_answer(
                 api: id_of(api),
                 code: f.code,
                 sub_code: f.sub_code,
-                message: f.message,
+                // A platform's message may quote what it refused: a phone, a session.
+                message: crate::redact::mask(&f.message).into_owned(),
                 kind: f.kind,
                 request_id: f.request_id,
                 http_status: resp.status,

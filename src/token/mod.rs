@@ -182,6 +182,7 @@ impl TokenContext<'_> {
             .or_else(|| text("/msg"))
             .or_else(|| text("/error_description"))
             .unwrap_or_default();
+        let msg = crate::redact::mask(&msg);
         self.auth_error(format!("token endpoint refused: code {code}: {msg}"))
     }
 }
