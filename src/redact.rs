@@ -34,6 +34,12 @@ pub fn is_credential_name(name: &str) -> bool {
 /// encrypted copies of them (Doudian's `encrypt_post_tel`).
 pub fn is_personal_name(name: &str) -> bool {
     let words = words(name);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    // `phone_num`, `tel_num`: the number itself, though `num` is mostly a count.
+    let phone = has("mobile") || has("phone") || has("telephone") || has("tel");
+    if phone && words.last().is_some_and(|w| w == "num" || w == "no") {
+        return true;
+    }
     // `address_id`, `receiver_type`, `mobile_count`: about the data, not the data.
     if words.last().is_some_and(|w| {
         matches!(
@@ -51,21 +57,20 @@ pub fn is_personal_name(name: &str) -> bool {
     }) {
         return false;
     }
-    let has = |w: &str| words.iter().any(|x| x == w);
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
     words
         .first()
         .is_some_and(|w| w == "receiver" || w == "consignee")
-        || has("mobile")
-        || has("phone")
-        || has("telephone")
-        || has("tel")
+        || phone
         || has("address")
         || has("addr")
         || has("email")
         || has("idcard")
         || pair("id", "card")
-        || pair("buyer", "nick")
+        || has("nick")
+        || has("nickname")
+        || pair("id", "number")
+        || pair("full", "name")
         || pair("buyer", "name")
         || pair("real", "name")
         || pair("contact", "name")
@@ -325,6 +330,16 @@ mod tests {
             "mobile",
             "contact_phone",
             "id_card_no",
+            // Issue 26: names the platforms use that the first rule missed.
+            "toFullName",
+            "nickname",
+            "nick",
+            "user_nick",
+            "fans_nickname",
+            "phone_num",
+            "tel_num",
+            "driver_phone_num",
+            "id_number",
         ] {
             assert!(is_sensitive_name(name), "{name}");
         }
@@ -340,6 +355,9 @@ mod tests {
             "address_id",
             "sendGoodsAddressId",
             "receiver_type",
+            "mobile_count",
+            "item_num",
+            "order_number",
         ] {
             assert!(!is_sensitive_name(name), "{name}");
         }

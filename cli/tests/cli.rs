@@ -1220,3 +1220,34 @@ fn a_trace_of_failing_calls_holds_no_credential_or_buyer_data() {
         assert!(!all.contains(secret), "`{secret}` in the trace:\n{all}");
     }
 }
+
+/// Every field a shipped spec marks `pii` is one the masking rule masks by its name, so that an
+/// excerpt of any answer hides what `Debug` of its type hides.
+#[test]
+fn the_masking_rule_covers_every_field_the_specs_mark() {
+    let (_, corpus) = opengate_codegen::load(&specs(), "specs").unwrap();
+    let mut missed = std::collections::BTreeMap::<String, usize>::new();
+    let mut marked = 0;
+    for p in &corpus.platforms {
+        for api in &p.apis {
+            let fields = api
+                .params
+                .iter()
+                .chain(api.request_types.iter().flat_map(|s| &s.fields))
+                .chain(&api.response.fields)
+                .chain(api.response_types.iter().flat_map(|s| &s.fields));
+            for f in fields.filter(|f| f.pii) {
+                marked += 1;
+                if !opengate::redact::is_sensitive_name(&f.wire) {
+                    *missed.entry(f.wire.clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    assert!(marked > 1000, "{marked} fields marked");
+    assert!(
+        missed.is_empty(),
+        "{} names missed: {missed:?}",
+        missed.len()
+    );
+}
