@@ -109,6 +109,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// How a transport failed. The text is the whole cause (reqwest's error and its sources).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The connection was never established: the server did not see the request.
     #[error("cannot connect: {0}")]
