@@ -167,8 +167,12 @@ fn client(url: &str) -> Client {
         .unwrap()
 }
 
-fn item_seller_get() -> taobao::item_seller_get_v2_0::Request {
-    taobao::item_seller_get_v2_0::Request::new("num_iid", 1)
+/// `taobao.item.seller.get` through `client(url)`.
+async fn seller_get(
+    url: &str,
+) -> opengate::Result<opengate::Reply<taobao::item_seller_get_v2_0::Response>> {
+    let request = taobao::item_seller_get_v2_0::Request::new("num_iid", 1);
+    client(url).taobao().item_seller_get_v2_0(request).await
 }
 
 /// The transport error under `e`, after checking the error names the API.
@@ -183,11 +187,7 @@ fn transport(e: &Error, api: &str) -> TransportError {
 #[tokio::test]
 async fn an_endless_body_stops_at_the_cap() {
     let gw = gateway(Answer::Endless).await;
-    let e = client(&gw.url)
-        .taobao()
-        .item_seller_get_v2_0(item_seller_get())
-        .await
-        .unwrap_err();
+    let e = seller_get(&gw.url).await.unwrap_err();
     assert_eq!(
         transport(&e, "taobao.item.seller.get"),
         TransportError::TooLarge { limit: 1 << 20 }
@@ -203,11 +203,7 @@ async fn an_endless_body_stops_at_the_cap() {
 #[tokio::test]
 async fn a_body_announced_over_the_cap_is_not_read() {
     let gw = gateway(Answer::Announced(3 << 30)).await;
-    let e = client(&gw.url)
-        .taobao()
-        .item_seller_get_v2_0(item_seller_get())
-        .await
-        .unwrap_err();
+    let e = seller_get(&gw.url).await.unwrap_err();
     assert_eq!(
         transport(&e, "taobao.item.seller.get"),
         TransportError::TooLarge { limit: 1 << 20 }
@@ -220,11 +216,7 @@ async fn an_answer_within_the_cap_reads() {
         r#"{"item_seller_get_response":{"item":{"num_iid":1,"title":"t"}}}"#,
     ))
     .await;
-    let reply = client(&gw.url)
-        .taobao()
-        .item_seller_get_v2_0(item_seller_get())
-        .await
-        .unwrap();
+    let reply = seller_get(&gw.url).await.unwrap();
     assert_eq!(reply.data().item.as_ref().unwrap().num_iid, Some(1));
 }
 
@@ -241,14 +233,13 @@ async fn a_redirect_is_not_followed() {
     ] {
         let to = format!("{}/collect?session=tb-session-XYZ&x=1#f", elsewhere.url);
         let gw = gateway(Answer::Redirect(status, to)).await;
-        let c = client(&gw.url);
         let (e, api) = if platform == "taobao" {
-            let e = c.taobao().item_seller_get_v2_0(item_seller_get()).await;
+            let e = seller_get(&gw.url).await;
             (e.unwrap_err(), "taobao.item.seller.get")
         } else {
             // Sent with the user's `access-token` header.
             let req = douyin::alliance_kol_buyin_id_v1::Request::new("oid");
-            let e = c.douyin().alliance_kol_buyin_id_v1(req).await;
+            let e = client(&gw.url).douyin().alliance_kol_buyin_id_v1(req).await;
             (e.unwrap_err(), "alliance.kol.buyin_id")
         };
         let text = opengate::error_chain(&e);
@@ -276,11 +267,7 @@ async fn retry_after_is_honoured_within_the_backoff() {
     for status in [429, 503] {
         let gw = gateway(Answer::Busy(status, "1", 1, ok)).await;
         let started = std::time::Instant::now();
-        client(&gw.url)
-            .taobao()
-            .item_seller_get_v2_0(item_seller_get())
-            .await
-            .unwrap();
+        seller_get(&gw.url).await.unwrap();
         assert!(
             started.elapsed() >= std::time::Duration::from_secs(1),
             "{status}"
@@ -290,11 +277,7 @@ async fn retry_after_is_honoured_within_the_backoff() {
     // An HTTP date decades ahead: beyond the 5 s backoff.
     let gw = gateway(Answer::Busy(429, "Wed, 21 Oct 2099 07:28:00 GMT", 1, ok)).await;
     let started = std::time::Instant::now();
-    let e = client(&gw.url)
-        .taobao()
-        .item_seller_get_v2_0(item_seller_get())
-        .await
-        .unwrap_err();
+    let e = seller_get(&gw.url).await.unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
     assert_eq!(e.kind(), Some(opengate::ErrorKind::RateLimited));
     assert!(

@@ -548,8 +548,8 @@ async fn call_with_shop_uses_that_shops_token() {
     assert!(text(&out.stderr).contains("1201"), "{}", text(&out.stderr));
 }
 
-#[test]
-fn a_fifo_or_a_huge_file_named_yaml_fails_the_check_at_once() {
+/// A specs folder with one platform, `demo`, and no APIs yet: the folder and the platform's.
+fn demo_specs() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     std::fs::create_dir_all(&demo).unwrap();
@@ -558,6 +558,12 @@ fn a_fifo_or_a_huge_file_named_yaml_fails_the_check_at_once() {
         "platform: demo\nprotocol: youzan\nhosts: {default: https://x.invalid}\n",
     )
     .unwrap();
+    (dir, demo)
+}
+
+#[test]
+fn a_fifo_or_a_huge_file_named_yaml_fails_the_check_at_once() {
+    let (dir, demo) = demo_specs();
     // A FIFO nobody writes to: opening it for reading would wait for ever.
     let fifo = demo.join("pipe.yaml");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
@@ -603,14 +609,7 @@ fn check_and_list() {
     let out = opengate(&["check"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    std::fs::create_dir_all(&demo).unwrap();
-    std::fs::write(
-        demo.join("platform.yaml"),
-        "platform: demo\nprotocol: youzan\nhosts: {default: https://x.invalid}\n",
-    )
-    .unwrap();
+    let (dir, demo) = demo_specs();
     std::fs::write(demo.join("bad.yaml"), "name: a.b\nversion: \"1\"\nauth: maybe\nmethod: POST\nparams:\n  - {name: x, type: integr}\n").unwrap();
     let out = opengate(&["check", dir.path().to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -1230,13 +1229,7 @@ fn the_masking_rule_covers_every_field_the_specs_mark() {
     let mut marked = 0;
     for p in &corpus.platforms {
         for api in &p.apis {
-            let fields = api
-                .params
-                .iter()
-                .chain(api.request_types.iter().flat_map(|s| &s.fields))
-                .chain(&api.response.fields)
-                .chain(api.response_types.iter().flat_map(|s| &s.fields));
-            for f in fields.filter(|f| f.pii) {
+            for f in api.fields().filter(|f| f.pii) {
                 marked += 1;
                 if !opengate::redact::is_sensitive_name(&f.wire) {
                     *missed.entry(f.wire.clone()).or_default() += 1;

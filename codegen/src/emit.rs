@@ -808,13 +808,7 @@ fn api_module(api: &Api, owners: &BTreeMap<String, String>) -> String {
             response_struct(&mut w, s);
         }
     }
-    let fields = api
-        .params
-        .iter()
-        .chain(api.request_types.iter().flat_map(|s| &s.fields))
-        .chain(&api.response.fields)
-        .chain(api.response_types.iter().flat_map(|s| &s.fields));
-    for f in fields {
+    for f in api.fields() {
         if let Some(e) = &f.enum_type {
             enum_type(&mut w, f, e);
         }

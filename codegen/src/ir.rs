@@ -175,6 +175,18 @@ pub struct Api {
     pub paging: Option<PagingIr>,
 }
 
+impl Api {
+    /// Every field of the API: its params, its request's nested types', its response's and its
+    /// response's nested types'.
+    pub fn fields(&self) -> impl Iterator<Item = &FieldIr> {
+        self.params
+            .iter()
+            .chain(self.request_types.iter().flat_map(|s| &s.fields))
+            .chain(&self.response.fields)
+            .chain(self.response_types.iter().flat_map(|s| &s.fields))
+    }
+}
+
 /// How a paged API moves from page to page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PagingStyle {
