@@ -30,6 +30,7 @@ pub const CLIENT_KEYS: &[&str] = &[
     "token_store_prefix",
     "token_store_key",
     "rate_limit",
+    "rate_limit_outage_ms",
 ];
 
 /// Tables other tools read from the same file; the client leaves them alone.
@@ -415,6 +416,9 @@ impl Config {
         }
         if let Some(store) = self.token_store()? {
             b = b.token_store(store);
+        }
+        if let Some(t) = self.ms("rate_limit_outage_ms")? {
+            b = b.rate_limit_outage(t);
         }
         match self.get("client", "rate_limit") {
             None | Some("local") => {}

@@ -3,8 +3,13 @@
 //!
 //! Both reserve slots (GCRA in its reservation form): a call takes the next free slot, one
 //! interval after the previous one, and waits until it comes; no call is refused and retried.
+//!
+//! A shared limit's store may be down for a moment (a Redis restart or failover). No call has
+//! gone out then, so the reservation is tried again with backoff for up to the client's
+//! `rate_limit_outage` (default [`DEFAULT_OUTAGE`]) before the call fails with the store's
+//! error: a blip slows a long job and does not end it.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::wire::BoxFuture;
 use std::fmt;
 use std::sync::Arc;
@@ -30,8 +35,14 @@ pub(crate) enum RateLimiter {
         interval: Duration,
         key: String,
         limit: Arc<dyn SharedLimit>,
+        /// How long a failing store is tried again.
+        outage: Duration,
     },
 }
+
+/// How long a shared limit's failing store is tried again by default: a Redis restart or a
+/// Sentinel failover takes seconds.
+pub const DEFAULT_OUTAGE: Duration = Duration::from_secs(10);
 
 /// The smallest rate a limiter keeps: one call a year.
 pub const MIN_QPS: f64 = 1.0 / (365.0 * 24.0 * 3600.0);
@@ -43,17 +54,18 @@ impl RateLimiter {
     pub(crate) fn new(
         qps: f64,
         key: String,
-        shared: Option<&Arc<dyn SharedLimit>>,
+        shared: Option<(&Arc<dyn SharedLimit>, Duration)>,
     ) -> Option<Self> {
         if !(qps >= MIN_QPS && qps.is_finite()) {
             return None;
         }
         let interval = Duration::from_secs_f64(1.0 / qps);
         Some(match shared {
-            Some(limit) => RateLimiter::Shared {
+            Some((limit, outage)) => RateLimiter::Shared {
                 interval,
                 key,
                 limit: limit.clone(),
+                outage,
             },
             None => RateLimiter::Local {
                 interval,
@@ -76,10 +88,43 @@ impl RateLimiter {
                 interval,
                 key,
                 limit,
-            } => limit.reserve(key, *interval).await?,
+                outage,
+            } => reserve(&**limit, key, *interval, *outage).await?,
         };
         tokio::time::sleep(wait).await;
         Ok(())
+    }
+}
+
+/// Reserves a slot of `limit`, trying a failing store again with backoff until `outage` has
+/// passed since the first failure.
+async fn reserve(
+    limit: &dyn SharedLimit,
+    key: &str,
+    interval: Duration,
+    outage: Duration,
+) -> Result<Duration> {
+    let mut failing_since = None;
+    let mut attempt = 0;
+    loop {
+        match limit.reserve(key, interval).await {
+            Ok(wait) => return Ok(wait),
+            Err(e @ Error::Store { .. }) => {
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                attempt += 1;
+                let backoff = crate::client::backoff(
+                    Duration::from_millis(50),
+                    Duration::from_secs(1),
+                    attempt,
+                );
+                if since.elapsed() + backoff > outage {
+                    return Err(e);
+                }
+                tracing::warn!(attempt, error = %e, "rate limit store failed; trying again");
+                tokio::time::sleep(backoff).await;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

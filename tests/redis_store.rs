@@ -516,6 +516,58 @@ async fn four_processes_share_one_50_qps_limit_through_redis() {
     );
 }
 
+/// A Redis restart in the middle of a long run (the rate limit in that Redis) slows it and loses
+/// no call: each reservation that meets the restart is tried again until Redis is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_under_a_shared_rate_limit_ends_no_call() {
+    let mut redis = RedisServer::start();
+    let mock = common::mock().await;
+    let client = common::config_for(
+        &mock,
+        &[
+            ("taobao", "qps", "200"),
+            ("client", "rate_limit", &redis.url()),
+        ],
+    )
+    .client_builder()
+    .unwrap()
+    .build()
+    .unwrap();
+    let run = tokio::spawn(async move {
+        let mut results = Vec::new();
+        for _ in 0..600 {
+            let r = client
+                .taobao()
+                .item_seller_get_v2_0(item::Request::new("num_iid", 1))
+                .await
+                .map(|_| ());
+            results.push(r);
+        }
+        results
+    });
+    // Restart once the run is well under way: down for half a second, as the blip was.
+    while mock.requests_seen() < 100 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _redis = tokio::task::spawn_blocking(move || {
+        redis.stop();
+        std::thread::sleep(Duration::from_millis(500));
+        redis.restart();
+        redis
+    })
+    .await
+    .unwrap();
+    let results = run.await.unwrap();
+    let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 600 calls failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    assert_eq!(mock.requests_seen(), 600);
+}
+
 /// Two receivers of a fleet share only Redis (`[push] dedup = "redis://..."`): a Doudian push
 /// delivered to both, at once and again later, is handled by exactly one of them; a handler
 /// failure on one leaves the message to the other's redelivery; with Redis down the push is

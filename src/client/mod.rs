@@ -265,6 +265,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     refresh_margin: Duration,
     shared_limit: Option<Arc<dyn SharedLimit>>,
+    rate_limit_outage: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -279,6 +280,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(300),
             shared_limit: None,
+            rate_limit_outage: crate::limit::DEFAULT_OUTAGE,
         }
     }
 }
@@ -330,6 +332,12 @@ impl ClientBuilder {
         self.shared_limit = Some(limit);
         self
     }
+    /// How long a call keeps trying a [`SharedLimit`] whose store fails (a Redis restart)
+    /// before it fails with the store's error (default [`crate::limit::DEFAULT_OUTAGE`]).
+    pub fn rate_limit_outage(mut self, d: Duration) -> Self {
+        self.rate_limit_outage = d;
+        self
+    }
     /// Tokens expiring within this margin are refreshed before use (default 5 min).
     pub fn refresh_margin(mut self, m: Duration) -> Self {
         self.refresh_margin = m;
@@ -354,7 +362,14 @@ impl ClientBuilder {
                 })
             };
             let limit = |what: &str, qps: f64, key: String| {
-                RateLimiter::new(qps, key, self.shared_limit.as_ref()).ok_or_else(|| {
+                RateLimiter::new(
+                    qps,
+                    key,
+                    self.shared_limit
+                        .as_ref()
+                        .map(|l| (l, self.rate_limit_outage)),
+                )
+                .ok_or_else(|| {
                     Error::Config(format!(
                         "{name}: {what} must be a number of calls a second of at least one a \
                          year ({:e}), got {qps}",
