@@ -37,7 +37,16 @@ pub const CLIENT_KEYS: &[&str] = &[
 const OTHER_TABLES: &[&str] = &["mock", "push"];
 
 /// The keys of the `[push]` table: the receiver's settings.
-pub const PUSH_KEYS: &[&str] = &["max_body", "dedup", "dedup_prefix", "handler_timeout_ms"];
+/// The last three are the server's (`opengate::server::ServerLimits::KEYS`).
+pub const PUSH_KEYS: &[&str] = &[
+    "max_body",
+    "dedup",
+    "dedup_prefix",
+    "handler_timeout_ms",
+    "max_connections",
+    "header_read_timeout_ms",
+    "body_read_timeout_ms",
+];
 
 const SECRET_KEYS: &[&str] = &[
     "app_secret",
@@ -370,6 +379,14 @@ impl Config {
             }
         }
         Ok(b)
+    }
+
+    /// The `[push]` table's limits of the server a receiver runs in (`max_connections`,
+    /// `header_read_timeout_ms`, `body_read_timeout_ms`).
+    #[cfg(feature = "server")]
+    pub fn push_server_limits(&self) -> Result<crate::server::ServerLimits> {
+        crate::server::ServerLimits::from_keys("push", |key| self.get("push", key))
+            .map_err(|e| Error::Config(format!("{}: {e}", self.origin)))
     }
 
     #[cfg(feature = "redis")]

@@ -19,6 +19,8 @@ pub mod push;
 mod read;
 pub mod redact;
 mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod token;
 mod types;
 pub mod wire;

@@ -130,13 +130,16 @@ pub fn listen(
             let r = receivers[&format!("/push/{one}")].clone();
             receivers.insert("/".into(), r);
         }
+        let limits = config
+            .push_server_limits()
+            .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr().map_err(|e| Fail(3, e.to_string()))?;
         let paths: Vec<&str> = receivers.keys().map(String::as_str).collect();
         eprintln!("listening on http://{local} ({})", paths.join(", "));
-        serve(listener, Arc::new(receivers)).await;
+        serve(listener, limits, Arc::new(receivers)).await;
         Ok(())
     })
 }
@@ -148,29 +151,25 @@ async fn print(push: Push) -> Result<(), std::io::Error> {
     out.flush()
 }
 
-async fn serve(listener: tokio::net::TcpListener, receivers: Arc<BTreeMap<String, Receiver>>) {
+async fn serve(
+    listener: tokio::net::TcpListener,
+    limits: opengate::server::ServerLimits,
+    receivers: Arc<BTreeMap<String, Receiver>>,
+) {
     use tower_service::Service as _;
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+    opengate::server::serve(listener, limits, |_| {
         let receivers = receivers.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
-                let receiver = receivers.get(req.uri().path()).cloned();
-                async move {
-                    match receiver {
-                        Some(r) => r.service().call(req).await,
-                        None => Ok(not_found()),
-                    }
+        hyper::service::service_fn(move |req: hyper::Request<opengate::server::Body>| {
+            let receiver = receivers.get(req.uri().path()).cloned();
+            async move {
+                match receiver {
+                    Some(r) => r.service().call(req).await,
+                    None => Ok(not_found()),
                 }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service)
-                .await;
-        });
-    }
+            }
+        })
+    })
+    .await;
 }
 
 fn not_found() -> http::Response<http_body_util::Full<bytes::Bytes>> {

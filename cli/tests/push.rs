@@ -285,7 +285,16 @@ app_secret = "aop-secret"
 /// Starts `opengate <args>` and returns it with the first line `stream` printed, and the
 /// rest of its stdout as a channel of lines.
 fn spawn(args: &[&str], from_stderr: bool) -> (Process, String, mpsc::Receiver<String>) {
-    let mut child = Command::new(BIN)
+    spawn_command(Command::new(BIN), args, from_stderr)
+}
+
+/// [`spawn`] of a `command` that runs `opengate` (under `sh`, say).
+fn spawn_command(
+    mut command: Command,
+    args: &[&str],
+    from_stderr: bool,
+) -> (Process, String, mpsc::Receiver<String>) {
+    let mut child = command
         .args(args)
         .env_remove("OPENGATE_CONFIG")
         .current_dir(root())
@@ -406,4 +415,154 @@ fn push_listen_prints_each_verified_message_once_and_refuses_forgeries() {
         assert_eq!(report["answers"][0]["status"], 401, "{platform}: {report}");
         assert!(lines.recv_timeout(Duration::from_millis(200)).is_err());
     }
+}
+
+/// The two servers the CLI runs, each with `limits` in its table: `(name, process, address)`.
+fn servers(
+    limits: &str,
+    fds: Option<u32>,
+) -> Vec<(&'static str, Process, String, tempfile::TempDir)> {
+    ["push", "mock"]
+        .into_iter()
+        .map(|which| {
+            let dir = tempfile::tempdir().unwrap();
+            let config = dir.path().join("c.toml");
+            std::fs::write(&config, format!("{CONFIG}\n[{which}]\n{limits}\n")).unwrap();
+            let c = config.to_str().unwrap().to_owned();
+            let args: Vec<&str> = match which {
+                "push" => vec!["--config", &c, "push", "listen", "--listen", "127.0.0.1:0"],
+                _ => vec!["--config", &c, "mock", "--listen", "127.0.0.1:0"],
+            };
+            // Run out of descriptors soon: `ulimit -n`, then the binary in the same process.
+            let command = match fds {
+                Some(n) => {
+                    let mut sh = Command::new("sh");
+                    sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+                    sh
+                }
+                None => Command::new(BIN),
+            };
+            let (process, line, _) = spawn_command(command, &args, which == "push");
+            let addr = line
+                .strip_prefix("listening on http://")
+                .and_then(|rest| rest.split([' ', '/']).next())
+                .unwrap_or_else(|| panic!("{which}: {line}"))
+                .to_owned();
+            (which, process, addr, dir)
+        })
+        .collect()
+}
+
+/// A connection that sent part of a request's head and stops there.
+fn half_sent(addr: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(b"POST /push/youzan HTTP/1.1\r\nHost: x\r\nContent-Ty")
+        .unwrap();
+    s
+}
+
+/// The first bytes of the answer to a whole request on a new connection, within `wait`.
+fn answer_within(addr: &str, wait: Duration) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(wait))?;
+    s.write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+/// Half-sent requests are closed after `header_read_timeout_ms`, and a server holding
+/// `max_connections` accepts no more until one closes: a whole request sent meanwhile is
+/// answered only after the first half-sent one was dropped.
+#[test]
+fn both_servers_close_half_sent_requests_and_cap_their_connections() {
+    use std::io::Read;
+    for (which, _process, addr, _dir) in
+        servers("max_connections = 8\nheader_read_timeout_ms = 500", None)
+    {
+        let started = std::time::Instant::now();
+        let held: Vec<_> = (0..8).map(|_| half_sent(&addr)).collect();
+        let closers: Vec<_> = held
+            .into_iter()
+            .map(|mut s| {
+                std::thread::spawn(move || {
+                    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                    let mut buf = [0u8; 256];
+                    // Closed by the server: the end of the stream, or a reset.
+                    let closed = !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut);
+                    (closed, started.elapsed())
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(100));
+        let answer = answer_within(&addr, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("{which}: the ninth connection was never served: {e}"));
+        let answered = started.elapsed();
+        assert!(answer.starts_with("HTTP/1.1 404"), "{which}: {answer}");
+        let closes: Vec<_> = closers.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(
+            closes.iter().all(|(closed, _)| *closed),
+            "{which}: a half-sent request stayed open for 10 s"
+        );
+        let first_close = closes.iter().map(|(_, at)| *at).min().unwrap();
+        assert!(
+            answered >= first_close,
+            "{which}: answered at {answered:?}, before any of the 8 held connections closed (first at {first_close:?})"
+        );
+    }
+}
+
+/// A body that stops arriving is refused after `body_read_timeout_ms`, its connection closed.
+#[test]
+fn both_servers_refuse_a_stalled_body() {
+    use std::io::{Read, Write};
+    for (which, _process, addr, _dir) in servers("body_read_timeout_ms = 300", None) {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(
+            b"POST /push/youzan HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":",
+        )
+        .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = [0u8; 64];
+        let n = s
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("{which}: no answer to a stalled body: {e}"));
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{which}: {answer}");
+    }
+}
+
+/// Out of file descriptors, a server waits between accepts instead of spinning, and serves
+/// again once connections close.
+#[test]
+fn both_servers_back_off_when_out_of_file_descriptors() {
+    for (which, process, addr, _dir) in servers("header_read_timeout_ms = 60000", Some(64)) {
+        // More connections than descriptors: accept fails with EMFILE from then on.
+        let held: Vec<_> = (0..100).map(|_| half_sent(&addr)).collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let before = cpu_time(process.0.id());
+        std::thread::sleep(Duration::from_millis(1500));
+        let spent = cpu_time(process.0.id()) - before;
+        assert!(
+            spent < Duration::from_millis(300),
+            "{which}: {spent:?} of CPU in 1.5 s with its descriptors used up"
+        );
+        drop(held);
+        let answer = answer_within(&addr, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("{which}: not serving after the connections closed: {e}"));
+        assert!(answer.starts_with("HTTP/1.1 404"), "{which}: {answer}");
+    }
+}
+
+/// The user and system CPU time process `pid` has used (`/proc/<pid>/stat`, in clock ticks
+/// of 1/100 s).
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
 }

@@ -4,8 +4,9 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use opengate::server::Body as ServerBody;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -51,7 +52,7 @@ pub enum Reply {
 
 /// Why a request never reached the handler.
 #[derive(Debug)]
-struct Refused;
+pub struct Refused;
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,29 +62,30 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// Serves one connection until the peer closes it. Bodies over `max_body` bytes are answered
-/// 413 without being read.
-pub async fn serve<F, Fut>(stream: TcpStream, max_body: usize, handle: F)
+/// The service of one connection, which `opengate::server::serve` runs within its limits.
+/// Bodies over `max_body` bytes are answered 413 without being read.
+pub fn service<F, Fut>(
+    stream: &TcpStream,
+    max_body: usize,
+    handle: Arc<F>,
+) -> impl hyper::service::Service<
+    hyper::Request<ServerBody>,
+    Response = hyper::Response<Answer>,
+    Error = Refused,
+    Future = impl Future<Output = Result<hyper::Response<Answer>, Refused>> + Send,
+> + Send
+       + 'static
 where
     F: Fn(Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Reply> + Send + 'static,
 {
-    // The answer is one write, but a kept-alive client must not wait on Nagle's algorithm either.
-    let _ = stream.set_nodelay(true);
     // A second descriptor of the socket, for the reset fault: with SO_LINGER 0 the close that
     // follows is a TCP reset. The socket closes when hyper and this service both let go of it.
-    let Ok(std_stream) = stream.into_std() else {
-        return;
-    };
-    let Ok(twin) = std_stream.try_clone() else {
-        return;
-    };
-    let Ok(stream) = TcpStream::from_std(std_stream) else {
-        return;
-    };
-    let twin = Arc::new(twin);
-    let handle = Arc::new(handle);
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let twin = socket2::SockRef::from(stream)
+        .try_clone()
+        .ok()
+        .map(Arc::new);
+    hyper::service::service_fn(move |req: hyper::Request<ServerBody>| {
         let handle = handle.clone();
         let twin = twin.clone();
         async move {
@@ -111,7 +113,9 @@ where
                     Ok(response)
                 }
                 Reply::Reset => {
-                    let _ = socket2::SockRef::from(&*twin).set_linger(Some(Duration::ZERO));
+                    if let Some(twin) = &twin {
+                        let _ = twin.set_linger(Some(Duration::ZERO));
+                    }
                     Err(Refused)
                 }
                 Reply::Truncated { status, body } => {
@@ -119,17 +123,14 @@ where
                 }
             }
         }
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-        .await;
+    })
 }
 
 /// An answer's body: whole, or cut after half its bytes. A cut body announces the full length,
 /// sends the half, waits for hyper to flush it, then fails, and hyper drops the connection with
 /// the announced length unmet (hyper trusts a body's exact size over a length header, so the cut
 /// body reports none).
-struct Answer {
+pub struct Answer {
     len: usize,
     data: Option<Bytes>,
     cut: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -212,7 +213,7 @@ fn too_large(status: hyper::StatusCode) -> hyper::Response<Answer> {
 
 /// The request with its whole body, or the status to refuse it with.
 async fn read(
-    req: hyper::Request<Incoming>,
+    req: hyper::Request<ServerBody>,
     max_body: usize,
 ) -> Result<Request, hyper::StatusCode> {
     let (head, body) = req.into_parts();

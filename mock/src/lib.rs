@@ -154,6 +154,8 @@ pub struct MockGateway {
     token_ttl: Duration,
     request_log: usize,
     max_body: usize,
+    /// `[mock] max_connections`, `header_read_timeout_ms`, `body_read_timeout_ms`.
+    server_limits: opengate::server::ServerLimits,
     /// The size of a paged API's data set (`[mock] page_items`).
     page_items: u64,
     live: Mutex<Live>,
@@ -425,6 +427,9 @@ impl MockGateway {
         let request_log = number("request_log", "requests", 10_000)?;
         let max_body = number("max_body_bytes", "bytes", 16 * 1024 * 1024)?;
         let page_items = number("page_items", "items", 3)?;
+        let server_limits = opengate::server::ServerLimits::from_keys("mock", |key| {
+            cfg.get("mock").and_then(|m| m.get(key)).map(String::as_str)
+        })?;
         let live = Live {
             faults,
             ..Live::default()
@@ -435,6 +440,7 @@ impl MockGateway {
             token_ttl: Duration::from_secs(ttl),
             request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
             max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
+            server_limits,
             page_items,
             live: Mutex::new(live),
         })
@@ -490,25 +496,21 @@ impl MockGateway {
         let addr = listener.local_addr()?;
         let gw = Arc::new(self);
         let server = gw.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let gw = server.clone();
-                let max_body = gw.max_body;
-                tokio::spawn(http::serve(stream, max_body, move |req| {
-                    let gw = gw.clone();
-                    async move {
-                        // The one control that waits on the network: it posts to a receiver.
-                        if req.method == "POST" && req.path == "/__mock/push" {
-                            return gw.push_control(&req.body).await;
-                        }
-                        gw.handle(req)
-                    }
-                }));
+        let limits = gw.server_limits;
+        let handle = Arc::new(move |req: http::Request| {
+            let gw = server.clone();
+            async move {
+                // The one control that waits on the network: it posts to a receiver.
+                if req.method == "POST" && req.path == "/__mock/push" {
+                    return gw.push_control(&req.body).await;
+                }
+                gw.handle(req)
             }
         });
+        let max_body = gw.max_body;
+        tokio::spawn(opengate::server::serve(listener, limits, move |stream| {
+            http::service(stream, max_body, handle.clone())
+        }));
         Ok(MockHandle { addr, gw })
     }
 
