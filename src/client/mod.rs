@@ -2,7 +2,6 @@
 
 mod steps;
 
-#[cfg(feature = "tmc")]
 pub(crate) use steps::backoff;
 pub use steps::RetryPolicy;
 
