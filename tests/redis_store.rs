@@ -30,13 +30,14 @@ fn token(access: &str) -> Token {
 /// The mock's config with `n` more shops of the Youzan app, and their ids.
 fn shops_config(n: usize) -> (String, Vec<String>) {
     let shops: Vec<String> = (0..n).map(|i| (5000 + i).to_string()).collect();
+    // The mock logs the tokens it was sent, for the tests that compare them with the store's.
     let config = common::CONFIG.replace(
         "grant_id = \"42587152\"\n",
         &format!(
             "grant_id = \"42587152\"\nshops = \"{}\"\n",
             shops.join(", ")
         ),
-    );
+    ) + "\n[mock]\nlog_secrets = true\n";
     (config, shops)
 }
 

@@ -9,7 +9,9 @@ use opengate_apis::{taobao, youzan, ClientExt};
 async fn no_secret_in_debug_or_logs() {
     let logs = common::Captured::install();
 
-    let mock = common::mock().await;
+    // The log keeps what the client sent, to look for it in the client's logs.
+    let mock =
+        common::mock_with(&format!("{}\n[mock]\nlog_secrets = true\n", common::CONFIG)).await;
     let client = common::client(&mock, &[]);
     // A successful Youzan call (token in the URL) and a failing Taobao call (wrong session).
     client

@@ -475,7 +475,7 @@ fn answer_within(addr: &str, wait: Duration) -> std::io::Result<String> {
 
 /// Half-sent requests are closed after `header_read_timeout_ms`, and a server holding
 /// `max_connections` accepts no more until one closes: a whole request sent meanwhile is
-/// answered only after the first half-sent one was dropped.
+/// answered only once the first half-sent one timed out.
 #[test]
 fn both_servers_close_half_sent_requests_and_cap_their_connections() {
     use std::io::Read;
@@ -492,7 +492,7 @@ fn both_servers_close_half_sent_requests_and_cap_their_connections() {
                     let mut buf = [0u8; 256];
                     // Closed by the server: the end of the stream, or a reset.
                     let closed = !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut);
-                    (closed, started.elapsed())
+                    closed
                 })
             })
             .collect();
@@ -503,13 +503,14 @@ fn both_servers_close_half_sent_requests_and_cap_their_connections() {
         assert!(answer.starts_with("HTTP/1.1 404"), "{which}: {answer}");
         let closes: Vec<_> = closers.into_iter().map(|t| t.join().unwrap()).collect();
         assert!(
-            closes.iter().all(|(closed, _)| *closed),
+            closes.iter().all(|closed| *closed),
             "{which}: a half-sent request stayed open for 10 s"
         );
-        let first_close = closes.iter().map(|(_, at)| *at).min().unwrap();
+        // A slot frees when the first held connection's head times out, 500 ms after it
+        // was opened (after `started`); without the cap the ninth is answered at once.
         assert!(
-            answered >= first_close,
-            "{which}: answered at {answered:?}, before any of the 8 held connections closed (first at {first_close:?})"
+            answered >= Duration::from_millis(450),
+            "{which}: answered at {answered:?}, before the held connections' heads timed out"
         );
     }
 }

@@ -17,6 +17,7 @@ pub mod tmc;
 
 use platform::{Catalog, Gateway, GATEWAYS};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,7 +35,11 @@ pub struct Recorded {
     pub api: Option<String>,
     pub method: String,
     pub path: String,
+    /// The query's pairs; a credential's or a person's value as `***` unless the config keeps
+    /// secrets (`[mock] log_secrets = true`).
     pub query: Vec<(String, String)>,
+    /// The body, masked like the query; cut to `[mock] request_log_bytes` when it alone is
+    /// larger.
     pub body: String,
     /// True when every check passed.
     pub verified: bool,
@@ -98,8 +103,11 @@ struct Live {
     tokens: HashMap<String, Issued>,
     /// Refresh token -> the platform and shop it was issued for.
     refresh_tokens: HashMap<String, (String, Option<String>)>,
-    /// The newest requests, at most `MockGateway::request_log` of them.
+    /// The newest requests, at most `MockGateway::request_log` of them and
+    /// `MockGateway::request_log_bytes` of query and body.
     requests: VecDeque<Recorded>,
+    /// The bytes of query and body `requests` holds.
+    request_bytes: usize,
     /// Every request recorded since the start or the last clear.
     seen: u64,
     faults: Vec<Fault>,
@@ -118,6 +126,39 @@ struct Live {
     modifications: Vec<Modification>,
     /// The ids that left each paged API's data set.
     gone: HashMap<String, std::collections::BTreeSet<u64>>,
+}
+
+impl Live {
+    /// Keeps `record`, letting the oldest go beyond `count` records or `bytes` of query and
+    /// body; a body larger than `bytes` alone is cut to fit.
+    fn record(&mut self, mut record: Recorded, count: usize, bytes: usize) {
+        let room = bytes.saturating_sub(Self::query_size(&record));
+        if record.body.len() > room {
+            let mut end = room;
+            while !record.body.is_char_boundary(end) {
+                end -= 1;
+            }
+            record.body.truncate(end);
+        }
+        let size = Self::size(&record);
+        while !self.requests.is_empty()
+            && (self.requests.len() >= count || self.request_bytes + size > bytes)
+        {
+            if let Some(old) = self.requests.pop_front() {
+                self.request_bytes -= Self::size(&old);
+            }
+        }
+        self.request_bytes += size;
+        self.requests.push_back(record);
+    }
+
+    fn query_size(r: &Recorded) -> usize {
+        r.query.iter().map(|(k, v)| k.len() + v.len()).sum()
+    }
+
+    fn size(r: &Recorded) -> usize {
+        Self::query_size(r) + r.body.len()
+    }
 }
 
 /// Items of a paged API's data set that are modified after some calls of it.
@@ -153,6 +194,9 @@ pub struct MockGateway {
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
     request_log: usize,
+    request_log_bytes: usize,
+    /// `[mock] log_secrets`: keep credentials in the request log.
+    log_secrets: bool,
     max_body: usize,
     /// `[mock] max_connections`, `header_read_timeout_ms`, `body_read_timeout_ms`.
     server_limits: opengate::server::ServerLimits,
@@ -193,6 +237,7 @@ impl MockHandle {
     pub fn clear_requests(&self) {
         let mut live = self.gw.lock();
         live.requests.clear();
+        live.request_bytes = 0;
         live.seen = 0;
     }
     pub fn inject(&self, fault: Fault) {
@@ -425,6 +470,13 @@ impl MockGateway {
         };
         let ttl = number("token_ttl_secs", "seconds", 7200)?;
         let request_log = number("request_log", "requests", 10_000)?;
+        let request_log_bytes = number("request_log_bytes", "bytes", 64 * 1024 * 1024)?;
+        let log_secrets = match cfg.get("mock").and_then(|m| m.get("log_secrets")) {
+            None => false,
+            Some(v) => v
+                .parse::<bool>()
+                .map_err(|_| format!("[mock] log_secrets must be true or false, got `{v}`"))?,
+        };
         let max_body = number("max_body_bytes", "bytes", 16 * 1024 * 1024)?;
         let page_items = number("page_items", "items", 3)?;
         let server_limits = opengate::server::ServerLimits::from_keys("mock", |key| {
@@ -439,6 +491,8 @@ impl MockGateway {
             cfg,
             token_ttl: Duration::from_secs(ttl),
             request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
+            request_log_bytes: usize::try_from(request_log_bytes).unwrap_or(usize::MAX),
+            log_secrets,
             max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
             server_limits,
             page_items,
@@ -773,13 +827,25 @@ impl MockGateway {
                 reply = fault_reply(gateway, f, reply);
             }
         }
+        let mut query = http::parse_form(req.query.as_bytes());
+        let mut body = String::from_utf8_lossy(&req.body).into_owned();
+        if !self.log_secrets {
+            for (name, value) in &mut query {
+                if opengate::redact::is_sensitive_name(name) {
+                    *value = "***".into();
+                }
+            }
+            if let Cow::Owned(masked) = opengate::redact::mask(&body) {
+                body = masked;
+            }
+        }
         let record = Recorded {
             platform,
             api: outcome.api,
             method: req.method.clone(),
             path: req.path.clone(),
-            query: http::parse_form(req.query.as_bytes()),
-            body: String::from_utf8_lossy(&req.body).into_owned(),
+            query,
+            body,
             verified,
             error: outcome.error,
             string_to_sign: outcome.string_to_sign,
@@ -788,10 +854,7 @@ impl MockGateway {
         let mut live = self.lock();
         live.seen += 1;
         if self.request_log > 0 {
-            if live.requests.len() >= self.request_log {
-                live.requests.pop_front();
-            }
-            live.requests.push_back(record);
+            live.record(record, self.request_log, self.request_log_bytes);
         }
         reply
     }
@@ -875,6 +938,7 @@ impl MockGateway {
             ("POST", "reset") => {
                 let mut live = self.lock();
                 live.requests.clear();
+                live.request_bytes = 0;
                 live.seen = 0;
                 live.faults.clear();
                 json_reply(200, &json!({"ok": true}))
