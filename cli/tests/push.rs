@@ -491,8 +491,7 @@ fn both_servers_close_half_sent_requests_and_cap_their_connections() {
                     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
                     let mut buf = [0u8; 256];
                     // Closed by the server: the end of the stream, or a reset.
-                    let closed = !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut);
-                    closed
+                    !matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut)
                 })
             })
             .collect();
