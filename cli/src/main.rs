@@ -2,6 +2,7 @@
 //! import doc tables, export OpenAPI.
 
 mod import;
+mod json_text;
 mod openapi;
 mod push;
 
@@ -723,15 +724,26 @@ fn call(
         }
         match client.execute(&desc, &params, &[]).await {
             Ok(raw) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(raw.data()).unwrap_or_default()
-                );
+                // The data's own text, so that an integer beyond 64 bits prints as sent.
+                let text = data_text(&raw)
+                    .and_then(json_text::pretty)
+                    .unwrap_or_else(|| {
+                        serde_json::to_string_pretty(raw.data()).unwrap_or_default()
+                    });
+                println!("{text}");
                 Ok(())
             }
             Err(e) => Err(call_failure(e)),
         }
     })
+}
+
+/// The text of a reply's data in its body.
+fn data_text(raw: &opengate::RawReply) -> Option<&[u8]> {
+    match raw.data_at() {
+        opengate::protocol::DataAt::Whole => Some(raw.bytes()),
+        opengate::protocol::DataAt::Member(k) => json_text::at(raw.bytes(), &[k.as_str()]),
+    }
 }
 
 /// A failed call's exit: 2 for the platform's refusal, 3 for the rest.
@@ -784,8 +796,18 @@ async fn every_item(
         if let Some(total) = paging.total(data) {
             bar.set_length(u64::try_from(total).unwrap_or(0));
         }
-        for item in paging.items(data) {
-            writeln!(out, "{item}").map_err(|e| Fail(3, format!("stdout: {e}")))?;
+        let items = paging.items(data);
+        // Each item's own text (integers beyond 64 bits as sent), when the body is plain.
+        let texts = data_text(&page)
+            .and_then(|d| json_text::elements(d, paging.items))
+            .filter(|t| t.len() == items.len());
+        for (i, item) in items.iter().enumerate() {
+            let text = texts.as_ref().and_then(|t| json_text::compact(t[i]));
+            match text {
+                Some(text) => writeln!(out, "{text}"),
+                None => writeln!(out, "{item}"),
+            }
+            .map_err(|e| Fail(3, format!("stdout: {e}")))?;
             bar.inc(1);
         }
     }

@@ -1244,3 +1244,94 @@ fn the_masking_rule_covers_every_field_the_specs_mark() {
         missed.len()
     );
 }
+
+/// A gateway on 127.0.0.1 answering every request with `answer(request text)`, one request
+/// per connection; its base URL.
+fn fake_gateway(answer: fn(&str) -> String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().map_while(Result::ok) {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 8192];
+            // The head, then as much body as it announces.
+            while let Ok(n @ 1..) = s.read(&mut buf) {
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let body = answer(&String::from_utf8_lossy(&request));
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+/// Integers beyond 64 bits print as the platform sent them, in `call` and in `call --all`.
+#[test]
+fn call_prints_numbers_as_sent() {
+    let base = fake_gateway(|request| {
+        if request.contains("taobao.trades.sold.get") {
+            r#"{"trades_sold_get_response":{"total_results":2,"has_next":false,"trades":{"trade":[{"tid":18446744073709551617,"payment":"1.10"},{"tid":36893488147419103233}]}}}"#.into()
+        } else {
+            r#"{"item_seller_get_response":{"item":{"num_iid":18446744073709551617,"price":12.50,"title":"T"}}}"#.into()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let env = [("OPENGATE_TAOBAO_BASE_URL", base.as_str())];
+    let one = opengate(
+        &[
+            "--config",
+            cfg,
+            "call",
+            "taobao.item.seller.get",
+            "-p",
+            "fields=num_iid",
+            "-p",
+            "num_iid=1",
+        ],
+        &env,
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    let out = text(&one.stdout);
+    assert!(out.contains("\"num_iid\": 18446744073709551617,"), "{out}");
+    assert!(out.contains("\"price\": 12.50,"), "{out}");
+
+    let all = opengate(
+        &[
+            "--config",
+            cfg,
+            "call",
+            "taobao.trades.sold.get",
+            "-p",
+            "fields=tid",
+            "--all",
+        ],
+        &env,
+    );
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
+    assert_eq!(
+        text(&all.stdout),
+        "{\"tid\":18446744073709551617,\"payment\":\"1.10\"}\n{\"tid\":36893488147419103233}\n"
+    );
+}
