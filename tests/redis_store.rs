@@ -271,7 +271,8 @@ async fn redis_restarted_mid_run_gives_typed_errors_and_loses_no_token() {
 /// (`--exact --ignored`), told what to do by `FLEET_CONFIG` (the whole config, TOML),
 /// `FLEET_SHOPS` (comma-separated) and `FLEET_CALLS` (concurrent calls, spread over the shops).
 /// It prints `FLEET ok=N failed=M` and one `FLEET error ...` line per failure. With
-/// `FLEET_PLATFORM=taobao` its calls are Taobao's, with the configured session.
+/// `FLEET_PLATFORM=taobao` its calls are Taobao's, with the configured session; with
+/// `FLEET_PLATFORM=doudian`, Doudian's, for the self-use app's shops.
 #[tokio::test]
 #[ignore = "a worker process of the fleet tests, which run it themselves"]
 async fn fleet_worker() {
@@ -291,6 +292,7 @@ async fn fleet_worker() {
         .build()
         .unwrap();
     let taobao = std::env::var("FLEET_PLATFORM").is_ok_and(|p| p == "taobao");
+    let doudian = std::env::var("FLEET_PLATFORM").is_ok_and(|p| p == "doudian");
     let results = futures::future::join_all((0..calls).map(|i| {
         let shop = client.shop(shops[i % shops.len()].as_str());
         let client = &client;
@@ -300,6 +302,15 @@ async fn fleet_worker() {
                 return client
                     .taobao()
                     .item_seller_get_v2_0(item::Request::new("num_iid", 1))
+                    .await
+                    .map(|_| ());
+            }
+            if doudian {
+                return shop
+                    .doudian()
+                    .product_detail_v2(
+                        opengate_apis::doudian::product_detail_v2::Request::new().product_id("1"),
+                    )
                     .await
                     .map(|_| ());
             }
@@ -366,12 +377,12 @@ async fn report(worker: Child) -> (usize, Vec<String>) {
 
 /// The full config of a worker process: the mock's, pointed at it, tokens in `redis`.
 fn worker_config(mock: &opengate_mock::MockHandle, config: &str, redis: &RedisServer) -> String {
+    let base_url = format!("base_url = \"{}\"\n", mock.base_url());
     format!(
         "{}\n[client]\ntimeout_ms = 2000\ntoken_store = \"{}\"\ntoken_store_prefix = \"fleet:\"\ntoken_store_key = \"{}\"\n",
-        config.replace(
-            "[youzan]\n",
-            &format!("[youzan]\nbase_url = \"{}\"\n", mock.base_url())
-        ),
+        config
+            .replace("[youzan]\n", &format!("[youzan]\n{base_url}"))
+            .replace("[doudian]\n", &format!("[doudian]\n{base_url}")),
         redis.url(),
         "ab".repeat(32)
     )
@@ -473,6 +484,107 @@ async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_auth
         .map(|(_, v)| v.as_str());
     assert_eq!(sent, Some(stored.token.access_token.expose()));
     assert!(call.verified);
+}
+
+/// The probe of self-use shops: 20 Youzan and 20 Doudian shops, four worker processes
+/// on each platform calling every shop, two of each SIGKILLed while their refreshes are in
+/// flight (the platform has rotated the pair, the store never gets it). The survivors and the
+/// workers after them serve every shop: Youzan answers the repeated refresh with the same
+/// pair, Doudian refuses the retired refresh token and the provider grants anew
+/// (`authorization_self`). No shop is lost.
+#[tokio::test]
+async fn workers_killed_during_doudian_and_youzan_refreshes_lose_no_shop() {
+    let (config, youzan_shops) = shops_config(20);
+    let doudian_shops: Vec<String> = (0..20).map(|i| (300_000 + i).to_string()).collect();
+    let config = config.replace(
+        "shop_id = \"100200\"\n",
+        &format!(
+            "shop_id = \"100200\"\nshops = \"{}\"\n",
+            doudian_shops.join(", ")
+        ),
+    );
+    let redis = RedisServer::start();
+    let mock = common::mock_with(&config).await;
+    let full = worker_config(&mock, &config, &redis);
+    let run = |platform: &str, shops: &[String], calls: usize| {
+        worker_command(&full, shops, calls)
+            .env("FLEET_PLATFORM", platform)
+            .spawn()
+            .unwrap()
+    };
+    // Every shop granted and stored.
+    for (platform, shops) in [("youzan", &youzan_shops), ("doudian", &doudian_shops)] {
+        let (ok, errors) = report(run(platform, shops, 20)).await;
+        assert_eq!((ok, errors), (20, vec![]), "{platform}");
+    }
+    mock.expire_tokens();
+    // Each refresh answers after 1.5 s (within the workers' 2 s timeout): time to kill.
+    for api in ["youzan.auth.token", "token.refresh"] {
+        mock.inject(opengate_mock::Fault {
+            api: Some(api.into()),
+            kind: opengate_mock::FaultKind::Latency { ms: 1500 },
+            times: 1000,
+        });
+    }
+    let refreshes = |mock: &opengate_mock::MockHandle| {
+        mock.requests()
+            .iter()
+            .filter(|r| matches!(r.api.as_deref(), Some("token.refresh")))
+            .count()
+            + token_requests(mock, "refresh_token")
+    };
+    mock.clear_requests();
+    let mut workers: Vec<(&str, Child)> = Vec::new();
+    for (platform, shops) in [("youzan", &youzan_shops), ("doudian", &doudian_shops)] {
+        for _ in 0..4 {
+            workers.push((platform, run(platform, shops, 20)));
+        }
+    }
+    // Both platforms' refreshes under way, then half the workers of each are killed.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while token_requests(&mock, "refresh_token") == 0
+        || !mock
+            .requests()
+            .iter()
+            .any(|r| r.api.as_deref() == Some("token.refresh"))
+    {
+        assert!(Instant::now() < deadline, "the workers never refreshed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let in_flight = refreshes(&mock);
+    let mut survivors = Vec::new();
+    for (i, (platform, mut worker)) in workers.into_iter().enumerate() {
+        if i % 4 < 2 {
+            worker.kill().unwrap(); // SIGKILL
+            worker.wait().unwrap();
+        } else {
+            survivors.push((platform, worker));
+        }
+    }
+    eprintln!("{in_flight} refreshes sent when 4 of 8 workers were killed");
+    for (platform, worker) in survivors {
+        let (ok, errors) = report(worker).await;
+        assert_eq!((ok, errors), (20, vec![]), "a surviving {platform} worker");
+    }
+    // Later workers serve every shop.
+    for (platform, shops) in [("youzan", &youzan_shops), ("doudian", &doudian_shops)] {
+        let (ok, errors) = report(run(platform, shops, 20)).await;
+        assert_eq!((ok, errors), (20, vec![]), "{platform}: a shop was lost");
+    }
+    assert_eq!(
+        token_requests(&mock, "silent"),
+        0,
+        "Youzan heals by the repeated refresh, without granting anew"
+    );
+    // The kills hit: some Doudian shop's rotated pair was lost, and it was granted anew.
+    let granted = mock
+        .requests()
+        .iter()
+        .filter(|r| r.api.as_deref() == Some("token.create"))
+        .count();
+    eprintln!("{granted} Doudian shops granted anew");
+    assert!(granted >= 1, "no Doudian refresh was lost: the probe missed");
 }
 
 #[tokio::test]
