@@ -487,6 +487,23 @@ pub(crate) struct Capture<'c> {
     pub(crate) depth: u8,
 }
 
+/// A captured string is cut to this many bytes: protocols read codes and messages from the
+/// envelope, and a long string's copy would only cost memory.
+const CAPTURED_STRING: usize = 64 << 10;
+
+fn captured_scalar(v: Scalar<'_>) -> Value {
+    match v {
+        Scalar::Str(s) if s.len() > CAPTURED_STRING => {
+            let mut end = CAPTURED_STRING;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::String(s[..end].to_owned())
+        }
+        v => v.to_value(),
+    }
+}
+
 /// Objects and arrays nested deeper than this are refused rather than risk the stack (serde_json
 /// stops at 128 too).
 const MAX_DEPTH: u16 = 128;
@@ -545,7 +562,7 @@ impl Reader<'_> {
         if peek != Peek::Object && peek != Peek::Array {
             let v = self.scalar(peek)?;
             if let Some(c) = capture {
-                *c.into = v.to_value();
+                *c.into = captured_scalar(v);
             }
             return match sink {
                 Some(sink) => sink.scalar(v),
@@ -564,6 +581,17 @@ impl Reader<'_> {
                 }
             }
             None if capture.is_none() => self.skip(peek),
+            // Inside the data, a member the data does not read: its kind only.
+            None if capture.as_ref().is_some_and(|c| c.depth != u8::MAX) => {
+                if let Some(c) = capture {
+                    *c.into = if peek == Peek::Object {
+                        Value::Object(Map::new())
+                    } else {
+                        Value::Array(Vec::new())
+                    };
+                }
+                self.skip(peek)
+            }
             sink => {
                 // Captured whole, or read by a sink that takes trees.
                 let tree = self.tree(peek, depth)?;
@@ -630,8 +658,10 @@ impl Reader<'_> {
                     into: Value::Object(members),
                     depth: levels @ 1..,
                 }) => {
-                    // Members that are not read into the data are captured whole.
-                    let depth = if child.is_none() {
+                    // The envelope's members that are not data are captured whole; inside
+                    // the data, unread members too follow the levels, so that a large one
+                    // the data skips is not copied (a 48 MiB member had doubled a call's peak).
+                    let depth = if child.is_none() && depth == 1 {
                         u8::MAX
                     } else {
                         *levels - 1
@@ -1107,6 +1137,33 @@ mod tests {
             let _ = read(&bytes, Some(&mut slot), None);
             let _ = tree(&bytes);
         }
+    }
+
+    /// Inside the data, what the data does not read is captured by the levels too, and a long
+    /// string is cut: a large member the data skips is not copied.
+    #[test]
+    fn an_unread_member_inside_the_data_is_not_copied_into_the_envelope() {
+        let blob = "x".repeat(1 << 20);
+        let body = format!(
+            r#"{{"data": {{"error_code": 0, "blob": "{blob}", "deep": {{"x": {{"y": 1}}}}}}, "msg": "{blob}"}}"#
+        );
+        let mut data: Option<Trade> = None;
+        let mut envelope = Value::Null;
+        read_data(
+            body.as_bytes(),
+            &DataAt::Member("data".into()),
+            &mut data,
+            Some(Capture {
+                into: &mut envelope,
+                depth: 2,
+            }),
+        )
+        .unwrap();
+        assert_eq!(envelope.pointer("/data/error_code"), Some(&json!(0)));
+        let cut = |p: &str| envelope.pointer(p).and_then(Value::as_str).map(str::len);
+        assert_eq!(cut("/data/blob"), Some(CAPTURED_STRING));
+        assert_eq!(cut("/msg"), Some(CAPTURED_STRING));
+        assert_eq!(envelope.pointer("/data/deep"), Some(&json!({})));
     }
 
     #[test]

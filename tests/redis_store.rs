@@ -584,7 +584,10 @@ async fn workers_killed_during_doudian_and_youzan_refreshes_lose_no_shop() {
         .filter(|r| r.api.as_deref() == Some("token.create"))
         .count();
     eprintln!("{granted} Doudian shops granted anew");
-    assert!(granted >= 1, "no Doudian refresh was lost: the probe missed");
+    assert!(
+        granted >= 1,
+        "no Doudian refresh was lost: the probe missed"
+    );
 }
 
 #[tokio::test]
