@@ -58,9 +58,14 @@ pub fn is_personal_name(name: &str) -> bool {
         return false;
     }
     let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
-    words
-        .first()
-        .is_some_and(|w| w == "receiver" || w == "consignee")
+    // A person's record as a whole, `buyerContact`, `receivers`, `consignees`: its `name` is
+    // the person's, which the names rule alone cannot tell from a product's `name`.
+    words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "receiver" | "receivers" | "consignee" | "consignees"
+        )
+    }) || has("contact")
         || phone
         || has("address")
         || has("addr")
@@ -73,8 +78,6 @@ pub fn is_personal_name(name: &str) -> bool {
         || pair("full", "name")
         || pair("buyer", "name")
         || pair("real", "name")
-        || pair("contact", "name")
-        || pair("contact", "person")
         || pair("post", "receiver")
         || words.first().is_some_and(|w| w == "encrypt")
 }
@@ -340,6 +343,10 @@ mod tests {
             "tel_num",
             "driver_phone_num",
             "id_number",
+            "buyerContact",
+            "receivers",
+            "consignees",
+            "seller_contact",
         ] {
             assert!(is_sensitive_name(name), "{name}");
         }
@@ -358,6 +365,8 @@ mod tests {
             "mobile_count",
             "item_num",
             "order_number",
+            "contact_id",
+            "name",
         ] {
             assert!(!is_sensitive_name(name), "{name}");
         }
@@ -379,6 +388,14 @@ mod tests {
             assert!(masked.contains(kept), "{kept} in {masked}");
         }
         assert!(masked.contains(r#""receiver_mobile": "***""#), "{masked}");
+        // A person's `name` goes with the record it is in; a product's stays.
+        let body = r#"{"buyerContact": {"name": "王五", "phone": "1"}, "receivers": [{"name": "赵六"}], "item": {"name": "茶杯"}}"#;
+        let masked = mask(body);
+        assert!(
+            !masked.contains("王五") && !masked.contains("赵六"),
+            "{masked}"
+        );
+        assert!(masked.contains("茶杯"), "{masked}");
     }
 
     #[test]

@@ -222,9 +222,15 @@ fn douyin_signature_and_the_verify_webhook_challenge() {
     let h = headers(&[("X-Douyin-Signature", &sign(body)), ("Msg-Id", "m-1")]);
     let m = messages(open(&rules, &h, body.as_bytes()));
     assert_eq!(
-        (m[0].kind.as_str(), m[0].key.as_str()),
+        (m[0].kind.as_str(), m[0].id.as_str()),
         ("create_order", "m-1")
     );
+    // The dedup key is the signed body's: a replay that rewrites the unsigned `Msg-Id` header
+    // is the same message.
+    let replayed = headers(&[("X-Douyin-Signature", &sign(body)), ("Msg-Id", "m-2")]);
+    let again = messages(open(&rules, &replayed, body.as_bytes()));
+    assert_eq!(again[0].key, m[0].key);
+    assert_eq!(m[0].key, format!("create_order:{}", sign(body)));
     assert_eq!(&m[0].payload[..], br#"{"order_id":"5000000000000000001"}"#);
     let wrong = headers(&[("X-Douyin-Signature", &sign("x")), ("Msg-Id", "m-1")]);
     assert_eq!(

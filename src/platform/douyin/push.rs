@@ -1,8 +1,10 @@
 //! Douyin webhooks (PUSH.md): a JSON body `{event, from_user_id, to_user_id, client_key,
 //! content}` signed by `X-Douyin-Signature`, hex SHA-1(client_secret + raw body). The
 //! `verify_webhook` event is answered by echoing its `challenge`. The `Msg-Id` header
-//! identifies a message across the platform's retries (every 5 s, 3 times); a body without
-//! it falls back to the event's `log_id`.
+//! identifies a message across the platform's retries (every 5 s, 3 times; a body without it
+//! falls back to the event's `log_id`), but the signature does not cover headers: the dedup key
+//! is the signed body's digest instead, the same for every retry of a message and unchanged by
+//! a replay that rewrites `Msg-Id`.
 
 use crate::push::{self, Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::secret::Secret;
@@ -42,7 +44,8 @@ impl PushRules for DouyinPush {
         let mut h = Sha1::new();
         h.update(self.client_secret.expose().as_bytes());
         h.update(d.body);
-        if !push::hex_matches(sign, &hex::encode(h.finalize())) {
+        let digest = hex::encode(h.finalize());
+        if !push::hex_matches(sign, &digest) {
             return Err(Refusal::BadSignature("X-Douyin-Signature"));
         }
         let body = push::json_body(d.body)?;
@@ -71,7 +74,7 @@ impl PushRules for DouyinPush {
             ))?;
         Ok(Opened::Messages(vec![Push {
             platform: self.platform.clone(),
-            key: id.clone(),
+            key: format!("{kind}:{digest}"),
             kind,
             id,
             // The account the event is about: the user who authorized the app.
