@@ -11,10 +11,10 @@
 # `.crate` must stay under crates.io's 10 MB.
 #
 # The leaves' dry runs skip the build (`--no-verify`): the workspace packaging below builds the
-# same two packages from the same files.
+# same packages from the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for leaf in opengate-runtime opengate-codegen; do
+for leaf in opengate-server opengate-codegen; do
   cargo publish -p "$leaf" --dry-run --allow-dirty --no-verify
 done
 #

@@ -19,11 +19,14 @@ pub mod push;
 mod read;
 pub mod redact;
 mod secret;
-#[cfg(feature = "server")]
-pub mod server;
 pub mod token;
 mod types;
 pub mod wire;
+
+/// HTTP/1 serving within limits (the `opengate-server` crate), for a program that serves a push
+/// [`push::Receiver`] with hyper.
+#[cfg(feature = "server")]
+pub use opengate_server as server;
 
 pub use client::{
     decode, to_params, ApiCall, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply,

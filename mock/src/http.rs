@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
-use opengate::server::Body as ServerBody;
+use opengate_server::Body as ServerBody;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,7 +62,7 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// The service of one connection, which `opengate::server::serve` runs within its limits.
+/// The service of one connection, which `opengate_server::serve` runs within its limits.
 /// Bodies over `max_body` bytes are answered 413 without being read.
 pub fn service<F, Fut>(
     stream: &TcpStream,

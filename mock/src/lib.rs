@@ -199,7 +199,7 @@ pub struct MockGateway {
     log_secrets: bool,
     max_body: usize,
     /// `[mock] max_connections`, `header_read_timeout_ms`, `body_read_timeout_ms`.
-    server_limits: opengate::server::ServerLimits,
+    server_limits: opengate_server::ServerLimits,
     /// The size of a paged API's data set (`[mock] page_items`).
     page_items: u64,
     live: Mutex<Live>,
@@ -479,7 +479,7 @@ impl MockGateway {
         };
         let max_body = number("max_body_bytes", "bytes", 16 * 1024 * 1024)?;
         let page_items = number("page_items", "items", 3)?;
-        let server_limits = opengate::server::ServerLimits::from_keys("mock", |key| {
+        let server_limits = opengate_server::ServerLimits::from_keys("mock", |key| {
             cfg.get("mock").and_then(|m| m.get(key)).map(String::as_str)
         })?;
         let live = Live {
@@ -562,7 +562,7 @@ impl MockGateway {
             }
         });
         let max_body = gw.max_body;
-        tokio::spawn(opengate::server::serve(listener, limits, move |stream| {
+        tokio::spawn(opengate_server::serve(listener, limits, move |stream| {
             http::service(stream, max_body, handle.clone())
         }));
         Ok(MockHandle { addr, gw })

@@ -1,6 +1,6 @@
-//! Serving HTTP/1 on a listener open to anyone (feature `server`): what `opengate push listen`
-//! and the mock gateway run, and what a user serving a push [`crate::push::Receiver`] with
-//! hyper can run too.
+//! Serving HTTP/1 on a listener open to anyone: what `opengate push listen` and the mock
+//! gateway run, and what a program serving an opengate push receiver with hyper can run too
+//! (the runtime re-exports this crate as `opengate::server`, feature `server`).
 //!
 //! A server that faces the internet meets clients that connect and never finish a request.
 //! Without limits, 2,000 half-sent requests stayed open and, once the process ran out of file
@@ -125,11 +125,7 @@ where
             }
             Err(error) => {
                 failures += 1;
-                let wait = crate::client::backoff(
-                    Duration::from_millis(10),
-                    Duration::from_secs(1),
-                    failures,
-                );
+                let wait = accept_backoff(failures);
                 tracing::warn!(%error, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "accept failed; waiting");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -151,6 +147,13 @@ where
             drop(slot);
         });
     }
+}
+
+/// How long to wait after the `failures`-th accept error in a row: 10 ms doubling to 1 s.
+fn accept_backoff(failures: u32) -> Duration {
+    Duration::from_millis(10)
+        .saturating_mul(1 << failures.saturating_sub(1).min(7))
+        .min(Duration::from_secs(1))
 }
 
 /// A request's body under [`serve`]: the connection's body, failing when it stalls longer than
