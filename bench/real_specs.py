@@ -50,7 +50,12 @@ def main():
     n, out = int(sys.argv[1]), sys.argv[2]
     openapi = sys.argv[sys.argv.index("--openapi") + 1]
     cli = sys.argv[sys.argv.index("--cli") + 1]
-    files = sorted(glob.glob(os.path.join(ROOT, "specs/taobao/*/*.yaml")))
+    # The API files, in group folders at any depth (the part crates nest them one level more).
+    files = sorted(
+        f
+        for f in glob.glob(os.path.join(ROOT, "specs/taobao/*/**/*.yaml"), recursive=True)
+        if os.path.basename(f) not in ("platform.yaml", "messages.yaml")
+    )
     pick = random.Random(9).sample(files, n)
     d = os.path.join(out, "taobao")
     os.makedirs(d, exist_ok=True)

@@ -138,7 +138,12 @@ impl Config {
                 Some(toml::Value::String(p)) => Some(Config::protocol(origin, &name, p)?),
                 Some(_) => {
                     return Err(Error::Config(format!(
-                        "{origin}: `protocol` in [{name}] must be a string like \"taobao-top\""
+                        "{origin}: `protocol` in [{name}] must be a string naming a protocol, one of: {}",
+                        crate::platform::BUILTINS
+                            .iter()
+                            .map(|b| b.protocol)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )))
                 }
                 None => None,

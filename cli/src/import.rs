@@ -52,7 +52,7 @@ pub fn doc_table(text: &str, origin: &str) -> Result<String, String> {
             .filter(|v| !v.is_empty())
     };
     let name = get("name")
-        .ok_or("the doc table has no API name row (e.g. `API名称(name) | youzan.trade.get |`)")?;
+        .ok_or("the doc table has no API name row (e.g. `API名称(name) | shop.trade.get |`)")?;
     let version = get("version")
         .ok_or("the doc table has no version row (e.g. `版本(version) | 4.0.0 |`)")?;
     let method = get("method")

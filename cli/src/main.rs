@@ -1,16 +1,16 @@
 //! `opengate`: check, list and call the APIs of the specs, run the mock gateway,
 //! import doc tables, export OpenAPI.
 
+mod auth;
+mod call;
 mod import;
 mod json_text;
+mod mock;
 mod openapi;
 mod push;
 
-use opengate_cli::dynamic;
-
 use clap::{Parser, Subcommand};
 use opengate_codegen::ir;
-use serde_json::Value;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -274,21 +274,21 @@ fn run(cli: Cli) -> Result<(), Fail> {
             shop,
             all,
             max_pages,
-        } => call(
+        } => call::call(
             &specs,
             cli.config.as_deref(),
             &api,
             version.as_deref(),
             &params,
             body.as_deref(),
-            Run {
+            call::Run {
                 shop,
                 all,
                 max_pages,
             },
         ),
-        Command::Auth { step } => auth(&specs, cli.config.as_deref(), step),
-        Command::Mock { listen } => mock(&specs, cli.config.as_deref(), &listen),
+        Command::Auth { step } => auth::auth(&specs, cli.config.as_deref(), step),
+        Command::Mock { listen } => mock::mock(&specs, cli.config.as_deref(), &listen),
         Command::Import {
             file,
             from: Some(format),
@@ -403,7 +403,7 @@ fn catalog_import(
     let out = out.ok_or_else(|| {
         Fail(
             3,
-            "--from needs --out (a platform folder such as specs/taobao)".into(),
+            "--from needs --out (a platform folder such as specs/<platform>)".into(),
         )
     })?;
     let mut sources: Vec<(&dyn opengate_import::Importer, &Path)> = vec![(&*importer, source)];
@@ -473,345 +473,9 @@ fn client_of(corpus: &ir::Corpus, config: Option<&Path>) -> Result<opengate::Cli
         .map_err(|e| Fail(3, opengate::error_chain(&e)))
 }
 
-/// `opengate auth url|exchange|show`: exit 0, 2 when the platform refuses, 3 for bad input.
-fn auth(specs: &Path, config: Option<&Path>, step: AuthStep) -> Result<(), Fail> {
-    let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
-    let refused = |e: opengate::Error| match e {
-        opengate::Error::Auth { .. } | opengate::Error::Api(_) => {
-            Fail(2, opengate::error_chain(&e))
-        }
-        other => Fail(3, opengate::error_chain(&other)),
-    };
-    match step {
-        AuthStep::Url {
-            platform,
-            redirect_uri,
-            state,
-        } => {
-            let client = client_of(&corpus, config)?;
-            let url = client
-                .authorize_url(&platform, &redirect_uri, &state)
-                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
-            println!("{url}");
-            Ok(())
-        }
-        AuthStep::Exchange {
-            platform,
-            code,
-            redirect_uri,
-        } => runtime()?.block_on(async {
-            // The client needs the runtime: a Redis store connects from within it.
-            let client = client_of(&corpus, config)?;
-            let grant = client
-                .exchange_code(&platform, &code, &redirect_uri)
-                .await
-                .map_err(refused)?;
-            println!(
-                "{}",
-                serde_json::json!({"platform": platform, "shop": grant.shop,
-                                   "expires_at_ms": grant.token.expires_at_ms,
-                                   "refreshable": grant.token.refresh_token.is_some()})
-            );
-            Ok(())
-        }),
-        AuthStep::Renew { platform, shop } => runtime()?.block_on(async {
-            let client = client_of(&corpus, config)?;
-            client
-                .renew_refresh_token(&platform, &shop)
-                .await
-                .map_err(refused)
-        }),
-        AuthStep::Shops { platform } => runtime()?.block_on(async {
-            let client = client_of(&corpus, config)?;
-            let shops = client
-                .stored_shops(&platform)
-                .await
-                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
-            for shop in shops {
-                println!("{shop}");
-            }
-            Ok(())
-        }),
-        AuthStep::Show { platform, shop } => runtime()?.block_on(async {
-            let client = client_of(&corpus, config)?;
-            let stored = client
-                .stored_token(&platform, shop.as_deref())
-                .await
-                .map_err(|e| Fail(3, opengate::error_chain(&e)))?;
-            let Some(stored) = stored else {
-                return Err(Fail(
-                    1,
-                    format!(
-                        "no token stored for {platform} {}",
-                        shop.as_deref().unwrap_or("(the configured shop)")
-                    ),
-                ));
-            };
-            println!(
-                "{}",
-                serde_json::json!({"platform": platform, "shop": shop, "version": stored.version,
-                                   "expires_at_ms": stored.token.expires_at_ms,
-                                   "refreshable": stored.token.refresh_token.is_some()})
-            );
-            Ok(())
-        }),
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail(3, format!("cannot start the async runtime: {e}")))
-}
-
-fn mock(specs: &Path, config: Option<&Path>, listen: &str) -> Result<(), Fail> {
-    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
-        Fail(
-            3,
-            format!("--listen: `{listen}` is not an address like 127.0.0.1:8080"),
-        )
-    })?;
-    let config_text = config_text(config)?;
-    let gw = opengate_mock::MockGateway::new(specs, &config_text).map_err(|e| Fail(3, e))?;
-    runtime()?.block_on(async move {
-        let handle = gw
-            .start(addr)
-            .await
-            .map_err(|e| Fail(3, format!("cannot listen on {addr}: {e}")))?;
-        let mut lines = format!("listening on {}\n", handle.base_url());
-        // Taobao's TMC channel, for an app configured under [taobao].
-        if handle.has_app("taobao") {
-            let tmc = handle
-                .start_tmc()
-                .await
-                .map_err(|e| Fail(3, format!("cannot start the TMC channel: {e}")))?;
-            lines.push_str(&format!("tmc on {}\n", tmc.url()));
-        }
-        // One write: a reader that takes the first line and closes the pipe has both.
-        {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
-        }
-        std::future::pending::<()>().await;
-        Ok(())
-    })
-}
-
-/// The config file's text: the explicit file, `$OPENGATE_CONFIG`, or `./opengate.toml` (empty if absent).
-fn config_text(config: Option<&Path>) -> Result<String, Fail> {
-    let (path, explicit) = match config {
-        Some(p) => (p.to_owned(), true),
-        None => match std::env::var_os("OPENGATE_CONFIG") {
-            Some(p) => (PathBuf::from(p), true),
-            None => (PathBuf::from("opengate.toml"), false),
-        },
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Ok(t),
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(Fail(
-            3,
-            format!("cannot read config {}: {e}", path.display()),
-        )),
-    }
-}
-
-/// How `opengate call` runs: as which shop, and whether it reads every page.
-struct Run {
-    shop: Option<String>,
-    all: bool,
-    max_pages: Option<u64>,
-}
-
-fn call(
-    specs: &Path,
-    config: Option<&Path>,
-    name: &str,
-    version: Option<&str>,
-    raw: &[String],
-    body: Option<&str>,
-    run: Run,
-) -> Result<(), Fail> {
-    let corpus = load(specs).map_err(|Fail(_, m)| Fail(3, m))?;
-    let mut matches: Vec<&ir::Api> = corpus
-        .platforms
-        .iter()
-        .flat_map(|p| &p.apis)
-        .filter(|a| a.name == name)
-        .collect();
-    if matches.is_empty() {
-        return Err(Fail(
-            3,
-            format!("unknown API `{name}` (see `opengate list`)"),
-        ));
-    }
-    if let Some(v) = version {
-        matches.retain(|a| a.version == v);
-        if matches.is_empty() {
-            return Err(Fail(3, format!("API `{name}` has no version `{v}`")));
-        }
-    }
-    if matches.len() > 1 {
-        let vs: Vec<&str> = matches.iter().map(|a| a.version.as_str()).collect();
-        return Err(Fail(
-            3,
-            format!(
-                "API `{name}` has several versions ({}): pass --version",
-                vs.join(", ")
-            ),
-        ));
-    }
-    let api = matches[0];
-    let mut values = serde_json::Map::new();
-    if let Some(b) = body {
-        match serde_json::from_str::<Value>(b) {
-            Ok(Value::Object(m)) => values.extend(m),
-            _ => return Err(Fail(3, "--body must be a JSON object".into())),
-        }
-    }
-    for kv in raw {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| Fail(3, format!("-p `{kv}`: expected key=value")))?;
-        let f = api.params.iter().find(|f| f.wire == k).ok_or_else(|| {
-            let known: Vec<&str> = api.params.iter().map(|f| f.wire.as_str()).collect();
-            Fail(
-                3,
-                format!(
-                    "API `{name}` has no param `{k}` (params: {})",
-                    known.join(", ")
-                ),
-            )
-        })?;
-        values.insert(k.to_owned(), dynamic::typed(f, v).map_err(|e| Fail(3, e))?);
-    }
-    if let Some(missing) = api
-        .params
-        .iter()
-        .find(|f| f.required && !values.contains_key(&f.wire))
-    {
-        return Err(Fail(
-            3,
-            format!("missing required param `{}` of `{name}`", missing.wire),
-        ));
-    }
-    let desc = dynamic::desc_of(api);
-    let paging = match (run.all, &api.paging) {
-        (false, _) => None,
-        (true, Some(p)) => Some(dynamic::paging_of(p)),
-        (true, None) => {
-            return Err(Fail(
-                3,
-                format!(
-                    "`{name}` does not page (its spec has no `paging:`): call it without --all"
-                ),
-            ))
-        }
-    };
-    let request = Value::Object(values);
-    // The runtime's own conversion: locations, and the spec's limits checked before sending.
-    let params = opengate::to_params(&desc, &request).map_err(|e| Fail(3, e.to_string()))?;
-    runtime()?.block_on(async move {
-        let client = client_of(&corpus, config)?;
-        let client = match run.shop {
-            Some(shop) => client.shop(shop),
-            None => client,
-        };
-        if let Some(paging) = paging {
-            return every_item(&client, desc, paging, request, run.max_pages).await;
-        }
-        match client.execute(&desc, &params, &[]).await {
-            Ok(raw) => {
-                // The data's own text, so that an integer beyond 64 bits prints as sent.
-                let text = data_text(&raw)
-                    .and_then(json_text::pretty)
-                    .unwrap_or_else(|| {
-                        serde_json::to_string_pretty(raw.data()).unwrap_or_default()
-                    });
-                println!("{text}");
-                Ok(())
-            }
-            Err(e) => Err(call_failure(e)),
-        }
-    })
-}
-
-/// The text of a reply's data in its body.
-fn data_text(raw: &opengate::RawReply) -> Option<&[u8]> {
-    match raw.data_at() {
-        opengate::protocol::DataAt::Whole => Some(raw.bytes()),
-        opengate::protocol::DataAt::Member(k) => json_text::at(raw.bytes(), &[k.as_str()]),
-    }
-}
-
-/// A failed call's exit: 2 for the platform's refusal, 3 for the rest.
-fn call_failure(e: opengate::Error) -> Fail {
-    match e {
-        opengate::Error::Api(e) => {
-            let sub = e
-                .sub_code
-                .as_deref()
-                .map(|s| format!(" [{s}]"))
-                .unwrap_or_default();
-            Fail(
-                2,
-                format!("{} error {}{sub}: {}", e.api.platform, e.code, e.message),
-            )
-        }
-        e => Fail(3, opengate::error_chain(&e)),
-    }
-}
-
-/// `--all`: every page, one JSON line per item on stdout; a progress bar on stderr (drawn only
-/// on a terminal), sized by the total when the platform sends one.
-async fn every_item(
-    client: &opengate::Client,
-    desc: opengate::ApiDesc,
-    paging: &'static opengate::paging::Paging,
-    request: Value,
-    max_pages: Option<u64>,
-) -> Result<(), Fail> {
-    use opengate::paging::StreamExt;
-    use std::io::Write;
-    let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} items, {per_sec}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut pages = opengate::paging::raw_pages(
-        client,
-        std::sync::Arc::new(desc),
-        paging,
-        request,
-        max_pages,
-    );
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            bar.abandon();
-            call_failure(e)
-        })?;
-        let data = page.data();
-        if let Some(total) = paging.total(data) {
-            bar.set_length(u64::try_from(total).unwrap_or(0));
-        }
-        let items = paging.items(data);
-        // Each item's own text (integers beyond 64 bits as sent), when the body is plain.
-        let texts = data_text(&page)
-            .and_then(|d| json_text::elements(d, paging.items))
-            .filter(|t| t.len() == items.len());
-        for (i, item) in items.iter().enumerate() {
-            let text = texts.as_ref().and_then(|t| json_text::compact(t[i]));
-            match text {
-                Some(text) => writeln!(out, "{text}"),
-                None => writeln!(out, "{item}"),
-            }
-            .map_err(|e| Fail(3, format!("stdout: {e}")))?;
-            bar.inc(1);
-        }
-    }
-    out.flush().map_err(|e| Fail(3, format!("stdout: {e}")))?;
-    bar.finish_and_clear();
-    Ok(())
 }

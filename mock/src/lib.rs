@@ -8,108 +8,37 @@
 //!
 //! Its signature code (`sign.rs`) is its own, shared with nothing in the client.
 
+mod faults;
 mod http;
+mod log;
 mod platform;
 mod push;
 mod sign;
 mod synth;
-pub mod tmc;
+mod tokens;
+pub use platform::tmc;
 
 use platform::{Catalog, Gateway, GATEWAYS};
 use serde_json::{json, Value};
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use faults::{Fault, FaultKind};
 pub use http::Reply;
+pub use log::Recorded;
+use log::{LogLimits, RequestLog};
 pub use push::{PushAnswer, PushOrder, PushReport};
-
-/// One request as the mock saw it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Recorded {
-    pub platform: String,
-    /// The API name, when the request matched one.
-    pub api: Option<String>,
-    pub method: String,
-    pub path: String,
-    /// The query's pairs; a credential's or a person's value as `***` unless the config keeps
-    /// secrets (`[mock] log_secrets = true`).
-    pub query: Vec<(String, String)>,
-    /// The body, masked like the query; cut to `[mock] request_log_bytes` when it alone is
-    /// larger.
-    pub body: String,
-    /// True when every check passed.
-    pub verified: bool,
-    /// The platform error code answered, if any.
-    pub error: Option<String>,
-    /// For a refused signature: the string the mock signed, secrets masked.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub string_to_sign: Option<String>,
-    /// The shop whose token the call carried, for a token issued to a named shop.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shop: Option<String>,
-}
-
-/// What a fault does.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum FaultKind {
-    /// Answer normally after a delay.
-    Latency { ms: u64 },
-    /// Answer with this HTTP status and a non-JSON body.
-    Status { status: u16 },
-    /// Reset the connection without answering.
-    Reset,
-    /// Send half of the answer and close.
-    Truncate,
-    /// Answer 200 with a body that is not JSON.
-    Malformed,
-    /// Answer with the platform's rate-limit error.
-    RateLimit,
-    /// Answer with this HTTP status and this body, as given.
-    Body { status: u16, body: String },
-}
-
-/// A fault for the next `times` matching requests.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct Fault {
-    /// API name to match (`None`: any API).
-    #[serde(default)]
-    pub api: Option<String>,
-    #[serde(flatten)]
-    pub kind: FaultKind,
-    #[serde(default = "one")]
-    pub times: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Debug, Clone)]
-struct Issued {
-    platform: String,
-    kind: &'static str,
-    /// The shop it was granted for, when the grant named one.
-    shop: Option<String>,
-    expires_at: SystemTime,
-}
+use tokens::{Code, Issued, Redeemed};
 
 #[derive(Debug, Default)]
 struct Live {
     tokens: HashMap<String, Issued>,
     /// Refresh token -> the platform and shop it was issued for.
     refresh_tokens: HashMap<String, (String, Option<String>)>,
-    /// The newest requests, at most `MockGateway::request_log` of them and
-    /// `MockGateway::request_log_bytes` of query and body.
-    requests: VecDeque<Recorded>,
-    /// The bytes of query and body `requests` holds.
-    request_bytes: usize,
-    /// Every request recorded since the start or the last clear.
-    seen: u64,
+    log: RequestLog,
     faults: Vec<Fault>,
     issued: BTreeMap<String, u64>,
     counter: u64,
@@ -128,39 +57,6 @@ struct Live {
     gone: HashMap<String, std::collections::BTreeSet<u64>>,
 }
 
-impl Live {
-    /// Keeps `record`, letting the oldest go beyond `count` records or `bytes` of query and
-    /// body; a body larger than `bytes` alone is cut to fit.
-    fn record(&mut self, mut record: Recorded, count: usize, bytes: usize) {
-        let room = bytes.saturating_sub(Self::query_size(&record));
-        if record.body.len() > room {
-            let mut end = room;
-            while !record.body.is_char_boundary(end) {
-                end -= 1;
-            }
-            record.body.truncate(end);
-        }
-        let size = Self::size(&record);
-        while !self.requests.is_empty()
-            && (self.requests.len() >= count || self.request_bytes + size > bytes)
-        {
-            if let Some(old) = self.requests.pop_front() {
-                self.request_bytes -= Self::size(&old);
-            }
-        }
-        self.request_bytes += size;
-        self.requests.push_back(record);
-    }
-
-    fn query_size(r: &Recorded) -> usize {
-        r.query.iter().map(|(k, v)| k.len() + v.len()).sum()
-    }
-
-    fn size(r: &Recorded) -> usize {
-        Self::query_size(r) + r.body.len()
-    }
-}
-
 /// Items of a paged API's data set that are modified after some calls of it.
 #[derive(Debug, Clone)]
 struct Modification {
@@ -170,33 +66,14 @@ struct Modification {
     ids: Vec<u64>,
 }
 
-/// An authorization code: for one shop of one app, for one redirect URI, for ten minutes.
-#[derive(Debug)]
-struct Code {
-    platform: String,
-    shop: String,
-    redirect_uri: Option<String>,
-    at: SystemTime,
-}
-
-#[derive(Debug)]
-struct Redeemed {
-    platform: String,
-    shop: Option<String>,
-    pair: (String, String),
-    at: SystemTime,
-}
-
 /// A configured mock gateway (not yet listening).
 #[derive(Debug)]
 pub struct MockGateway {
     catalog: Arc<Catalog>,
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
-    request_log: usize,
-    request_log_bytes: usize,
-    /// `[mock] log_secrets`: keep credentials in the request log.
-    log_secrets: bool,
+    /// `[mock] request_log`, `request_log_bytes`, `log_secrets`.
+    log_limits: LogLimits,
     max_body: usize,
     /// `[mock] max_connections`, `header_read_timeout_ms`, `body_read_timeout_ms`.
     server_limits: opengate_server::ServerLimits,
@@ -222,11 +99,11 @@ impl MockHandle {
     }
     /// The newest requests, oldest first: at most `[mock] request_log` of them.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.gw.lock().requests.iter().cloned().collect()
+        self.gw.lock().log.requests().cloned().collect()
     }
     /// How many requests were recorded, including those the bounded log let go.
     pub fn requests_seen(&self) -> u64 {
-        self.gw.lock().seen
+        self.gw.lock().log.seen()
     }
     /// Pushes a message to a receiver as its platform would, redelivering until acknowledged
     /// (what `POST /__mock/push` does).
@@ -236,9 +113,7 @@ impl MockHandle {
 
     pub fn clear_requests(&self) {
         let mut live = self.gw.lock();
-        live.requests.clear();
-        live.request_bytes = 0;
-        live.seen = 0;
+        live.log.clear();
     }
     pub fn inject(&self, fault: Fault) {
         self.gw.lock().faults.push(fault);
@@ -268,24 +143,6 @@ impl MockHandle {
     pub fn has_app(&self, platform: &str) -> bool {
         self.gw.get(platform, "app_key").is_some()
     }
-    /// Starts Taobao's TMC channel for the `[taobao]` app of the config, on a port of its own
-    /// (`ws://127.0.0.1:PORT/`).
-    pub async fn start_tmc(&self) -> std::io::Result<tmc::TmcHandle> {
-        let app_key = self
-            .gw
-            .get("taobao", "app_key")
-            .unwrap_or_default()
-            .to_owned();
-        let secret = self
-            .gw
-            .get("taobao", "app_secret")
-            .unwrap_or_default()
-            .to_owned();
-        let channel = tmc::start(app_key, secret).await?;
-        // The HTTP consume and confirm APIs now answer from its messages.
-        self.gw.lock().tmc = Some(channel.clone());
-        Ok(channel)
-    }
     /// How many tokens a platform's token endpoint issued (`youzan`, `douyin`, `doudian`, or
     /// another folder of their protocols).
     pub fn tokens_issued(&self, platform: &str) -> u64 {
@@ -299,7 +156,7 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn json_reply(status: u16, v: &Value) -> Reply {
+pub(crate) fn json_reply(status: u16, v: &Value) -> Reply {
     Reply::Json {
         status,
         body: v.to_string(),
@@ -490,9 +347,11 @@ impl MockGateway {
             catalog,
             cfg,
             token_ttl: Duration::from_secs(ttl),
-            request_log: usize::try_from(request_log).unwrap_or(usize::MAX),
-            request_log_bytes: usize::try_from(request_log_bytes).unwrap_or(usize::MAX),
-            log_secrets,
+            log_limits: LogLimits {
+                count: usize::try_from(request_log).unwrap_or(usize::MAX),
+                bytes: usize::try_from(request_log_bytes).unwrap_or(usize::MAX),
+                keep_secrets: log_secrets,
+            },
             max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
             server_limits,
             page_items,
@@ -509,7 +368,7 @@ impl MockGateway {
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Value {
         if api.paging.is_none() {
-            return synth::response(api, protocol);
+            return synth::response(api, platform::success_code(protocol));
         }
         // Modifications due by now take their items out of the data set before this page.
         let gone = {
@@ -530,8 +389,9 @@ impl MockGateway {
             gone.extend(due);
             gone.clone()
         };
-        synth::page(api, protocol, get, self.page_items, &gone)
-            .unwrap_or_else(|| synth::response(api, protocol))
+        let ok = platform::success_code(protocol);
+        synth::page(api, ok, get, self.page_items, &gone)
+            .unwrap_or_else(|| synth::response(api, ok))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
@@ -581,237 +441,6 @@ impl MockGateway {
         }
     }
 
-    pub(crate) fn issue(
-        &self,
-        platform: &str,
-        kind: &'static str,
-        prefix: &str,
-        shop: Option<&str>,
-    ) -> (String, String) {
-        let mut live = self.lock();
-        live.counter += 1;
-        let n = live.counter;
-        let rand: u64 = rand::random();
-        let token = format!("{prefix}{n:04}{rand:016x}");
-        let refresh = format!("rft.{n:04}{:016x}", rand.rotate_left(17));
-        live.tokens.insert(
-            token.clone(),
-            Issued {
-                platform: platform.to_owned(),
-                kind,
-                shop: shop.map(str::to_owned),
-                expires_at: SystemTime::now() + self.token_ttl,
-            },
-        );
-        live.refresh_tokens.insert(
-            refresh.clone(),
-            (platform.to_owned(), shop.map(str::to_owned)),
-        );
-        *live.issued.entry(platform.to_owned()).or_default() += 1;
-        (token, refresh)
-    }
-
-    /// `Some(shop)` for the platform's configured `refresh_token` (no shop named) or one this
-    /// mock issued for it (the shop it was issued for); an issued one is used up (a new refresh
-    /// token retires the old one). `None` when it is not valid.
-    pub(crate) fn redeem_refresh(
-        &self,
-        platform: &str,
-        refresh_token: &str,
-    ) -> Option<Option<String>> {
-        if self.get(platform, "refresh_token") == Some(refresh_token) {
-            return Some(None);
-        }
-        let mut live = self.lock();
-        match live.refresh_tokens.get(refresh_token) {
-            Some((p, _)) if p == platform => live
-                .refresh_tokens
-                .remove(refresh_token)
-                .map(|(_, shop)| shop),
-            _ => None,
-        }
-    }
-
-    /// Douyin's renewal of a refresh token (the configured one or one this mock issued): a new
-    /// one for the same shop, the old one retired; at most `limit` renewals of one authorization. `Err(true)` past the limit,
-    /// `Err(false)` for a refresh token that is not valid.
-    pub(crate) fn renew_refresh(
-        &self,
-        platform: &str,
-        refresh_token: &str,
-        limit: u32,
-    ) -> Result<String, bool> {
-        // The configured refresh token (no shop named) renews too.
-        let configured = self.get(platform, "refresh_token") == Some(refresh_token);
-        let mut live = self.lock();
-        let owner = match configured {
-            true => Some((platform.to_owned(), None)),
-            false => live.refresh_tokens.get(refresh_token).cloned(),
-        };
-        let Some((p, shop)) = owner.filter(|(p, _)| p == platform) else {
-            return Err(false);
-        };
-        let done = live.renewals.get(refresh_token).copied().unwrap_or(0);
-        if done >= limit {
-            return Err(true);
-        }
-        live.refresh_tokens.remove(refresh_token);
-        live.counter += 1;
-        let renewed = format!("rft.{:04}{:016x}", live.counter, rand::random::<u64>());
-        live.refresh_tokens.insert(renewed.clone(), (p, shop));
-        live.renewals.insert(renewed.clone(), done + 1);
-        Ok(renewed)
-    }
-
-    /// `Some(shop)` for a valid refresh token, as [`Self::redeem_refresh`], but left valid: for
-    /// platforms whose refresh keeps the refresh token (Douyin).
-    pub(crate) fn refresh_owner(
-        &self,
-        platform: &str,
-        refresh_token: &str,
-    ) -> Option<Option<String>> {
-        if self.get(platform, "refresh_token") == Some(refresh_token) {
-            return Some(None);
-        }
-        match self.lock().refresh_tokens.get(refresh_token) {
-            Some((p, shop)) if p == platform => Some(shop.clone()),
-            _ => None,
-        }
-    }
-
-    /// Refreshes with `refresh_token`: the shop and a new (access, refresh) pair. A refresh token
-    /// used up less than `grace` ago gets the pair its first refresh got (Youzan's rule: repeated
-    /// refreshes within an hour return the same new pair), so a client that died before saving
-    /// that answer loses nothing; with a zero `grace` a used refresh token is dead at once.
-    /// `None` when it is not valid.
-    pub(crate) fn rotate(
-        &self,
-        platform: &str,
-        refresh_token: &str,
-        prefix: &str,
-        grace: Duration,
-    ) -> Option<(Option<String>, (String, String))> {
-        if let Some(shop) = self.redeem_refresh(platform, refresh_token) {
-            let pair = self.issue(platform, "user", prefix, shop.as_deref());
-            if !grace.is_zero() {
-                self.lock().redeemed.insert(
-                    refresh_token.to_owned(),
-                    Redeemed {
-                        platform: platform.to_owned(),
-                        shop: shop.clone(),
-                        pair: pair.clone(),
-                        at: SystemTime::now(),
-                    },
-                );
-            }
-            return Some((shop, pair));
-        }
-        let live = self.lock();
-        let r = live.redeemed.get(refresh_token)?;
-        let fresh = r.at.elapsed().is_ok_and(|age| age < grace);
-        (r.platform == platform && fresh).then(|| (r.shop.clone(), r.pair.clone()))
-    }
-
-    /// The authorization page of an app (`platform`): as if the merchant of `shop` (the mock's
-    /// own `shop` query param, else the app's first listed shop, else `1001`) agreed at once.
-    /// It sends `code` and `state` to `redirect_uri` (HTTP 302), or answers them as JSON when
-    /// there is none (Doudian's page redirects to the URL registered with the service).
-    pub(crate) fn authorize(&self, platform: &str, api: &str, req: &http::Request) -> Outcome {
-        let query = http::parse_form(req.query.as_bytes());
-        let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let shop = get("shop")
-            .or_else(|| {
-                self.get(platform, "shops")
-                    .and_then(|s| s.split(',').next())
-                    .map(|s| s.trim().to_owned())
-            })
-            .unwrap_or_else(|| "1001".to_owned());
-        let code = format!("code-{:016x}", rand::random::<u64>());
-        let redirect_uri = get("redirect_uri");
-        self.lock().codes.insert(
-            code.clone(),
-            Code {
-                platform: platform.to_owned(),
-                shop,
-                redirect_uri: redirect_uri.clone(),
-                at: SystemTime::now(),
-            },
-        );
-        let state = get("state").unwrap_or_default();
-        match redirect_uri {
-            Some(uri) => {
-                let pairs = form_urlencoded::Serializer::new(String::new())
-                    .append_pair("code", &code)
-                    .append_pair("state", &state)
-                    .finish();
-                let joiner = if uri.contains('?') { '&' } else { '?' };
-                Outcome::redirect(api, format!("{uri}{joiner}{pairs}"))
-            }
-            None => Outcome::ok(api, json!({"code": code, "state": state})),
-        }
-    }
-
-    /// The shop of a code issued by [`Self::authorize`] for `platform`, used up; `None` when it
-    /// is unknown, used, older than ten minutes, or for another redirect URI.
-    pub(crate) fn redeem_code(
-        &self,
-        platform: &str,
-        code: &str,
-        redirect_uri: Option<&str>,
-    ) -> Option<String> {
-        let c = self.lock().codes.remove(code)?;
-        let fresh =
-            c.at.elapsed()
-                .is_ok_and(|age| age < Duration::from_secs(600));
-        let same_uri = match (redirect_uri, c.redirect_uri.as_deref()) {
-            (Some(sent), Some(issued)) => sent == issued,
-            _ => true,
-        };
-        (c.platform == platform && fresh && same_uri).then_some(c.shop)
-    }
-
-    /// The shop `token` was granted for, if it was granted for a named shop.
-    pub(crate) fn shop_of(&self, token: &str) -> Option<String> {
-        self.lock().tokens.get(token)?.shop.clone()
-    }
-
-    /// `Ok(())`, or `Err(expired?)` for an unknown / expired token.
-    pub(crate) fn check_token(
-        &self,
-        platform: &str,
-        kind: &str,
-        token: &str,
-        static_key: Option<&str>,
-    ) -> Result<(), bool> {
-        if static_key.is_some_and(|k| self.get(platform, k) == Some(token)) {
-            return Ok(());
-        }
-        match self.lock().tokens.get(token) {
-            Some(t) if t.platform == platform && t.kind == kind => {
-                if t.expires_at > SystemTime::now() {
-                    Ok(())
-                } else {
-                    Err(true)
-                }
-            }
-            _ => Err(false),
-        }
-    }
-
-    fn take_fault(&self, api: &str) -> Option<FaultKind> {
-        let mut live = self.lock();
-        let i = live
-            .faults
-            .iter()
-            .position(|f| f.api.as_deref().is_none_or(|a| a == api))?;
-        let kind = live.faults[i].kind.clone();
-        live.faults[i].times = live.faults[i].times.saturating_sub(1);
-        if live.faults[i].times == 0 {
-            live.faults.remove(i);
-        }
-        Some(kind)
-    }
-
     fn handle(&self, req: http::Request) -> Reply {
         if let Some(r) = self.control(&req) {
             return r;
@@ -824,21 +453,10 @@ impl MockGateway {
         };
         if let (true, Some(api)) = (verified, &outcome.api) {
             if let Some(f) = self.take_fault(api) {
-                reply = fault_reply(gateway, f, reply);
+                reply = faults::fault_reply(gateway, f, reply);
             }
         }
-        let mut query = http::parse_form(req.query.as_bytes());
-        let mut body = String::from_utf8_lossy(&req.body).into_owned();
-        if !self.log_secrets {
-            for (name, value) in &mut query {
-                if opengate::redact::is_sensitive_name(name) {
-                    *value = "***".into();
-                }
-            }
-            if let Cow::Owned(masked) = opengate::redact::mask(&body) {
-                body = masked;
-            }
-        }
+        let (query, body) = log::kept(&req.query, &req.body, self.log_limits.keep_secrets);
         let record = Recorded {
             platform,
             api: outcome.api,
@@ -851,11 +469,7 @@ impl MockGateway {
             string_to_sign: outcome.string_to_sign,
             shop: outcome.shop.or_else(|| self.shop_in(&req)),
         };
-        let mut live = self.lock();
-        live.seen += 1;
-        if self.request_log > 0 {
-            live.record(record, self.request_log, self.request_log_bytes);
-        }
+        self.lock().log.record(record, &self.log_limits);
         reply
     }
 
@@ -883,7 +497,8 @@ impl MockGateway {
         Some(match (req.method.as_str(), path) {
             ("GET", "requests") => json_reply(
                 200,
-                &serde_json::to_value(&self.lock().requests).unwrap_or_default(),
+                &serde_json::to_value(self.lock().log.requests().collect::<Vec<_>>())
+                    .unwrap_or_default(),
             ),
             ("POST", "faults") => match serde_json::from_slice::<Fault>(&req.body) {
                 Ok(f) => {
@@ -898,48 +513,14 @@ impl MockGateway {
                 }
                 json_reply(200, &json!({"ok": true}))
             }
-            // Taobao's TMC channel, when started: publish a message, queue a dropped
-            // connection, read what was confirmed.
+            // The TMC channel, when started.
             ("POST" | "GET", "tmc" | "tmc/drop") => {
-                let Some(tmc) = self.lock().tmc.clone() else {
-                    return Some(json_reply(
-                        404,
-                        &json!({"error": "no TMC channel: [taobao] has no app_key"}),
-                    ));
-                };
-                let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-                match (req.method.as_str(), path) {
-                    ("GET", "tmc") => json_reply(
-                        200,
-                        &json!({"url": tmc.url(), "confirmed": tmc.confirmed(), "pending": tmc.pending(),
-                                "connections": tmc.connections(), "deliveries": tmc.deliveries()}),
-                    ),
-                    ("POST", "tmc") => match (body["topic"].as_str(), body["content"].as_str()) {
-                        (Some(topic), Some(content)) => {
-                            let id =
-                                tmc.publish(topic, content, body["user_id"].as_i64().unwrap_or(0));
-                            json_reply(200, &json!({ "id": id }))
-                        }
-                        _ => json_reply(
-                            400,
-                            &json!({"error": "expected {\"topic\", \"content\", \"user_id\"?}"}),
-                        ),
-                    },
-                    ("POST", "tmc/drop") => match body["after"].as_u64() {
-                        Some(n) => {
-                            tmc.drop_after(n);
-                            json_reply(200, &json!({"ok": true}))
-                        }
-                        None => json_reply(400, &json!({"error": "expected {\"after\": N}"})),
-                    },
-                    _ => json_reply(405, &json!({"error": "GET or POST"})),
-                }
+                let channel = self.lock().tmc.clone();
+                tmc::control(channel.as_ref(), &req.method, path, &req.body)
             }
             ("POST", "reset") => {
                 let mut live = self.lock();
-                live.requests.clear();
-                live.request_bytes = 0;
-                live.seen = 0;
+                live.log.clear();
                 live.faults.clear();
                 json_reply(200, &json!({"ok": true}))
             }
@@ -956,44 +537,6 @@ impl MockGateway {
         }
         let body = json!({"error": "no such API on this mock", "path": req.path});
         (String::new(), None, Outcome::err(None, 404, "404", body))
-    }
-}
-
-/// The reply a fault makes of the normal one.
-fn fault_reply(gateway: Option<&dyn Gateway>, f: FaultKind, normal: Reply) -> Reply {
-    match f {
-        FaultKind::Latency { ms } => match normal {
-            Reply::Json { status, body, .. } => Reply::Json {
-                status,
-                body,
-                delay: Some(Duration::from_millis(ms)),
-            },
-            other => other,
-        },
-        FaultKind::Status { status } => Reply::Json {
-            status,
-            body: "<html>upstream error</html>".into(),
-            delay: None,
-        },
-        FaultKind::Reset => Reply::Reset,
-        FaultKind::Truncate => match normal {
-            Reply::Json { status, body, .. } => Reply::Truncated { status, body },
-            other => other,
-        },
-        FaultKind::Malformed => Reply::Json {
-            status: 200,
-            body: "{\"code\": 200, \"data\": {\"oops\": ".into(),
-            delay: None,
-        },
-        FaultKind::RateLimit => match gateway {
-            Some(g) => json_reply(200, &g.rate_limited()),
-            None => normal,
-        },
-        FaultKind::Body { status, body } => Reply::Json {
-            status,
-            body,
-            delay: None,
-        },
     }
 }
 

@@ -3,26 +3,27 @@
 use opengate_codegen::ir::{Api, FieldIr, PagingStyle, StructIr, TyIr};
 use serde_json::{json, Map, Value};
 
-/// The response data for an API (what the spec's `response` describes).
-pub fn response(api: &Api, protocol: &str) -> Value {
+/// The response data for an API (what the spec's `response` describes); a `code` member says
+/// success as the API's protocol does (`ok_code`).
+pub fn response(api: &Api, ok_code: i64) -> Value {
     if let Some(example) = &api.response_example {
         return example.clone();
     }
-    object(&api.response, api, protocol)
+    object(&api.response, api, ok_code)
 }
 
-fn object(s: &StructIr, api: &Api, protocol: &str) -> Value {
+fn object(s: &StructIr, api: &Api, ok_code: i64) -> Value {
     let mut m = Map::new();
     for f in &s.fields {
-        m.insert(f.wire.clone(), field(f, api, protocol));
+        m.insert(f.wire.clone(), field(f, api, ok_code));
     }
     Value::Object(m)
 }
 
-fn field(f: &FieldIr, api: &Api, protocol: &str) -> Value {
+fn field(f: &FieldIr, api: &Api, ok_code: i64) -> Value {
     match f.wire.as_str() {
         "success" if f.ty == TyIr::Bool => return json!(true),
-        "code" if f.ty == TyIr::I64 => return json!(if protocol == "youzan" { 200 } else { 0 }),
+        "code" if f.ty == TyIr::I64 => return json!(ok_code),
         "error_code" | "errorCode" | "err_no" | "error" => {
             return if f.ty == TyIr::String {
                 json!("")
@@ -45,10 +46,10 @@ fn field(f: &FieldIr, api: &Api, protocol: &str) -> Value {
             json!(v)
         };
     }
-    value(&f.ty, &f.wire, api, protocol)
+    value(&f.ty, &f.wire, api, ok_code)
 }
 
-fn value(t: &TyIr, wire: &str, api: &Api, protocol: &str) -> Value {
+fn value(t: &TyIr, wire: &str, api: &Api, ok_code: i64) -> Value {
     match t {
         TyIr::String | TyIr::Secret => json!(format!("{wire}-1")),
         TyIr::I64 => json!(1001),
@@ -59,10 +60,10 @@ fn value(t: &TyIr, wire: &str, api: &Api, protocol: &str) -> Value {
         TyIr::DateTime => json!("2024-03-01 12:00:00"),
         TyIr::Json => json!({}),
         TyIr::File => Value::Null,
-        TyIr::Vec(inner) => json!([value(inner, wire, api, protocol)]),
+        TyIr::Vec(inner) => json!([value(inner, wire, api, ok_code)]),
         TyIr::Struct(name) => {
             let s = api.response_types.iter().find(|s| &s.ident == name);
-            s.map_or(json!({}), |s| object(s, api, protocol))
+            s.map_or(json!({}), |s| object(s, api, ok_code))
         }
     }
 }
@@ -73,13 +74,13 @@ fn value(t: &TyIr, wire: &str, api: &Api, protocol: &str) -> Value {
 /// reads a request param as text.
 pub fn page(
     api: &Api,
-    protocol: &str,
+    ok_code: i64,
     get: &dyn Fn(&str) -> Option<String>,
     count: u64,
     gone: &std::collections::BTreeSet<u64>,
 ) -> Option<Value> {
     let pg = api.paging.as_ref()?;
-    let mut data = object(&api.response, api, protocol);
+    let mut data = object(&api.response, api, ok_code);
     let int = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok());
     let size = pg
         .size
@@ -120,8 +121,8 @@ pub fn page(
             .response_types
             .iter()
             .find(|s| &s.ident == name)
-            .map_or(json!({}), |s| object(s, api, protocol)),
-        other => value(other, "item", api, protocol),
+            .map_or(json!({}), |s| object(s, api, ok_code)),
+        other => value(other, "item", api, ok_code),
     };
     let items: Vec<Value> = (start..end.max(start))
         .map(|i| {

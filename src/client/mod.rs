@@ -1,6 +1,12 @@
 //! The client and its one call path: an orchestrator of the steps in [`steps`].
 
+mod builder;
+mod reply;
 mod steps;
+
+pub use builder::ClientBuilder;
+pub(crate) use reply::Slot;
+pub use reply::{RawReply, Reply};
 
 pub(crate) use steps::backoff;
 pub use steps::RetryPolicy;
@@ -8,21 +14,20 @@ pub use steps::RetryPolicy;
 use crate::de::ToJson;
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{Error, Result};
-use crate::limit::{RateLimiter, SharedLimit};
-use crate::protocol::{Call, DataAt, Param, Protocol};
-use crate::read::{read_data, FromJson, Sink};
+use crate::limit::RateLimiter;
+use crate::protocol::{Call, Param, Protocol};
+use crate::read::{read_data, FromJson};
 use crate::token::{
-    AuthorizationFlow, Grant, MemoryStore, Stored, Token, TokenContext, TokenManager,
-    TokenProvider, TokenStore,
+    AuthorizationFlow, Grant, Stored, Token, TokenContext, TokenManager, TokenProvider, TokenStore,
 };
 use crate::types::File;
-use crate::wire::{ReqwestTransport, Transport};
+use crate::wire::Transport;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
@@ -60,121 +65,6 @@ impl<R: ApiRequest> Future for ApiCall<'_, R> {
 impl<R: ApiRequest> fmt::Debug for ApiCall<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ApiCall").field(&R::api().name).finish()
-    }
-}
-
-/// Typed data plus the raw JSON it came from.
-#[derive(Debug, Clone)]
-pub struct Reply<T> {
-    data: T,
-    raw: Arc<RawReply>,
-}
-
-impl<T> Reply<T> {
-    pub fn data(&self) -> &T {
-        &self.data
-    }
-    pub fn into_data(self) -> T {
-        self.data
-    }
-    /// The whole response body as JSON (parsed from the kept bytes on first use).
-    pub fn raw(&self) -> &Value {
-        self.raw.body()
-    }
-    /// The part of the body the typed data was read from, as JSON (for members the spec
-    /// does not describe).
-    pub fn raw_data(&self) -> &Value {
-        self.raw.data()
-    }
-    /// The response body exactly as received.
-    pub fn raw_bytes(&self) -> &[u8] {
-        self.raw.bytes()
-    }
-    pub fn http_status(&self) -> u16 {
-        self.raw.status
-    }
-}
-
-impl<T> std::ops::Deref for Reply<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.data
-    }
-}
-
-/// A successful answer before typed decoding: the body as received and where its data sits.
-#[derive(Clone)]
-pub struct RawReply {
-    status: u16,
-    bytes: bytes::Bytes,
-    data_at: DataAt,
-    /// The body as a `Value`, made only when someone asks for it.
-    body: OnceLock<Value>,
-}
-
-impl RawReply {
-    /// An answer whose body is `bytes` (JSON) with its data at `data_at`.
-    pub fn new(status: u16, bytes: impl Into<bytes::Bytes>, data_at: DataAt) -> Self {
-        RawReply {
-            status,
-            bytes: bytes.into(),
-            data_at,
-            body: OnceLock::new(),
-        }
-    }
-
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The body exactly as received.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    pub fn data_at(&self) -> &DataAt {
-        &self.data_at
-    }
-
-    /// The whole body as JSON, parsed on first use (`Null` if it is not JSON).
-    pub fn body(&self) -> &Value {
-        self.body
-            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
-    }
-
-    /// The part of the body the spec's response describes.
-    pub fn data(&self) -> &Value {
-        let body = self.body();
-        match &self.data_at {
-            DataAt::Whole => body,
-            DataAt::Member(k) => body.get(k).unwrap_or(&Value::Null),
-        }
-    }
-}
-
-/// Bodies can carry tokens (a token endpoint called as a typed API): show their size only.
-impl fmt::Debug for RawReply {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawReply")
-            .field("status", &self.status)
-            .field("data_at", &self.data_at)
-            .field("body_bytes", &self.bytes.len())
-            .finish()
-    }
-}
-
-/// Where `Client::send` reads the typed data: an `Option` of the response type.
-pub(crate) trait Slot {
-    fn sink(&mut self) -> &mut dyn Sink;
-    fn clear(&mut self);
-}
-
-impl<T: FromJson> Slot for Option<T> {
-    fn sink(&mut self) -> &mut dyn Sink {
-        self
-    }
-    fn clear(&mut self) {
-        *self = None;
     }
 }
 
@@ -249,178 +139,6 @@ impl Shops {
                 ))
             })
             .clone()
-    }
-}
-
-/// Builds a [`Client`].
-#[derive(Debug)]
-pub struct ClientBuilder {
-    platforms: Vec<(String, Arc<dyn Protocol>, PlatformOptions)>,
-    transport: Option<Arc<dyn Transport>>,
-    store: Arc<dyn TokenStore>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    max_body: usize,
-    retry: RetryPolicy,
-    refresh_margin: Duration,
-    shared_limit: Option<Arc<dyn SharedLimit>>,
-    rate_limit_outage: Duration,
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            platforms: Vec::new(),
-            transport: None,
-            store: Arc::new(MemoryStore::default()),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(5),
-            max_body: crate::wire::DEFAULT_MAX_BODY,
-            retry: RetryPolicy::default(),
-            refresh_margin: Duration::from_secs(300),
-            shared_limit: None,
-            rate_limit_outage: crate::limit::DEFAULT_OUTAGE,
-        }
-    }
-}
-
-impl ClientBuilder {
-    /// Registers a platform by the name its specs use (`youzan`, `taobao`, or your own).
-    pub fn platform(
-        mut self,
-        name: impl Into<String>,
-        protocol: Arc<dyn Protocol>,
-        options: PlatformOptions,
-    ) -> Self {
-        let name = name.into();
-        self.platforms.retain(|(n, _, _)| *n != name);
-        self.platforms.push((name, protocol, options));
-        self
-    }
-    pub fn transport(mut self, t: Arc<dyn Transport>) -> Self {
-        self.transport = Some(t);
-        self
-    }
-    pub fn token_store(mut self, s: Arc<dyn TokenStore>) -> Self {
-        self.store = s;
-        self
-    }
-    /// Per-request timeout (whole exchange).
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
-        self
-    }
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t;
-        self
-    }
-    /// The largest answer body the default transport reads, in bytes (default
-    /// [`crate::wire::DEFAULT_MAX_BODY`], 64 MiB); a larger one fails the call with
-    /// [`crate::wire::TransportError::TooLarge`] and is not retried.
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-    pub fn retry(mut self, r: RetryPolicy) -> Self {
-        self.retry = r;
-        self
-    }
-    /// Keeps every platform's `qps` in `limit`, shared with the other processes that use it
-    /// (a fleet under one app's limit), instead of in this process.
-    pub fn shared_rate_limit(mut self, limit: Arc<dyn SharedLimit>) -> Self {
-        self.shared_limit = Some(limit);
-        self
-    }
-    /// How long a call keeps trying a [`SharedLimit`] whose store fails (a Redis restart)
-    /// before it fails with the store's error (default [`crate::limit::DEFAULT_OUTAGE`]).
-    pub fn rate_limit_outage(mut self, d: Duration) -> Self {
-        self.rate_limit_outage = d;
-        self
-    }
-    /// Tokens expiring within this margin are refreshed before use (default 5 min).
-    pub fn refresh_margin(mut self, m: Duration) -> Self {
-        self.refresh_margin = m;
-        self
-    }
-
-    pub fn build(self) -> Result<Client> {
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(self.connect_timeout, self.max_body)?),
-        };
-        let mut platforms = HashMap::new();
-        for (name, protocol, o) in self.platforms {
-            let manager = |kind: &str, p: &Option<Arc<dyn TokenProvider>>| {
-                p.clone().map(|p| {
-                    Arc::new(TokenManager::new(
-                        format!("{name}/{}/{kind}", o.app_id),
-                        p,
-                        self.store.clone(),
-                        self.refresh_margin,
-                    ))
-                })
-            };
-            let limit = |what: &str, qps: f64, key: String| {
-                RateLimiter::new(
-                    qps,
-                    key,
-                    self.shared_limit
-                        .as_ref()
-                        .map(|l| (l, self.rate_limit_outage)),
-                )
-                .ok_or_else(|| {
-                    Error::Config(format!(
-                        "{name}: {what} must be a number of calls a second of at least one a \
-                         year ({:e}), got {qps}",
-                        crate::limit::MIN_QPS
-                    ))
-                })
-            };
-            let limiter = match o.qps {
-                Some(q) => Some(limit("qps", q, format!("{name}/{}", o.app_id))?),
-                None => None,
-            };
-            let mut api_limiters = HashMap::new();
-            for (api, q) in o.api_qps {
-                let key = format!("{name}/{}/{api}", o.app_id);
-                api_limiters.insert(api.clone(), limit(&format!("the qps of `{api}`"), q, key)?);
-            }
-            let p = Platform {
-                name: name.clone(),
-                protocol,
-                base_url: o.base_url.map(|u| u.trim_end_matches('/').to_owned()),
-                user: manager("user", &o.user_token),
-                client: manager("client", &o.client_token),
-                // A provider that grants any shop serves them all; otherwise the flow refreshes
-                // the tokens the shops' authorizations stored.
-                shops: match (&o.user_token, &o.flow) {
-                    (Some(p), _) if p.grants_any_shop() => Some(p.clone()),
-                    (_, Some(flow)) => Some(flow.clone() as Arc<dyn TokenProvider>),
-                    (p, None) => p.clone(),
-                }
-                .map(|provider| Shops {
-                    provider,
-                    key: format!("{name}/{}/user", o.app_id),
-                    store: self.store.clone(),
-                    margin: self.refresh_margin,
-                    managers: std::sync::Mutex::default(),
-                }),
-                listed_shops: o.shops,
-                flow: o.flow,
-                limiter,
-                api_limiters,
-            };
-            platforms.insert(name, p);
-        }
-        Ok(Client {
-            inner: Arc::new(Inner {
-                platforms,
-                transport,
-                timeout: self.timeout,
-                retry: self.retry,
-            }),
-            shop: None,
-        })
     }
 }
 

@@ -14,15 +14,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The longest window a platform's incremental list APIs take, where its docs say.
+/// The longest window a built-in platform's incremental list APIs take, where its docs say
+/// (Taobao's increment APIs: a day). Youzan, Doudian, 1688 and Douyin state no window limit for
+/// their list APIs (Youzan caps a query at 100 pages instead): the caller chooses one.
 pub fn max_window(platform: &str) -> Option<Duration> {
-    match platform {
-        // taobao.trades.sold.increment.get and the other increment APIs: "修改时间跨度不能大于一天".
-        "taobao" => Some(Duration::from_secs(24 * 3600)),
-        // Youzan, Doudian, 1688 and Douyin state no window limit for their list APIs (Youzan caps a
-        // query at 100 pages instead): the caller chooses one.
-        _ => None,
-    }
+    crate::platform::builtin_for_platform(platform)?.max_window
 }
 
 /// One window: from `start` (inclusive) to `end`.

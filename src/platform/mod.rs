@@ -11,6 +11,37 @@ pub(crate) mod douyin;
 pub(crate) mod taobao;
 pub(crate) mod youzan;
 
+/// The built-in platforms' public types, which `opengate::protocol`, `opengate::token` and
+/// `opengate::push` re-export: this file is the one outside the platforms' folders that names
+/// them.
+pub(crate) mod exports {
+    /// Each platform's [`Protocol`](crate::protocol::Protocol).
+    pub mod protocols {
+        pub use crate::platform::alibaba::Aop;
+        pub use crate::platform::doudian::{canonical_json, Doudian, DoudianSignMethod};
+        pub use crate::platform::douyin::Douyin;
+        pub use crate::platform::taobao::{Taobao, TaobaoSignMethod};
+        pub use crate::platform::youzan::Youzan;
+    }
+    /// Each platform's token providers.
+    pub mod tokens {
+        pub use crate::platform::alibaba::AopToken;
+        pub use crate::platform::doudian::DoudianToken;
+        pub use crate::platform::douyin::{DouyinClientToken, DouyinUserToken};
+        pub use crate::platform::youzan::YouzanToken;
+    }
+    /// Each platform's push rules.
+    pub mod pushes {
+        pub use crate::platform::alibaba::AopPush;
+        pub use crate::platform::doudian::DoudianPush;
+        pub use crate::platform::douyin::DouyinPush;
+        /// Taobao's message service (TMC) over its WebSocket channel.
+        #[cfg(feature = "tmc")]
+        pub use crate::platform::taobao::tmc;
+        pub use crate::platform::youzan::YouzanPush;
+    }
+}
+
 use crate::client::PlatformOptions;
 use crate::desc::ApiDesc;
 use crate::error::{Error, Result};
@@ -39,6 +70,8 @@ pub struct Builtin {
     push: Option<PushFn>,
     /// The path template of an API's calls, the one its protocol builds them from.
     path: fn(&ApiDesc) -> Cow<'_, str>,
+    /// The longest time window its incremental list APIs take, where its docs say.
+    pub max_window: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for Builtin {

@@ -6,11 +6,7 @@
 //! registering it with [`ClientBuilder::platform`](crate::ClientBuilder::platform).
 
 // The built-in protocols live in their platforms' folders (`src/platform/<p>/protocol.rs`).
-pub use crate::platform::alibaba::Aop;
-pub use crate::platform::doudian::{canonical_json, Doudian, DoudianSignMethod};
-pub use crate::platform::douyin::Douyin;
-pub use crate::platform::taobao::{Taobao, TaobaoSignMethod};
-pub use crate::platform::youzan::Youzan;
+pub use crate::platform::exports::protocols::*;
 
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;

@@ -29,13 +29,8 @@ pub use receiver::{BoxError, Handler, Receiver, ReceiverBuilder};
 #[cfg(feature = "tower")]
 pub use service::ReceiverService;
 
-pub use crate::platform::alibaba::AopPush;
-pub use crate::platform::doudian::DoudianPush;
-pub use crate::platform::douyin::DouyinPush;
-/// Taobao's message service (TMC) over its WebSocket channel.
-#[cfg(feature = "tmc")]
-pub use crate::platform::taobao::tmc;
-pub use crate::platform::youzan::YouzanPush;
+// The built-in platforms' push rules (and Taobao's TMC channel) live in their folders.
+pub use crate::platform::exports::pushes::*;
 
 use crate::de::JsonError;
 use crate::read::FromJson;

@@ -18,10 +18,8 @@ pub use redis::{RedisConnection, RedisStore};
 pub use seal::Seal;
 pub use store::{replace, FileStore, InFlight, Lease, MemoryStore, Stored, Swap, TokenStore};
 
-pub use crate::platform::alibaba::AopToken;
-pub use crate::platform::doudian::DoudianToken;
-pub use crate::platform::douyin::{DouyinClientToken, DouyinUserToken};
-pub use crate::platform::youzan::YouzanToken;
+// The built-in platforms' token providers live in their folders.
+pub use crate::platform::exports::tokens::*;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;

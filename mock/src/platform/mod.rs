@@ -1,5 +1,6 @@
-//! One file per protocol: how the mock routes a request to an API of that protocol and
-//! verifies it as the platform does. A protocol serves every platform folder that names it
+//! One folder per protocol: how the mock routes a request to an API of that protocol and
+//! verifies it as the platform does (its own signature code in `<p>/sign.rs`), its push
+//! envelopes and its channels (Taobao's TMC). A protocol serves every platform folder that names it
 //! (`specs/tmall` with `protocol: taobao-top` is served at `/router/rest` with `[tmall]`'s keys).
 
 mod alibaba;
@@ -7,6 +8,9 @@ mod doudian;
 mod douyin;
 mod taobao;
 mod youzan;
+
+/// Taobao's message service (TMC) on a WebSocket of its own.
+pub use taobao::tmc;
 
 use crate::http::Request;
 use crate::push::{Envelope, Message};
@@ -24,6 +28,10 @@ pub(crate) trait Gateway: Sync {
     fn serve(&self, mock: &MockGateway, req: &Request) -> Option<(String, Outcome)>;
     /// The platform's flow-control answer (HTTP 200).
     fn rate_limited(&self) -> Value;
+    /// The `code` of a successful answer, where the data has one.
+    fn success_code(&self) -> i64 {
+        0
+    }
     /// A push message's envelope as the platform posts it to an app, signed with `platform`'s
     /// secret; an error says why this protocol cannot push it.
     fn envelope(
@@ -43,6 +51,14 @@ pub(crate) const GATEWAYS: &[&dyn Gateway] = &[
     &youzan::Youzan,
     &doudian::Doudian,
 ];
+
+/// The `code` of a successful answer of `protocol` ([`Gateway::success_code`]).
+pub(crate) fn success_code(protocol: &str) -> i64 {
+    GATEWAYS
+        .iter()
+        .find(|g| g.protocol() == protocol)
+        .map_or(0, |g| g.success_code())
+}
 
 /// One API of the specs and the platform folder it came from.
 #[derive(Debug)]
@@ -113,6 +129,18 @@ impl Catalog {
             .iter()
             .filter(move |(_, p)| p == protocol)
             .map(|(n, _)| n.as_str())
+    }
+}
+
+impl crate::MockHandle {
+    /// Starts the channels of the platforms whose apps the config has (Taobao's TMC for a
+    /// `[taobao]` app), each on a port of its own: each one's name and URL.
+    pub async fn start_channels(&self) -> std::io::Result<Vec<(&'static str, String)>> {
+        let mut started = Vec::new();
+        if self.has_app("taobao") {
+            started.push(("tmc", self.start_tmc().await?.url()));
+        }
+        Ok(started)
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     configure,
     push: Some(push),
     path: protocol::path,
+    max_window: None,
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

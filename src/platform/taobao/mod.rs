@@ -21,6 +21,8 @@ pub(crate) static BUILTIN: Builtin = Builtin {
     configure,
     push: None,
     path: protocol::path,
+    // taobao.trades.sold.increment.get and the other increment APIs: "修改时间跨度不能大于一天".
+    max_window: Some(std::time::Duration::from_secs(24 * 3600)),
 };
 
 fn configure(t: &Table<'_>) -> Result<Configured> {

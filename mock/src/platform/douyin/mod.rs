@@ -3,7 +3,7 @@
 
 use super::{missing_param, query_json, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, MockGateway, Outcome};
+use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
 
@@ -78,7 +78,7 @@ impl Gateway for Douyin {
             content_type: "application/json",
             headers: vec![
                 ("Msg-Id", m.id.to_owned()),
-                ("X-Douyin-Signature", sign::douyin_push(&secret, &body)),
+                ("X-Douyin-Signature", douyin_push(&secret, &body)),
             ],
             body,
             accepted: push::status_ok,
@@ -300,4 +300,13 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
         &api.name,
         json!({"data": data, "extra": {"error_code": 0, "description": "", "sub_error_code": 0, "sub_description": "", "logid": logid, "now": now_secs()}}),
     )
+}
+
+/// Douyin's webhook signature: SHA-1 of `client secret + body`, lower hex.
+fn douyin_push(secret: &str, body: &[u8]) -> String {
+    use sha1::Digest;
+    let mut h = sha1::Sha1::new();
+    h.update(secret.as_bytes());
+    h.update(body);
+    hex::encode(h.finalize())
 }

@@ -1,9 +1,11 @@
 //! 1688 (`alibaba-aop`): `/openapi/param2/{version}/{namespace}/{name}/{appKey}`, signed with
 //! the URL path, and the token endpoint `system.oauth2/getToken`.
 
+mod sign;
+
 use super::{missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, MockGateway, Outcome};
+use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir::Api;
 use serde_json::{json, Value};
 

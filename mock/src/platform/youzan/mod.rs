@@ -39,6 +39,11 @@ impl Gateway for Youzan {
         json!({"gw_err_resp": {"trace_id": "yz7-limit", "err_msg": "调用过于频繁", "err_code": 4101}})
     }
 
+    /// Youzan's data says success with `code: 200`.
+    fn success_code(&self) -> i64 {
+        200
+    }
+
     /// A JSON body with the payload url-encoded in `msg`, signed twice as Youzan does: the
     /// `Event-Sign` header over the body, and the legacy `sign` member over `msg`.
     fn envelope(

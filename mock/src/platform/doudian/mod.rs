@@ -1,9 +1,11 @@
 //! Doudian (`doudian`): `/{method with dots as slashes}`, `param_json` in the body signed in
 //! canonical form; its token APIs (`token.create`, `token.refresh`) are signed calls too.
 
+mod sign;
+
 use super::{beijing_wall_secs, missing_param, Gateway};
 use crate::push::{self, Envelope, Message};
-use crate::{http, now_secs, sign, MockGateway, Outcome};
+use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir;
 use serde_json::{json, Value};
 
@@ -61,7 +63,7 @@ impl Gateway for Doudian {
             content_type: "application/json",
             headers: vec![
                 ("app-id", app_key.to_owned()),
-                ("event-sign", sign::push_md5(app_key, &body, &secret)),
+                ("event-sign", crate::sign::push_md5(app_key, &body, &secret)),
             ],
             body,
             accepted: push::code_zero,

@@ -5,6 +5,7 @@
 //! (`MessageIO` of the official SDKs, protocol version 2, little-endian), not the runtime's.
 
 use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -335,7 +336,7 @@ async fn session(mut ws: Socket, h: TmcHandle, app_key: &str, secret: &str) {
         .filter_map(|k| Some(((*k).to_owned(), connect.text(k)?.to_owned())))
         .collect();
     let good = connect.text("app_key") == Some(app_key)
-        && crate::sign::top(&signed, secret, "md5").as_deref() == connect.text("sign");
+        && super::sign::top(&signed, secret, "md5").as_deref() == connect.text("sign");
     if !good {
         h.lock().refused += 1;
         let ack = Frame {
@@ -450,5 +451,60 @@ async fn session(mut ws: Socket, h: TmcHandle, app_key: &str, secret: &str) {
                 }
             }
         }
+    }
+}
+
+impl crate::MockHandle {
+    /// Starts Taobao's TMC channel for the `[taobao]` app of the config, on a port of its own
+    /// (`ws://127.0.0.1:PORT/`).
+    pub async fn start_tmc(&self) -> std::io::Result<TmcHandle> {
+        let app = |key: &str| self.gw.get("taobao", key).unwrap_or_default().to_owned();
+        let channel = start(app("app_key"), app("app_secret")).await?;
+        // The HTTP consume and confirm APIs now answer from its messages.
+        self.gw.lock().tmc = Some(channel.clone());
+        Ok(channel)
+    }
+}
+
+/// `/__mock/tmc` (GET: what was confirmed; POST: publish a message) and `/__mock/tmc/drop`
+/// (POST: drop the connection after N more deliveries), on the channel once started.
+pub(crate) fn control(
+    channel: Option<&TmcHandle>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> crate::Reply {
+    use crate::json_reply;
+    let Some(tmc) = channel else {
+        return json_reply(
+            404,
+            &json!({"error": "no TMC channel: [taobao] has no app_key"}),
+        );
+    };
+    let body: Value = serde_json::from_slice(body).unwrap_or_default();
+    match (method, path) {
+        ("GET", "tmc") => json_reply(
+            200,
+            &json!({"url": tmc.url(), "confirmed": tmc.confirmed(), "pending": tmc.pending(),
+                    "connections": tmc.connections(), "deliveries": tmc.deliveries()}),
+        ),
+        ("POST", "tmc") => match (body["topic"].as_str(), body["content"].as_str()) {
+            (Some(topic), Some(content)) => {
+                let id = tmc.publish(topic, content, body["user_id"].as_i64().unwrap_or(0));
+                json_reply(200, &json!({ "id": id }))
+            }
+            _ => json_reply(
+                400,
+                &json!({"error": "expected {\"topic\", \"content\", \"user_id\"?}"}),
+            ),
+        },
+        ("POST", "tmc/drop") => match body["after"].as_u64() {
+            Some(n) => {
+                tmc.drop_after(n);
+                json_reply(200, &json!({"ok": true}))
+            }
+            None => json_reply(400, &json!({"error": "expected {\"after\": N}"})),
+        },
+        _ => json_reply(405, &json!({"error": "GET or POST"})),
     }
 }

@@ -1,9 +1,12 @@
 //! Taobao TOP (`taobao-top`): `/router/rest`, the API named by `method`, `sign` over every
 //! text param.
 
+mod sign;
+pub mod tmc;
+
 use super::{beijing_wall_secs, missing_param, Gateway};
 use crate::push::{Envelope, Message};
-use crate::{http, now_secs, sign, MockGateway, Outcome};
+use crate::{http, now_secs, MockGateway, Outcome};
 use serde_json::{json, Value};
 
 const PROTOCOL: &str = "taobao-top";
