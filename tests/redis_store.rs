@@ -487,10 +487,10 @@ async fn a_worker_killed_between_the_platforms_answer_and_the_save_costs_no_auth
 }
 
 /// The probe of self-use shops: 20 Youzan and 20 Doudian shops, four worker processes
-/// on each platform calling every shop, two of each SIGKILLed while their refreshes are in
-/// flight (the platform has rotated the pair, the store never gets it). The survivors and the
-/// workers after them serve every shop: Youzan answers the repeated refresh with the same
-/// pair, Doudian refuses the retired refresh token and the provider grants anew
+/// on each platform calling every shop, two of each SIGKILLed while they hold every shop's
+/// refresh in flight (the platform has rotated the pair, the store never gets it). The other
+/// two and the workers after them serve every shop: Youzan answers the repeated refresh with
+/// the same pair, Doudian refuses the retired refresh token and the provider grants anew
 /// (`authorization_self`). No shop is lost.
 #[tokio::test]
 async fn workers_killed_during_doudian_and_youzan_refreshes_lose_no_shop() {
@@ -534,35 +534,35 @@ async fn workers_killed_during_doudian_and_youzan_refreshes_lose_no_shop() {
             + token_requests(mock, "refresh_token")
     };
     mock.clear_requests();
-    let mut workers: Vec<(&str, Child)> = Vec::new();
+    // Two doomed workers per platform start first, and hold every shop's refresh lease.
+    let mut doomed: Vec<Child> = Vec::new();
     for (platform, shops) in [("youzan", &youzan_shops), ("doudian", &doudian_shops)] {
-        for _ in 0..4 {
-            workers.push((platform, run(platform, shops, 20)));
+        for _ in 0..2 {
+            doomed.push(run(platform, shops, 20));
         }
     }
-    // Both platforms' refreshes under way, then half the workers of each are killed.
+    // Every shop's refresh has reached the platform, which rotates the pair at once and answers
+    // 1.5 s later.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while token_requests(&mock, "refresh_token") == 0
-        || !mock
-            .requests()
-            .iter()
-            .any(|r| r.api.as_deref() == Some("token.refresh"))
-    {
-        assert!(Instant::now() < deadline, "the workers never refreshed");
+    while refreshes(&mock) < 40 {
+        assert!(
+            Instant::now() < deadline,
+            "the workers never refreshed every shop"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let in_flight = refreshes(&mock);
+    // Two more workers per platform, waiting on those leases; then the first two are killed
+    // with every refresh in flight.
     let mut survivors = Vec::new();
-    for (i, (platform, mut worker)) in workers.into_iter().enumerate() {
-        if i % 4 < 2 {
-            worker.kill().unwrap(); // SIGKILL
-            worker.wait().unwrap();
-        } else {
-            survivors.push((platform, worker));
+    for (platform, shops) in [("youzan", &youzan_shops), ("doudian", &doudian_shops)] {
+        for _ in 0..2 {
+            survivors.push((platform, run(platform, shops, 20)));
         }
     }
-    eprintln!("{in_flight} refreshes sent when 4 of 8 workers were killed");
+    for mut worker in doomed {
+        worker.kill().unwrap(); // SIGKILL
+        worker.wait().unwrap();
+    }
     for (platform, worker) in survivors {
         let (ok, errors) = report(worker).await;
         assert_eq!((ok, errors), (20, vec![]), "a surviving {platform} worker");
@@ -577,17 +577,13 @@ async fn workers_killed_during_doudian_and_youzan_refreshes_lose_no_shop() {
         0,
         "Youzan heals by the repeated refresh, without granting anew"
     );
-    // The kills hit: some Doudian shop's rotated pair was lost, and it was granted anew.
+    // Every Doudian shop's rotated pair was lost with its worker, and each was granted anew once.
     let granted = mock
         .requests()
         .iter()
         .filter(|r| r.api.as_deref() == Some("token.create"))
         .count();
-    eprintln!("{granted} Doudian shops granted anew");
-    assert!(
-        granted >= 1,
-        "no Doudian refresh was lost: the probe missed"
-    );
+    assert_eq!(granted, 20, "one new grant per Doudian shop");
 }
 
 #[tokio::test]
