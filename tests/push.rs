@@ -225,12 +225,23 @@ fn douyin_signature_and_the_verify_webhook_challenge() {
         (m[0].kind.as_str(), m[0].id.as_str()),
         ("create_order", "m-1")
     );
-    // The dedup key is the signed body's: a replay that rewrites the unsigned `Msg-Id` header
-    // is the same message.
+    // The dedup key is signed content: a replay that rewrites the unsigned `Msg-Id` header is
+    // the same message, and so is a retry with another `log_id`; another user's is not.
     let replayed = headers(&[("X-Douyin-Signature", &sign(body)), ("Msg-Id", "m-2")]);
     let again = messages(open(&rules, &replayed, body.as_bytes()));
     assert_eq!(again[0].key, m[0].key);
-    assert_eq!(m[0].key, format!("create_order:{}", sign(body)));
+    let retry = body.replacen('{', r#"{"log_id":"L2","#, 1);
+    let h = headers(&[("X-Douyin-Signature", &sign(&retry)), ("Msg-Id", "m-1")]);
+    assert_eq!(
+        messages(open(&rules, &h, retry.as_bytes()))[0].key,
+        m[0].key
+    );
+    let other = body.replace("ou_1", "ou_2");
+    let h = headers(&[("X-Douyin-Signature", &sign(&other)), ("Msg-Id", "m-1")]);
+    assert_ne!(
+        messages(open(&rules, &h, other.as_bytes()))[0].key,
+        m[0].key
+    );
     assert_eq!(&m[0].payload[..], br#"{"order_id":"5000000000000000001"}"#);
     let wrong = headers(&[("X-Douyin-Signature", &sign("x")), ("Msg-Id", "m-1")]);
     assert_eq!(

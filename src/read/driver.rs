@@ -190,7 +190,8 @@ impl Reader<'_> {
                     // The envelope's members that are not data are captured whole; inside
                     // the data, unread members too follow the levels, so that a large one
                     // the data skips is not copied (a 48 MiB member had doubled a call's peak).
-                    let depth = if child.is_none() && depth == 1 {
+                    let at_root = depth == 1;
+                    let levels = if child.is_none() && at_root {
                         u8::MAX
                     } else {
                         *levels - 1
@@ -198,7 +199,10 @@ impl Reader<'_> {
                     // A member sent twice: the last one counts, as in serde_json.
                     let slot = members.entry(k).or_insert(Value::Null);
                     *slot = Value::Null;
-                    Some(Capture { into: slot, depth })
+                    Some(Capture {
+                        into: slot,
+                        depth: levels,
+                    })
                 }
                 _ => None,
             };

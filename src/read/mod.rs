@@ -568,24 +568,30 @@ mod tests {
         assert!(e.message.ends_with("line 3 column 8"), "{e}");
     }
 
-    #[test]
-    fn the_last_of_duplicate_keys_counts_in_trees_and_envelopes() {
-        let text = br#"{"k": 1, "k": {"x": 2, "x": 3}, "data": {"code": 1, "code": 0}}"#;
-        let expected: Value = serde_json::from_slice(text).unwrap();
-        assert_eq!(tree(text).unwrap(), expected);
-        let mut data: Option<Value> = None;
+    /// `body`'s member `data` read into a `T`, and the envelope captured as protocols ask.
+    fn with_envelope<T: FromJson>(body: &[u8]) -> (Option<T>, Value) {
+        let mut data: Option<T> = None;
         let mut envelope = Value::Null;
         let capture = Capture {
             into: &mut envelope,
             depth: 2,
         };
         read_data(
-            text,
+            body,
             &DataAt::Member("data".into()),
             &mut data,
             Some(capture),
         )
         .unwrap();
+        (data, envelope)
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_counts_in_trees_and_envelopes() {
+        let text = br#"{"k": 1, "k": {"x": 2, "x": 3}, "data": {"code": 1, "code": 0}}"#;
+        let expected: Value = serde_json::from_slice(text).unwrap();
+        assert_eq!(tree(text).unwrap(), expected);
+        let (data, envelope) = with_envelope::<Value>(text);
         assert_eq!(envelope.pointer("/k/x"), Some(&json!(3)));
         assert_eq!(envelope.pointer("/data/code"), Some(&json!(0)));
         assert_eq!(data, Some(json!({"code": 0})));
@@ -649,18 +655,7 @@ mod tests {
         let body = format!(
             r#"{{"data": {{"error_code": 0, "blob": "{blob}", "deep": {{"x": {{"y": 1}}}}}}, "msg": "{blob}"}}"#
         );
-        let mut data: Option<Trade> = None;
-        let mut envelope = Value::Null;
-        read_data(
-            body.as_bytes(),
-            &DataAt::Member("data".into()),
-            &mut data,
-            Some(Capture {
-                into: &mut envelope,
-                depth: 2,
-            }),
-        )
-        .unwrap();
+        let (_, envelope) = with_envelope::<Trade>(body.as_bytes());
         assert_eq!(envelope.pointer("/data/error_code"), Some(&json!(0)));
         let cut = |p: &str| envelope.pointer(p).and_then(Value::as_str).map(str::len);
         assert_eq!(cut("/data/blob"), Some(CAPTURED_STRING));
@@ -671,18 +666,7 @@ mod tests {
     #[test]
     fn the_envelope_is_captured_around_the_data() {
         let body = br#"{"data": {"error_code": 0, "orders": [{"price": "2"}], "extra": {"deep": 1}}, "extra": {"logid": "x", "n": [1]}}"#;
-        let mut data: Option<Trade> = None;
-        let mut envelope = Value::Null;
-        read_data(
-            body,
-            &DataAt::Member("data".into()),
-            &mut data,
-            Some(Capture {
-                into: &mut envelope,
-                depth: 2,
-            }),
-        )
-        .unwrap();
+        let (data, envelope) = with_envelope::<Trade>(body);
         assert_eq!(data.unwrap().orders.len(), 1);
         assert_eq!(
             envelope

@@ -1,10 +1,10 @@
 //! Douyin webhooks (PUSH.md): a JSON body `{event, from_user_id, to_user_id, client_key,
 //! content}` signed by `X-Douyin-Signature`, hex SHA-1(client_secret + raw body). The
-//! `verify_webhook` event is answered by echoing its `challenge`. The `Msg-Id` header
-//! identifies a message across the platform's retries (every 5 s, 3 times; a body without it
-//! falls back to the event's `log_id`), but the signature does not cover headers: the dedup key
-//! is the signed body's digest instead, the same for every retry of a message and unchanged by
-//! a replay that rewrites `Msg-Id`.
+//! `verify_webhook` event is answered by echoing its `challenge`. The docs dedup on the `Msg-Id`
+//! header ("同一实体下同一action的msg_id相同"; a body without it falls back to the event's
+//! `log_id`), but the signature does not cover headers, so the dedup key is made of signed
+//! content instead: the event, its user and a digest of its `content`, the same entity and
+//! action. `log_id` (a log id, possibly new per attempt) is left out.
 
 use crate::push::{self, Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::secret::Secret;
@@ -44,8 +44,7 @@ impl PushRules for DouyinPush {
         let mut h = Sha1::new();
         h.update(self.client_secret.expose().as_bytes());
         h.update(d.body);
-        let digest = hex::encode(h.finalize());
-        if !push::hex_matches(sign, &digest) {
+        if !push::hex_matches(sign, &hex::encode(h.finalize())) {
             return Err(Refusal::BadSignature("X-Douyin-Signature"));
         }
         let body = push::json_body(d.body)?;
@@ -72,13 +71,15 @@ impl PushRules for DouyinPush {
             .ok_or(Refusal::Malformed(
                 "no `Msg-Id` header and no `log_id`".into(),
             ))?;
+        let user = field("from_user_id");
+        let content = hex::encode(Sha1::digest(&payload));
         Ok(Opened::Messages(vec![Push {
             platform: self.platform.clone(),
-            key: format!("{kind}:{digest}"),
+            key: format!("{kind}:{}:{content}", user.as_deref().unwrap_or_default()),
             kind,
             id,
             // The account the event is about: the user who authorized the app.
-            shop: field("from_user_id"),
+            shop: user,
             test: false,
             payload,
         }]))
