@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench call_overhead`. Prints markdown for docs/PERFORMANCE.md.
 
-use opengate::protocol::{Taobao, TaobaoSignMethod};
+use opengate::platform::taobao::{Taobao, TaobaoSignMethod};
 use opengate_apis::{taobao::trade_fullinfo_get_v2_0 as fullinfo, ClientExt};
 use serde::Deserialize;
 use std::sync::Arc;

@@ -11,7 +11,8 @@
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
-use opengate::push::{DoudianPush, Push, Receiver};
+use opengate::platform::doudian::DoudianPush;
+use opengate::push::{Push, Receiver};
 use opengate_apis::doudian::messages::Message;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

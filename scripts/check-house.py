@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The house rules of issue 27, checked on the tree (run by .ci/run once they hold):
+"""The house rules of issue 27, checked on the tree (run by .ci/run):
 
   platforms  a built-in platform is named (outside comments and tests) in the code of src/, mock/src/,
              codegen/src/ and cli/src/ only in its own folders and in at most two registry files
@@ -7,7 +7,7 @@
   cycles     no import cycle between the files of one crate (a file's code naming an item of
              another file's module, by `crate::`, `super::`, `self::` or a child's name)
 
-usage: scripts/check-house.py [platforms|size ...]   (default: all); prints each breach, exits 1 if any
+usage: scripts/check-house.py [platforms|size|cycles ...]   (default: all); prints each breach, exits 1 if any
 """
 import os
 import re

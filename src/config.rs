@@ -398,7 +398,7 @@ impl Config {
     fn redis_dedup(&self, url: &str) -> Result<Arc<dyn crate::push::Dedup>> {
         let timeout = self.ms("timeout_ms")?.unwrap_or(Duration::from_secs(5));
         let prefix = self.get("push", "dedup_prefix").unwrap_or("opengate:push:");
-        let redis = crate::token::RedisConnection::new(url, timeout)?;
+        let redis = crate::redis_conn::RedisConnection::new(url, timeout)?;
         Ok(Arc::new(crate::push::RedisDedup::new(redis, prefix)))
     }
 

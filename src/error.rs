@@ -87,7 +87,7 @@ pub enum Error {
         /// True when the connection was never made: the platform did not see the request.
         connect: bool,
         #[source]
-        source: crate::wire::TransportError,
+        source: TransportError,
     },
     /// No answer within the timeout.
     #[error("{api}: timed out after {timeout_ms} ms")]
@@ -117,7 +117,7 @@ pub enum Error {
         platform: String,
         message: String,
         #[source]
-        source: Option<crate::wire::TransportError>,
+        source: Option<TransportError>,
     },
     /// The token store failed (Redis unreachable, a file that cannot be written, a sealed token
     /// that does not open); no token was lost, and the call can be made again.
@@ -231,4 +231,28 @@ pub(crate) fn excerpt(bytes: &[u8], n: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// How a transport failed. The text is the whole cause (reqwest's error and its sources).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The connection was never established: the server did not see the request.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// No complete answer within the timeout.
+    #[error("no complete answer within the timeout")]
+    Timeout,
+    /// Anything after connecting: reset, truncated body. The server may have acted.
+    #[error("{0}")]
+    Io(String),
+    /// The answer's body is larger than the client's cap ([`crate::ClientBuilder::max_body`]);
+    /// reading stopped there.
+    #[error("the answer is larger than the client's cap of {limit} bytes; reading stopped there")]
+    TooLarge { limit: usize },
+    /// The gateway answered with a redirect. None is followed: an open platform's gateway does not
+    /// redirect API calls, and following one would carry the call's credentials to another host.
+    /// `location` has its credentials masked.
+    #[error("the gateway redirected (HTTP {status}) to `{location}`; redirects are not followed")]
+    Redirect { status: u16, location: String },
 }

@@ -6,6 +6,7 @@
 //! every generated method hands an [`ApiDesc`] and its request to
 //! [`Client::send`], which builds, signs, sends, retries and decodes.
 
+mod backoff;
 mod client;
 pub mod config;
 mod de;
@@ -18,6 +19,8 @@ pub mod protocol;
 pub mod push;
 mod read;
 pub mod redact;
+#[cfg(feature = "redis")]
+mod redis_conn;
 mod secret;
 pub mod token;
 mod types;

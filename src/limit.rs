@@ -112,7 +112,7 @@ async fn reserve(
             Err(e @ Error::Store { .. }) => {
                 let since = *failing_since.get_or_insert_with(Instant::now);
                 attempt += 1;
-                let backoff = crate::client::backoff(
+                let backoff = crate::backoff::backoff(
                     Duration::from_millis(50),
                     Duration::from_secs(1),
                     attempt,
@@ -142,7 +142,7 @@ mod redis {
     /// the Redis server's clock, so that the machines' clocks do not matter).
     #[derive(Debug, Clone)]
     pub struct RedisLimit {
-        redis: crate::token::RedisConnection,
+        redis: crate::redis_conn::RedisConnection,
         prefix: String,
         script: std::sync::Arc<::redis::Script>,
     }
@@ -161,7 +161,7 @@ return next - now
         /// Limits on the Redis at `url`, keys under `prefix`.
         pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
             Ok(RedisLimit {
-                redis: crate::token::RedisConnection::new(url, timeout)?,
+                redis: crate::redis_conn::RedisConnection::new(url, timeout)?,
                 prefix: prefix.to_owned(),
                 script: std::sync::Arc::new(::redis::Script::new(RESERVE)),
             })

@@ -1,5 +1,6 @@
 //! The HTTP exchange as the runtime sees it, and the pluggable transport.
 
+pub use crate::error::TransportError;
 use crate::secret::redact_url;
 use crate::types::File;
 use crate::HttpMethod;
@@ -105,30 +106,6 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         .map_or(0, |d| d.as_secs());
     let at = u64::try_from(at.timestamp()).unwrap_or(0);
     Some(Duration::from_secs(at.saturating_sub(now)))
-}
-
-/// How a transport failed. The text is the whole cause (reqwest's error and its sources).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TransportError {
-    /// The connection was never established: the server did not see the request.
-    #[error("cannot connect: {0}")]
-    Connect(String),
-    /// No complete answer within the timeout.
-    #[error("no complete answer within the timeout")]
-    Timeout,
-    /// Anything after connecting: reset, truncated body. The server may have acted.
-    #[error("{0}")]
-    Io(String),
-    /// The answer's body is larger than the client's cap ([`crate::ClientBuilder::max_body`]);
-    /// reading stopped there.
-    #[error("the answer is larger than the client's cap of {limit} bytes; reading stopped there")]
-    TooLarge { limit: usize },
-    /// The gateway answered with a redirect. None is followed: an open platform's gateway does not
-    /// redirect API calls, and following one would carry the call's credentials to another host.
-    /// `location` has its credentials masked.
-    #[error("the gateway redirected (HTTP {status}) to `{location}`; redirects are not followed")]
-    Redirect { status: u16, location: String },
 }
 
 /// The default cap on an answer's body: 64 MiB, many times the largest real answer (a full

@@ -3,9 +3,12 @@
 
 mod common;
 
-use opengate::protocol::{
-    Aop, Doudian, DoudianSignMethod, Douyin, Protocol, Taobao, TaobaoSignMethod, Youzan,
-};
+use opengate::platform::alibaba::Aop;
+use opengate::platform::doudian::{Doudian, DoudianSignMethod};
+use opengate::platform::douyin::Douyin;
+use opengate::platform::taobao::{Taobao, TaobaoSignMethod};
+use opengate::platform::youzan::Youzan;
+use opengate::protocol::Protocol;
 use opengate::{ApiDesc, AuthKind, Error, ErrorKind, HttpMethod};
 use opengate_apis::{taobao, ClientExt};
 use opengate_mock::{Fault, FaultKind};

@@ -2,9 +2,11 @@
 //! envelope captured on the way (`src/read.rs`). These answers make the guess wrong, or make the
 //! data refuse a value, and check that what the caller gets is still decided by the envelope.
 
-use opengate::protocol::{
-    Aop, Doudian, DoudianSignMethod, Douyin, Taobao, TaobaoSignMethod, Youzan,
-};
+use opengate::platform::alibaba::Aop;
+use opengate::platform::doudian::{Doudian, DoudianSignMethod};
+use opengate::platform::douyin::Douyin;
+use opengate::platform::taobao::{Taobao, TaobaoSignMethod};
+use opengate::platform::youzan::Youzan;
 use opengate::token::StaticToken;
 use opengate::wire::{BoxFuture, Transport, TransportError, WireRequest, WireResponse};
 use opengate::{Client, Error, PlatformOptions};

@@ -4,10 +4,11 @@
 
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use opengate::push::{
-    Answer, AopPush, Delivery, DoudianPush, DouyinPush, Opened, Push, PushRules, Receiver, Refusal,
-    YouzanPush,
-};
+use opengate::platform::alibaba::AopPush;
+use opengate::platform::doudian::DoudianPush;
+use opengate::platform::douyin::DouyinPush;
+use opengate::platform::youzan::YouzanPush;
+use opengate::push::{Answer, Delivery, Opened, Push, PushRules, Receiver, Refusal};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

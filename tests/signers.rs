@@ -1,8 +1,8 @@
 //! Every built-in signer against the public vectors, plus edge cases.
 
-use opengate::protocol::{
-    canonical_json, Aop, Doudian, DoudianSignMethod, Taobao, TaobaoSignMethod,
-};
+use opengate::platform::alibaba::Aop;
+use opengate::platform::doudian::{canonical_json, Doudian, DoudianSignMethod};
+use opengate::platform::taobao::{Taobao, TaobaoSignMethod};
 use serde_json::{json, Value};
 
 fn vectors() -> Vec<Value> {

@@ -3,7 +3,7 @@
 //! the middle of a delivery loses nothing and handles nothing twice; a handler failure is
 //! reported and the message handled on its redelivery; a wrong secret is refused.
 
-use opengate::push::tmc::{self, TmcClient, TmcSettings};
+use opengate::platform::taobao::tmc::{self, TmcClient, TmcSettings};
 use opengate::push::Push;
 use opengate_apis::taobao::messages::Message;
 use std::collections::BTreeMap;

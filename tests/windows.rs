@@ -25,7 +25,7 @@ fn t0() -> opengate::DateTime {
 
 fn windows() -> Windows {
     let t1 = opengate::DateTime::from_epoch_millis(t0().epoch_millis() + 10 * 86_400_000);
-    Windows::new(t0(), t1, opengate::paging::max_window("taobao").unwrap())
+    Windows::new(t0(), t1, opengate::platform::max_window("taobao").unwrap())
 }
 
 /// The worker: reads the windows the checkpoint does not show done.

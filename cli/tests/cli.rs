@@ -996,7 +996,8 @@ async fn auth_url_exchange_and_show_authorize_a_shop_that_calls_then_work_for() 
 /// is reconnected, and `GET /__mock/tmc` shows each message confirmed once.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_mock_process_serves_a_tmc_channel() {
-    use opengate::push::{tmc, Push};
+    use opengate::platform::taobao::tmc;
+    use opengate::push::Push;
     use std::collections::BTreeMap;
     use std::sync::{Arc, Mutex};
     let mock = start_mock();

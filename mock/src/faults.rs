@@ -1,7 +1,7 @@
 //! Faults the tests inject (`[[mock.faults]]`, `POST /__mock/faults`, `MockHandle::inject`):
 //! what a platform or a network does on a bad day, on the next matching calls.
 
-use crate::platform::Gateway;
+use crate::platform::gateway::Gateway;
 use crate::{json_reply, MockGateway, Reply};
 use std::time::Duration;
 

@@ -8,6 +8,7 @@
 //!
 //! Its signature code (`sign.rs`) is its own, shared with nothing in the client.
 
+mod catalog;
 mod faults;
 mod http;
 mod log;
@@ -18,7 +19,8 @@ mod synth;
 mod tokens;
 pub use platform::tmc;
 
-use platform::{Catalog, Gateway, GATEWAYS};
+use catalog::Catalog;
+use platform::{Gateway, GATEWAYS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;

@@ -4,6 +4,7 @@
 //! it to the receiver; an answer the platform would not take as an acknowledgement makes it
 //! deliver the same envelope again, as the platforms do, until `attempts` run out.
 
+use crate::platform::gateway::{Envelope, Message};
 use crate::platform::GATEWAYS;
 use crate::MockGateway;
 use serde::{Deserialize, Serialize};
@@ -74,56 +75,6 @@ pub struct PushAnswer {
     pub status: u16,
     pub body: String,
     pub accepted: bool,
-}
-
-/// A signed envelope, ready to post.
-#[derive(Debug)]
-pub(crate) struct Envelope {
-    pub content_type: &'static str,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-    /// Whether an answer is the platform's acknowledgement.
-    pub accepted: fn(u16, &[u8]) -> bool,
-}
-
-/// What a protocol's envelope is built from.
-#[derive(Debug)]
-pub(crate) struct Message<'a> {
-    pub kind: &'a str,
-    pub id: &'a str,
-    pub shop: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub payload: &'a Value,
-    forge: bool,
-}
-
-impl Message<'_> {
-    /// The secret to sign with: the app's, or not quite it for a forgery.
-    pub fn secret(&self, real: Option<&str>) -> String {
-        let real = real.unwrap_or_default();
-        if self.forge {
-            format!("{real}-forged")
-        } else {
-            real.to_owned()
-        }
-    }
-
-    /// The payload as JSON text.
-    pub fn payload_text(&self) -> String {
-        self.payload.to_string()
-    }
-}
-
-/// Whether a JSON answer has `"code": 0` (a number or a string).
-pub(crate) fn code_zero(status: u16, body: &[u8]) -> bool {
-    let code = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("code").cloned());
-    status == 200 && matches!(code, Some(c) if c == 0 || c == "0")
-}
-
-pub(crate) fn status_ok(status: u16, _: &[u8]) -> bool {
-    status == 200
 }
 
 impl MockGateway {

@@ -1,7 +1,8 @@
 //! [`ClientBuilder`]: platforms, transport, token store, timeouts, retries and limits, checked
 //! once when the client is built.
 
-use super::{Client, Inner, Platform, PlatformOptions, RetryPolicy, Shops};
+use super::call::{Client, Inner, Platform, PlatformOptions, Shops};
+use super::steps::RetryPolicy;
 use crate::error::{Error, Result};
 use crate::limit::{RateLimiter, SharedLimit};
 use crate::protocol::Protocol;
@@ -40,6 +41,12 @@ impl Default for ClientBuilder {
             shared_limit: None,
             rate_limit_outage: crate::limit::DEFAULT_OUTAGE,
         }
+    }
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 }
 

@@ -2,7 +2,7 @@
 //! error, turning a transport failure into an error, and deciding whether to send again.
 //! [`Client::call`](super::Client) runs them in order; each is tested here on its own.
 
-use super::{RawReply, Slot};
+use super::reply::{RawReply, Slot};
 use crate::de::JsonError;
 use crate::desc::ApiDesc;
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
@@ -224,25 +224,15 @@ impl RetryPolicy {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        backoff(self.initial_backoff, self.max_backoff, attempt)
+        crate::backoff::backoff(self.initial_backoff, self.max_backoff, attempt)
     }
-}
-
-/// Exponential backoff with jitter after attempt number `attempt` (from 1): `initial` doubled
-/// per attempt up to `max`, then between half of that and all of it. The retries' and TMC's
-/// reconnects' one rule.
-pub(crate) fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duration {
-    let exp = initial.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let cap = exp.min(max);
-    let jitter: f64 = rand::random::<f64>();
-    cap.mul_f64(0.5 + jitter / 2.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::desc::{AuthKind, HttpMethod, StaticApi};
-    use crate::protocol::{Taobao, TaobaoSignMethod};
+    use crate::platform::taobao::{Taobao, TaobaoSignMethod};
 
     static API: ApiDesc = StaticApi {
         platform: "taobao",

@@ -17,9 +17,7 @@
 
 mod windows;
 
-pub use windows::{
-    max_window, Checkpoint, FileCheckpoint, MemoryCheckpoint, Progress, Window, Windows,
-};
+pub use windows::{Checkpoint, FileCheckpoint, MemoryCheckpoint, Progress, Window, Windows};
 
 use crate::client::{to_params, ApiRequest, Client, RawReply, Reply};
 use crate::error::Result;

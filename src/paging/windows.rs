@@ -14,13 +14,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The longest window a built-in platform's incremental list APIs take, where its docs say
-/// (Taobao's increment APIs: a day). Youzan, Doudian, 1688 and Douyin state no window limit for
-/// their list APIs (Youzan caps a query at 100 pages instead): the caller chooses one.
-pub fn max_window(platform: &str) -> Option<Duration> {
-    crate::platform::builtin_for_platform(platform)?.max_window
-}
-
 /// One window: from `start` (inclusive) to `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -181,7 +174,7 @@ mod tests {
         let w = Windows::new(
             at("2024-03-01 00:00:00"),
             at("2024-03-03 12:00:00"),
-            max_window("taobao").unwrap(),
+            Duration::from_secs(24 * 3600),
         );
         let got: Vec<(String, String)> = w
             .iter()

@@ -5,9 +5,6 @@
 //! Pinduoduo...) by implementing [`Protocol`] outside this crate and
 //! registering it with [`ClientBuilder::platform`](crate::ClientBuilder::platform).
 
-// The built-in protocols live in their platforms' folders (`src/platform/<p>/protocol.rs`).
-pub use crate::platform::exports::protocols::*;
-
 use crate::desc::{ApiDesc, ParamLocation};
 use crate::error::Result;
 pub use crate::read::DataAt;

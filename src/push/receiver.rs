@@ -1,6 +1,7 @@
 //! The one path of every delivery: limits, verification, dedup, the handler, the answer.
 
-use super::{Answer, Begin, Dedup, Delivery, MemoryDedup, Opened, Push, PushRules, Refusal};
+use super::dedup::{Begin, Dedup, MemoryDedup};
+use super::rules::{Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::wire::BoxFuture;
 use std::fmt;
 use std::future::Future;

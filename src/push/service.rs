@@ -2,7 +2,8 @@
 //! with `Router::route_service("/push", receiver.service())`, or serve it with hyper through
 //! `hyper_util::service::TowerToHyperService`.
 
-use super::{Answer, BoxError, Delivery, Receiver, Refusal};
+use super::receiver::{BoxError, Receiver};
+use super::rules::{Answer, Delivery, Refusal};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use std::convert::Infallible;

@@ -1,8 +1,10 @@
 //! One cached token per (platform, app, kind[, shop]), refreshed with single-flight in the
 //! process and under the store's lease across processes.
 
-use super::store::{InFlight, Lease, Stored, Swap};
-use super::{Token, TokenContext, TokenProvider, TokenStore};
+use super::provider::Stored;
+use super::provider::{Token, TokenContext, TokenProvider};
+use super::store::TokenStore;
+use super::store::{InFlight, Lease, Swap};
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! app, the exchange of the code the platform sends back for that shop's token, and the refresh
 //! of such tokens. Each platform's flow is in its folder (`src/platform/<p>/token.rs`).
 
-use super::{Token, TokenContext, TokenProvider};
+use super::provider::{refreshed, Token, TokenContext, TokenProvider};
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::wire::BoxFuture;
@@ -86,7 +86,7 @@ pub(crate) fn grant_in(
     object: &serde_json::Value,
     shop: &str,
 ) -> Result<Grant> {
-    let token = super::refreshed(object, None).ok_or_else(|| cx.refused(v))?;
+    let token = refreshed(object, None).ok_or_else(|| cx.refused(v))?;
     Ok(Grant {
         shop: shop_in(cx, object, shop)?,
         token,

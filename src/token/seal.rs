@@ -2,8 +2,7 @@
 //! (`[client] token_store_key`, 64 hex digits). The store key is the associated data, so a sealed
 //! token copied to another key does not open.
 
-use super::store::Stored;
-use super::Token;
+use super::provider::{Stored, Token};
 use crate::error::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};

@@ -2,8 +2,8 @@
 //! compare-and-set saves, refresh leases with an in-flight record) and the memory and file
 //! stores. The Redis store is in `redis.rs`, tokens sealed at rest in `seal.rs`.
 
+use super::provider::{now_ms, Stored, Token};
 use super::seal::{Entry, Seal};
-use super::{now_ms, Token};
 use crate::error::{Error, Result};
 use crate::wire::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -13,13 +13,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
-
-/// A token as a store holds it, with the version the store gave it (1 for the first save).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub token: Token,
-    pub version: u64,
-}
 
 /// What a [`TokenStore::swap`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]

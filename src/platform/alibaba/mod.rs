@@ -9,7 +9,7 @@ pub use protocol::Aop;
 pub use push::AopPush;
 pub use token::{AopOAuth, AopToken};
 
-use super::{Builtin, Configured, Table};
+use super::builtin::{Builtin, Configured, Table};
 use crate::error::Result;
 use crate::push::PushRules;
 use crate::secret::Secret;

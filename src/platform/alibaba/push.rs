@@ -3,7 +3,7 @@
 //! object), signed by `_aop_signature` = upper-hex HMAC-SHA1(app_secret, the sorted `key+value`
 //! strings): the API signature without its URL path. `msgId` identifies a message.
 
-use super::Aop;
+use super::protocol::Aop;
 use crate::push::{self, Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::secret::Secret;
 use serde_json::Value;

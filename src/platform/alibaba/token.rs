@@ -110,7 +110,7 @@ impl AuthorizationFlow for AopOAuth {
             ("redirect_uri".to_owned(), redirect_uri.to_owned()),
             ("state".to_owned(), state.to_owned()),
         ];
-        let sign = super::Aop::sign(self.app_secret.expose(), "", &pairs);
+        let sign = super::protocol::Aop::sign(self.app_secret.expose(), "", &pairs);
         pairs.push(("_aop_signature".to_owned(), sign));
         let pairs: Vec<(&str, &str)> = pairs
             .iter()

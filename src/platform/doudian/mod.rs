@@ -9,7 +9,7 @@ pub use protocol::{canonical_json, Doudian, DoudianSignMethod};
 pub use push::DoudianPush;
 pub use token::{DoudianOAuth, DoudianToken};
 
-use super::{Builtin, Configured, Table};
+use super::builtin::{Builtin, Configured, Table};
 use crate::error::Result;
 use crate::push::PushRules;
 use crate::token::TokenProvider;

@@ -1,6 +1,6 @@
 //! Doudian's token APIs, `token.create` and `token.refresh`: signed calls of the gateway itself.
 
-use super::Doudian;
+use super::protocol::Doudian;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::token::{

@@ -9,7 +9,7 @@ pub use protocol::Douyin;
 pub use push::DouyinPush;
 pub use token::{DouyinClientToken, DouyinOAuth, DouyinUserToken};
 
-use super::{Builtin, Configured, Table};
+use super::builtin::{Builtin, Configured, Table};
 use crate::error::Result;
 use crate::push::PushRules;
 use crate::secret::Secret;

@@ -10,7 +10,7 @@ mod token;
 pub use protocol::{Taobao, TaobaoSignMethod};
 pub use token::TaobaoOAuth;
 
-use super::{Builtin, Configured, Table};
+use super::builtin::{Builtin, Configured, Table};
 use crate::error::Result;
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ pub use protocol::Youzan;
 pub use push::YouzanPush;
 pub use token::YouzanToken;
 
-use super::{Builtin, Configured, Table};
+use super::builtin::{Builtin, Configured, Table};
 use crate::error::Result;
 use crate::push::PushRules;
 use std::sync::Arc;

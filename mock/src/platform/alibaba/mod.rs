@@ -3,8 +3,7 @@
 
 mod sign;
 
-use super::{missing_param, Gateway};
-use crate::push::{self, Envelope, Message};
+use super::gateway::{self, missing_param, Envelope, Gateway, Message};
 use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir::Api;
 use serde_json::{json, Value};
@@ -64,7 +63,7 @@ impl Gateway for Aop {
             content_type: "application/x-www-form-urlencoded",
             headers: Vec::new(),
             body,
-            accepted: push::status_ok,
+            accepted: gateway::status_ok,
         })
     }
 }

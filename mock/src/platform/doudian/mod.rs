@@ -3,8 +3,7 @@
 
 mod sign;
 
-use super::{beijing_wall_secs, missing_param, Gateway};
-use crate::push::{self, Envelope, Message};
+use super::gateway::{self, beijing_wall_secs, missing_param, Envelope, Gateway, Message};
 use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir;
 use serde_json::{json, Value};
@@ -66,7 +65,7 @@ impl Gateway for Doudian {
                 ("event-sign", crate::sign::push_md5(app_key, &body, &secret)),
             ],
             body,
-            accepted: push::code_zero,
+            accepted: gateway::code_zero,
         })
     }
 }
@@ -183,7 +182,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
             };
             token(mock, platform, shop)
         }
-        _ => mock.answer(api, PROTOCOL, &|k| super::text(params.get(k))),
+        _ => mock.answer(api, PROTOCOL, &|k| gateway::text(params.get(k))),
     };
     Outcome::ok(
         &api.name,

@@ -1,8 +1,7 @@
 //! Douyin (`douyin`): each API at its own path, JSON bodies, the token in the `access-token`
 //! header; token endpoints `/oauth/client_token/` and `/oauth/refresh_token/`.
 
-use super::{missing_param, query_json, Gateway};
-use crate::push::{self, Envelope, Message};
+use super::gateway::{self, missing_param, query_json, Envelope, Gateway, Message};
 use crate::{http, now_secs, MockGateway, Outcome};
 use opengate_codegen::ir::{self, Auth, Location};
 use serde_json::{json, Value};
@@ -81,7 +80,7 @@ impl Gateway for Douyin {
                 ("X-Douyin-Signature", douyin_push(&secret, &body)),
             ],
             body,
-            accepted: push::status_ok,
+            accepted: gateway::status_ok,
         })
     }
 }
@@ -266,7 +265,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
         Value::Object(Default::default())
     } else if content_type.starts_with("multipart/form-data") {
         // Uploads: each part is a param; a file part stands for its file.
-        match super::multipart_params(content_type, &req.body) {
+        match gateway::multipart_params(content_type, &req.body) {
             Some(params) => params,
             None => return err(2100005, "multipart 请求体格式错误"),
         }
@@ -288,7 +287,7 @@ fn call(mock: &MockGateway, req: &http::Request, platform: &str, api: &ir::Api) 
         return err(2100005, &format!("参数不合法: 缺少 {missing}"));
     }
     let data = mock.answer(api, PROTOCOL, &|k| {
-        super::text(query.get(k)).or_else(|| super::text(body.get(k)))
+        gateway::text(query.get(k)).or_else(|| gateway::text(body.get(k)))
     });
     if api.host_key == "lianmeng" {
         return Outcome::ok(

@@ -4,8 +4,7 @@
 mod sign;
 pub mod tmc;
 
-use super::{beijing_wall_secs, missing_param, Gateway};
-use crate::push::{Envelope, Message};
+use super::gateway::{beijing_wall_secs, missing_param, Envelope, Gateway, Message};
 use crate::{http, now_secs, MockGateway, Outcome};
 use serde_json::{json, Value};
 

@@ -1,8 +1,7 @@
 //! Youzan (`youzan`): `/api/{name}/{version}` with the token in the query, and the token
 //! endpoint `/auth/token`.
 
-use super::{missing_param, query_json, Gateway};
-use crate::push::{self, Envelope, Message};
+use super::gateway::{self, missing_param, query_json, Envelope, Gateway, Message};
 use crate::{http, now_secs, sign, MockGateway, Outcome};
 use opengate_codegen::ir::Auth;
 use serde_json::{json, Value};
@@ -83,7 +82,7 @@ impl Gateway for Youzan {
                 ("Event-Sign", sign::push_md5(client_id, &body, &secret)),
             ],
             body,
-            accepted: push::code_zero,
+            accepted: gateway::code_zero,
         })
     }
 }
@@ -243,7 +242,7 @@ fn verify(
         query_json(req)
     } else if content_type.starts_with("multipart/form-data") {
         // Uploads: each part is a param; a file part stands for its file.
-        match super::multipart_params(content_type, &req.body) {
+        match gateway::multipart_params(content_type, &req.body) {
             Some(params) => params,
             None => return gw(4007, "multipart 请求体格式错误", n),
         }
@@ -265,6 +264,6 @@ fn verify(
             json!({"trace_id": trace, "success": false, "code": 40010, "message": format!("参数 {missing} 不能为空")}),
         );
     }
-    let data = mock.answer(api, PROTOCOL, &|k| super::text(params.get(k)));
+    let data = mock.answer(api, PROTOCOL, &|k| gateway::text(params.get(k)));
     Outcome::ok(&api.name, data).for_shop(shop)
 }

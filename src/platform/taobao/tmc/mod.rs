@@ -20,7 +20,7 @@
 pub mod frame;
 
 use self::frame::{Frame, Kind, Value};
-use super::{Taobao, TaobaoSignMethod};
+use super::protocol::{Taobao, TaobaoSignMethod};
 use crate::error::{Error, Result};
 use crate::push::{Push, Receiver, ReceiverBuilder};
 use crate::secret::Secret;
@@ -432,7 +432,7 @@ fn http_push(m: &serde_json::Value) -> Option<Push> {
 
 /// The wait before reconnecting (or consuming again) after `failures` failed attempts in a row.
 fn backoff(s: &TmcSettings, failures: u32) -> Duration {
-    crate::client::backoff(s.min_backoff, s.max_backoff, failures.saturating_add(1))
+    crate::backoff::backoff(s.min_backoff, s.max_backoff, failures.saturating_add(1))
 }
 
 /// A consumed or pushed message as a push: platform `taobao`, its id the dedup key.
