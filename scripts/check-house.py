@@ -6,12 +6,15 @@
   size       no hand-written source file is over 800 lines outside its tests
   cycles     no import cycle between the files of one crate (a file's code naming an item of
              another file's module, by `crate::`, `super::`, `self::` or a child's name)
+  deps       the mock and the importer do not depend on the runtime (they share its names rule
+             through the small `opengate-redact` crate)
 
-usage: scripts/check-house.py [platforms|size|cycles ...]   (default: all); prints each breach, exits 1 if any
+usage: scripts/check-house.py [platforms|size|cycles|deps ...]   (default: all); prints each breach, exits 1 if any
 """
 import os
 import re
 import sys
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLATFORMS = {
@@ -198,8 +201,26 @@ def strongly_connected(edges):
     return out
 
 
+# Crates that must stand without others: a crate's manifest and what it may not depend on.
+STANDALONE = {"mock/Cargo.toml": ["opengate-runtime"], "import/Cargo.toml": ["opengate-runtime"]}
+
+
+def check_deps():
+    breaches = []
+    for manifest, banned in STANDALONE.items():
+        with open(os.path.join(ROOT, manifest), "rb") as f:
+            doc = tomllib.load(f)
+        tables = [doc.get("dependencies", {}), doc.get("build-dependencies", {})]
+        tables += [t.get("dependencies", {}) for t in doc.get("target", {}).values()]
+        for table in tables:
+            for name in banned:
+                if name in table:
+                    breaches.append(f"{manifest}: depends on {name}")
+    return breaches
+
+
 def main():
-    checks = {"platforms": check_platforms, "size": check_size, "cycles": check_cycles}
+    checks = {"platforms": check_platforms, "size": check_size, "cycles": check_cycles, "deps": check_deps}
     wanted = sys.argv[1:] or list(checks)
     breaches = []
     for name in wanted:

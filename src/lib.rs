@@ -18,7 +18,6 @@ pub mod platform;
 pub mod protocol;
 pub mod push;
 mod read;
-pub mod redact;
 #[cfg(feature = "redis")]
 mod redis_conn;
 mod secret;
@@ -30,6 +29,10 @@ pub mod wire;
 /// [`push::Receiver`] with hyper.
 #[cfg(feature = "server")]
 pub use opengate_server as server;
+
+/// The names rule (the `opengate-redact` crate): which members hold a credential or a person's
+/// data, and masking them in quoted text.
+pub use opengate_redact as redact;
 
 pub use client::{
     decode, to_params, ApiCall, ApiRequest, Client, ClientBuilder, PlatformOptions, RawReply,

@@ -140,7 +140,7 @@ fn facts(p: &Param, is_param: bool) -> Vec<String> {
         f.push(format!("description: {}", quoted(d)));
     }
     // By name, the rule error excerpts follow too: a person's data or a credential.
-    if opengate::redact::is_sensitive_name(&p.name) {
+    if opengate_redact::is_sensitive_name(&p.name) {
         f.push("pii: true".to_owned());
     }
     if is_param {

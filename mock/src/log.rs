@@ -114,11 +114,11 @@ pub(crate) fn kept(
     let mut body = String::from_utf8_lossy(body).into_owned();
     if !keep_secrets {
         for (name, value) in &mut pairs {
-            if opengate::redact::is_sensitive_name(name) {
+            if opengate_redact::is_sensitive_name(name) {
                 *value = "***".into();
             }
         }
-        if let Cow::Owned(masked) = opengate::redact::mask(&body) {
+        if let Cow::Owned(masked) = opengate_redact::mask(&body) {
             body = masked;
         }
     }

@@ -32,7 +32,7 @@ pub(crate) fn is_blank(s: &str) -> bool {
 
 /// A signed value as a refusal shows it.
 pub(crate) fn shown<'a>(name: &str, value: &'a str) -> &'a str {
-    if opengate::redact::is_sensitive_name(name) {
+    if opengate_redact::is_sensitive_name(name) {
         "***"
     } else {
         value

@@ -6,7 +6,7 @@ use md5::{Digest, Md5};
 /// What [`doudian`] signs, shown: the secret as `***`, and credential or personal members of
 /// `param_json` masked.
 pub fn doudian_shown(app_key: &str, method: &str, param_json: &str, timestamp: &str) -> String {
-    let param_json = opengate::redact::mask(param_json);
+    let param_json = opengate_redact::mask(param_json);
     format!("***app_key{app_key}method{method}param_json{param_json}timestamp{timestamp}v2***")
 }
 

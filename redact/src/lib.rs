@@ -7,7 +7,9 @@
 //! body stays available to a caller who asks for it (`Reply::raw_bytes`, the mock's log).
 //!
 //! The same names rule decides which imported fields the importer marks `pii` (so that the
-//! generated `Debug` masks them) and which members an excerpt masks.
+//! generated `Debug` masks them), which members an excerpt masks, and what the mock's request
+//! log and refusals hide: one small crate, so that the mock and the importer need not link the
+//! runtime (which re-exports it as `opengate::redact`).
 
 use std::borrow::Cow;
 
