@@ -1,9 +1,139 @@
-//! Doc table (markdown, as on the platforms' doc pages) -> spec YAML.
+//! `opengate import`: a catalog of a registered format (`--from`) into a platform folder's
+//! specs, or a doc table (markdown, as on the platforms' doc pages) into one spec's YAML.
 //!
-//! Reads the `key | value |` rows: `API名称(name)`, `版本(version)`, `鉴权方式`,
+//! A doc table's `key | value |` rows: `API名称(name)`, `版本(version)`, `鉴权方式`,
 //! `请求方法(method)`, `请求参数` (`name (type), ...`; a `?` after the name or
 //! `可选`/`optional` in the parens marks an optional param) and `返回参数` (the
 //! compact type map, kept verbatim).
+
+use super::Fail;
+use std::path::{Path, PathBuf};
+
+/// The command: `--from` reads a catalog, else `file` is a doc table (`-` for stdin).
+pub(crate) fn run(
+    file: &str,
+    from: Option<&str>,
+    out: Option<&Path>,
+    platform: Option<&str>,
+    index: Option<&Path>,
+    and: &[String],
+) -> Result<(), Fail> {
+    if let Some(format) = from {
+        return catalog_import(format, Path::new(file), out, platform, index, and);
+    }
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Fail(3, format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Fail(3, format!("cannot read {file}: {e}")))?
+    };
+    let yaml = doc_table(&text, file).map_err(|e| Fail(1, e))?;
+    print!("{yaml}");
+    Ok(())
+}
+
+/// `import --from`: reads a catalog, writes its specs, prints what happened; problems in the
+/// catalog are reported (exit 1) but do not stop the rest from being imported.
+fn catalog_import(
+    format: &str,
+    source: &Path,
+    out: Option<&Path>,
+    platform: Option<&str>,
+    index: Option<&Path>,
+    and: &[String],
+) -> Result<(), Fail> {
+    let mut options = opengate_import::Options {
+        platform: platform.map(str::to_owned),
+        index: index.map(Path::to_path_buf),
+        out: out.map(Path::to_path_buf),
+    };
+    let known = |format: &str, options: &opengate_import::Options| {
+        opengate_import::importer(format, options).ok_or_else(|| {
+            Fail(
+                3,
+                format!(
+                    "unknown format `{format}` (or `openapi` without --platform), expected one of: {}",
+                    opengate_import::FORMATS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    let importer = known(format, &options)?;
+    // The other catalogs take no index of their own.
+    options.index = None;
+    let mut others = Vec::new();
+    for a in and {
+        let (f, path) = a
+            .split_once('=')
+            .ok_or_else(|| Fail(3, format!("--and `{a}`: expected FORMAT=PATH")))?;
+        let other = known(f, &options)?;
+        if other.platform() != importer.platform() {
+            return Err(Fail(
+                3,
+                format!(
+                    "--and `{f}` is a catalog of {}, not of {}",
+                    other.platform(),
+                    importer.platform()
+                ),
+            ));
+        }
+        others.push((other, PathBuf::from(path)));
+    }
+    let out = out.ok_or_else(|| {
+        Fail(
+            3,
+            "--from needs --out (a platform folder such as specs/<platform>)".into(),
+        )
+    })?;
+    let mut sources: Vec<(&dyn opengate_import::Importer, &Path)> = vec![(&*importer, source)];
+    sources.extend(others.iter().map(|(i, p)| (&**i, p.as_path())));
+    let import = opengate_import::read_merged(&sources);
+    for note in &import.notes {
+        eprintln!("note: {note}");
+    }
+    let mut problems = import.problems;
+    let count = import.apis.len();
+    let origin = source.file_name().map_or_else(
+        || source.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let report = opengate_import::write::write_specs(out, importer.format(), &origin, import.apis);
+    problems.extend(report.problems);
+    // A platform crate's features (and part crates) follow its group folders.
+    if out.join("Cargo.toml").is_file() {
+        if let Err(message) = opengate_import::features::write(out, importer.default_groups()) {
+            problems.push(opengate_import::Problem {
+                path: out.join("Cargo.toml").display().to_string(),
+                message,
+            });
+        }
+    }
+    for h in &report.hand_written {
+        eprintln!("hand-written spec wins: {h}");
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    println!(
+        "{}: {count} APIs read, {} written, {} unchanged, {} removed, {} corrected, {} skipped, {} left to hand-written specs, in {} groups; {} problems",
+        importer.platform(),
+        report.written,
+        report.unchanged,
+        report.removed,
+        report.corrected,
+        report.skipped,
+        report.hand_written.len(),
+        report.groups.len(),
+        problems.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Fail(1, String::new()))
+    }
+}
 
 fn row_key(cell: &str) -> Option<&'static str> {
     let c = cell.to_ascii_lowercase();
@@ -31,7 +161,7 @@ fn yaml_str(s: &str) -> String {
 }
 
 /// Converts the doc table to a spec. `origin` names the source in the header comment.
-pub fn doc_table(text: &str, origin: &str) -> Result<String, String> {
+fn doc_table(text: &str, origin: &str) -> Result<String, String> {
     let mut fields: Vec<(&'static str, String)> = Vec::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();

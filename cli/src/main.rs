@@ -9,7 +9,7 @@ mod mock;
 mod openapi;
 mod push;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use opengate_codegen::ir;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -187,8 +187,21 @@ fn default_specs() -> PathBuf {
 /// A failure with its exit code and one-line message.
 struct Fail(u8, String);
 
+/// `import --help`'s list of formats, from the importers' one registry.
+fn formats_help() -> String {
+    let mut text = String::from("Formats (--from):\n");
+    for f in opengate_import::FORMATS {
+        text.push_str(&format!("  {:<16} {:<8} {}\n", f.name, f.platform, f.reads));
+    }
+    text
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .mut_subcommand("import", |c| c.after_help(formats_help()))
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 3 } else { 0 };
@@ -291,33 +304,19 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Command::Mock { listen } => mock::mock(&specs, cli.config.as_deref(), &listen),
         Command::Import {
             file,
-            from: Some(format),
+            from,
             out,
             platform,
             index,
             and,
-        } => catalog_import(
-            &format,
-            Path::new(&file),
+        } => import::run(
+            &file,
+            from.as_deref(),
             out.as_deref(),
             platform.as_deref(),
             index.as_deref(),
             &and,
         ),
-        Command::Import { file, .. } => {
-            let text = if file == "-" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-                    .map_err(|e| Fail(3, format!("cannot read stdin: {e}")))?;
-                s
-            } else {
-                std::fs::read_to_string(&file)
-                    .map_err(|e| Fail(3, format!("cannot read {file}: {e}")))?
-            };
-            let yaml = import::doc_table(&text, &file).map_err(|e| Fail(1, e))?;
-            print!("{yaml}");
-            Ok(())
-        }
         Command::Push { step } => {
             // The folders' protocols and messages only: no API is called.
             let corpus = opengate_codegen::load_top(&specs, &display(&specs))
@@ -350,107 +349,6 @@ fn run(cli: Cli) -> Result<(), Fail> {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             Ok(())
         }
-    }
-}
-
-/// `import --from`: reads a catalog, writes its specs, prints what happened; problems in the
-/// catalog are reported (exit 1) but do not stop the rest from being imported.
-fn catalog_import(
-    format: &str,
-    source: &Path,
-    out: Option<&Path>,
-    platform: Option<&str>,
-    index: Option<&Path>,
-    and: &[String],
-) -> Result<(), Fail> {
-    let mut options = opengate_import::Options {
-        platform: platform.map(str::to_owned),
-        index: index.map(Path::to_path_buf),
-        out: out.map(Path::to_path_buf),
-    };
-    let known = |format: &str, options: &opengate_import::Options| {
-        opengate_import::importer(format, options).ok_or_else(|| {
-            Fail(
-                3,
-                format!(
-                    "unknown format `{format}` (or `openapi` without --platform), expected one of: {}",
-                    opengate_import::FORMATS.join(", ")
-                ),
-            )
-        })
-    };
-    let importer = known(format, &options)?;
-    // The other catalogs take no index of their own.
-    options.index = None;
-    let mut others = Vec::new();
-    for a in and {
-        let (f, path) = a
-            .split_once('=')
-            .ok_or_else(|| Fail(3, format!("--and `{a}`: expected FORMAT=PATH")))?;
-        let other = known(f, &options)?;
-        if other.platform() != importer.platform() {
-            return Err(Fail(
-                3,
-                format!(
-                    "--and `{f}` is a catalog of {}, not of {}",
-                    other.platform(),
-                    importer.platform()
-                ),
-            ));
-        }
-        others.push((other, PathBuf::from(path)));
-    }
-    let out = out.ok_or_else(|| {
-        Fail(
-            3,
-            "--from needs --out (a platform folder such as specs/<platform>)".into(),
-        )
-    })?;
-    let mut sources: Vec<(&dyn opengate_import::Importer, &Path)> = vec![(&*importer, source)];
-    sources.extend(others.iter().map(|(i, p)| (&**i, p.as_path())));
-    let import = opengate_import::read_merged(&sources);
-    for note in &import.notes {
-        eprintln!("note: {note}");
-    }
-    let mut problems = import.problems;
-    let count = import.apis.len();
-    let origin = source.file_name().map_or_else(
-        || source.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let report = opengate_import::write::write_specs(out, importer.format(), &origin, import.apis);
-    problems.extend(report.problems);
-    // A platform crate's features (and part crates) follow its group folders.
-    if out.join("Cargo.toml").is_file() {
-        if let Err(message) = opengate_import::features::write(out, importer.default_groups()) {
-            problems.push(opengate_import::Problem {
-                path: out.join("Cargo.toml").display().to_string(),
-                message,
-            });
-        }
-    }
-    for h in &report.hand_written {
-        eprintln!("hand-written spec wins: {h}");
-    }
-    for p in &problems {
-        eprintln!("{p}");
-    }
-    println!(
-        "{}: {count} APIs read, {} written, {} unchanged, {} removed, {} corrected, {} skipped, {} left to hand-written specs, in {} groups; {} problems",
-        importer.platform(),
-        report.written,
-        report.unchanged,
-        report.removed,
-        report.corrected,
-        report.skipped,
-        report.hand_written.len(),
-        report.groups.len(),
-        problems.len()
-    );
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Fail(1, String::new()))
     }
 }
 

@@ -663,6 +663,22 @@ fn request_struct(code: &str, module: &str) -> String {
 }
 
 #[test]
+fn import_help_and_errors_list_every_registered_format() {
+    let help = text(&opengate(&["import", "--help"], &[]).stdout);
+    let unknown = opengate(&["import", "x", "--from", "no-such", "--out", "x"], &[]);
+    assert_eq!(unknown.status.code(), Some(3));
+    let error = text(&unknown.stderr);
+    assert!(!opengate_import::FORMATS.is_empty());
+    for f in opengate_import::FORMATS {
+        assert!(
+            help.contains(&format!("  {:<16} {:<8} {}", f.name, f.platform, f.reads)),
+            "{help}"
+        );
+        assert!(error.contains(f.name), "{error}");
+    }
+}
+
+#[test]
 fn import_matches_the_hand_written_spec() {
     let table = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/youzan.logistics.expressbyorderno.get.md");

@@ -10,6 +10,12 @@
 //! nothing about it), so none is required: `Request::new` takes no arguments and the platform
 //! answers a missing param with its own error.
 
+/// What an OpenAPI document of Doudian means: the specs describe the answer's `data`.
+pub const OPENAPI_RULES: crate::openapi::Rules = crate::openapi::Rules {
+    data_member: Some("data"),
+    version: None,
+};
+
 use crate::golang::{returned_string, structs, GoStruct};
 use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};

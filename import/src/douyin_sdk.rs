@@ -15,6 +15,13 @@
 //! inferred); arrays; maps raw JSON; `Readable` an upload; a model class an object. The spec
 //! describes the answer's `data` member.
 
+/// What Douyin's OpenAPI documents mean: the specs describe the answer's `data`, and the paths
+/// carry their versions (`/v1/`) while the specs use `1`.
+pub const OPENAPI_RULES: crate::openapi::Rules = crate::openapi::Rules {
+    data_member: Some("data"),
+    version: Some("1"),
+};
+
 use crate::model::{usable_name, ApiSpec, Param, Source, Type};
 use crate::{Import, Imported, Importer};
 use std::collections::{BTreeMap, BTreeSet};

@@ -8,17 +8,7 @@
 //! Several catalogs of one platform can be read in one import: [`merge::merge`] makes an API in
 //! more than one a single spec, each fact from the first catalog that states it.
 //!
-//! | format | source | platform |
-//! |---|---|---|
-//! | `top-metadata` | TOP metadata JSON (`json/` + `patch/`) | taobao |
-//! | `top-php-sdk` | the official TOP PHP SDK's `request/` classes | taobao |
-//! | `youzan-docs` | Youzan doc JSON, with the current index | youzan |
-//! | `youzan-ts` | TypeScript declarations of current Youzan APIs | youzan |
-//! | `doudian-go-sdk` | the Doudian Go SDK's `api/` folder | doudian |
-//! | `doudian-skit` | a typed .NET SDK of Doudian (SKIT), its `Models/` and `Extensions/` | doudian |
-//! | `openapi` | any OpenAPI 3.0/3.1 document | any (douyin) |
-//! | `douyin-sdk` | the official Douyin Node SDK's `dist/client.js` and `client.d.ts` | douyin |
-//! | `aop-php-sdk` | the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes (`aop-python-sdk`) as `--index` | alibaba |
+//! The formats are the one registry [`FORMATS`]: `opengate import`'s help and its errors list them.
 
 mod aop;
 pub mod aop_names;
@@ -113,39 +103,121 @@ pub struct Options {
     pub out: Option<PathBuf>,
 }
 
+/// One catalog format: its `--from` name, what it reads, and how its importer is made.
+pub struct Format {
+    pub name: &'static str,
+    /// The platform its catalogs describe (`any` for `openapi`).
+    pub platform: &'static str,
+    /// What the catalog is, for `opengate import --help`.
+    pub reads: &'static str,
+    make: fn(&Options) -> Option<Box<dyn Importer>>,
+}
+
+impl fmt::Debug for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Format")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every format, the one list of them.
+pub const FORMATS: &[Format] = &[
+    Format {
+        name: "top-metadata",
+        platform: "taobao",
+        reads: "TOP metadata JSON (`json/` + `patch/`)",
+        make: |_| Some(Box::new(top::TopMetadata)),
+    },
+    Format {
+        name: "top-php-sdk",
+        platform: "taobao",
+        reads: "the official TOP PHP SDK's `request/` classes",
+        make: |_| Some(Box::new(top_php::TopPhpSdk)),
+    },
+    Format {
+        name: "youzan-docs",
+        platform: "youzan",
+        reads: "Youzan doc JSON, with the current index as --index",
+        make: |o| {
+            Some(Box::new(youzan::YouzanDocs {
+                index: o.index.clone(),
+            }))
+        },
+    },
+    Format {
+        name: "youzan-ts",
+        platform: "youzan",
+        reads: "TypeScript declarations of current Youzan APIs",
+        make: |_| Some(Box::new(youzan_ts::YouzanTs)),
+    },
+    Format {
+        name: "doudian-go-sdk",
+        platform: "doudian",
+        reads: "the Doudian Go SDK's `api/` folder",
+        make: |_| Some(Box::new(doudian::DoudianGoSdk)),
+    },
+    Format {
+        name: "doudian-skit",
+        platform: "doudian",
+        reads: "a typed .NET SDK of Doudian (SKIT), its `Models/` and `Extensions/`",
+        make: |_| Some(Box::new(doudian_skit::DoudianSkit)),
+    },
+    Format {
+        name: "openapi",
+        platform: "any",
+        reads: "any OpenAPI 3.0/3.1 document, with --platform",
+        make: |o| {
+            let platform = o.platform.clone()?;
+            let rules = match platform.as_str() {
+                "douyin" => douyin_sdk::OPENAPI_RULES,
+                "doudian" => doudian::OPENAPI_RULES,
+                _ => openapi::Rules::NONE,
+            };
+            let hosts = hosts_of(o, &platform);
+            Some(Box::new(openapi::OpenApi {
+                platform,
+                hosts,
+                rules,
+            }))
+        },
+    },
+    Format {
+        name: "douyin-sdk",
+        platform: "douyin",
+        reads: "the official Douyin Node SDK's `dist/client.js` and `client.d.ts`",
+        make: |o| {
+            Some(Box::new(douyin_sdk::DouyinSdk {
+                hosts: hosts_of(o, "douyin"),
+            }))
+        },
+    },
+    Format {
+        name: "aop-php-sdk",
+        platform: "alibaba",
+        reads:
+            "the 1688 ocean PHP SDK's `src/`, with the official Python SDK's API classes as --index",
+        make: |o| {
+            Some(Box::new(aop::AopPhpSdk {
+                names: o.index.clone(),
+            }))
+        },
+    },
+];
+
 /// The importer for a `--from` format name; `None` for an unknown one (or `openapi` without a
 /// platform).
 pub fn importer(format: &str, options: &Options) -> Option<Box<dyn Importer>> {
-    Some(match format {
-        "top-metadata" => Box::new(top::TopMetadata),
-        "top-php-sdk" => Box::new(top_php::TopPhpSdk),
-        "youzan-docs" => Box::new(youzan::YouzanDocs {
-            index: options.index.clone(),
-        }),
-        "youzan-ts" => Box::new(youzan_ts::YouzanTs),
-        "doudian-go-sdk" => Box::new(doudian::DoudianGoSdk),
-        "doudian-skit" => Box::new(doudian_skit::DoudianSkit),
-        "aop-php-sdk" => Box::new(aop::AopPhpSdk {
-            names: options.index.clone(),
-        }),
-        "douyin-sdk" => Box::new(douyin_sdk::DouyinSdk {
-            hosts: options
-                .out
-                .as_deref()
-                .map(|out| platform_hosts(out, "douyin"))
-                .unwrap_or_default(),
-        }),
-        "openapi" => {
-            let platform = options.platform.clone()?;
-            let hosts = options
-                .out
-                .as_deref()
-                .map(|out| platform_hosts(out, &platform))
-                .unwrap_or_default();
-            Box::new(openapi::OpenApi { platform, hosts })
-        }
-        _ => return None,
-    })
+    (FORMATS.iter().find(|f| f.name == format)?.make)(options)
+}
+
+/// The hosts of the platform folder the specs go to, if one is given.
+fn hosts_of(options: &Options, platform: &str) -> Vec<(String, String)> {
+    options
+        .out
+        .as_deref()
+        .map(|out| platform_hosts(out, platform))
+        .unwrap_or_default()
 }
 
 /// The `hosts` of `<out>/platform.yaml`, read with the spec loader.
@@ -195,19 +267,6 @@ pub fn read_merged(sources: &[(&dyn Importer, &Path)]) -> Import {
     all.apis = merge::merge(catalogs);
     all
 }
-
-/// The format names [`importer`] knows.
-pub const FORMATS: &[&str] = &[
-    "top-metadata",
-    "top-php-sdk",
-    "youzan-docs",
-    "youzan-ts",
-    "doudian-go-sdk",
-    "doudian-skit",
-    "openapi",
-    "douyin-sdk",
-    "aop-php-sdk",
-];
 
 /// Files under `dir` with extension `ext`, sorted, as paths relative to `dir` with `/`.
 pub(crate) fn files_with(dir: &Path, ext: &str, out: &mut Vec<String>, problems: &mut Import) {

@@ -1,18 +1,19 @@
 //! `openapi`: any OpenAPI 3.0 or 3.1 document (JSON or YAML), so users can bring their own; the
-//! shipped Douyin specs come from the open platform's documents.
+//! platforms whose documents mean more than OpenAPI says give their [`Rules`] from their own
+//! importer module.
 //!
 //! One spec per operation. The name is the path's segments joined with `.`
 //! (`/alliance/kol/store/list/` is `alliance.kol.store.list`; `{params}` dropped; a path with
 //! several methods adds the method); the group is the operation's first tag; query, path and
 //! header params keep their place, JSON body properties are the other params. The response is
-//! the JSON schema of the success answer, or its `data` member for platforms whose specs
-//! describe the data (Douyin, Doudian). `$ref`s are followed (a schema that contains itself is
+//! the JSON schema of the success answer, or the member a platform's [`Rules`] name for platforms
+//! whose specs describe the data. `$ref`s are followed (a schema that contains itself is
 //! raw JSON from there on); `allOf` merges, `oneOf`/`anyOf` are raw JSON.
 //!
 //! Auth, which OpenAPI documents rarely model the way the platforms work: an `access-token`
 //! header means `user` (`client` when its description names the client_token), none means
-//! `none`; the header itself is the protocol's business. The version is the document's, except
-//! for Douyin, whose paths carry their versions (`/v1/`) and whose specs use `1`.
+//! `none`; the header itself is the protocol's business. The version is the document's, unless
+//! the platform's [`Rules`] fix one (paths that carry their versions).
 
 use crate::model::{only_list, plain_text, usable_name, ApiSpec, Paging, Param, Source, Type};
 use crate::{Import, Imported, Importer};
@@ -24,12 +25,26 @@ pub struct OpenApi {
     pub platform: String,
     /// Host keys of the platform (`name -> URL`), from its `platform.yaml`.
     pub hosts: Vec<(String, String)>,
+    /// The platform's own rules, where it has some ([`Rules::NONE`] otherwise).
+    pub rules: Rules,
 }
 
-impl OpenApi {
-    fn data_member(&self) -> Option<&'static str> {
-        matches!(self.platform.as_str(), "douyin" | "doudian").then_some("data")
-    }
+/// What a platform's OpenAPI documents mean beyond OpenAPI, from its importer module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// The member of a response that holds the data the specs describe (`data`), if any.
+    pub data_member: Option<&'static str>,
+    /// The spec version of every API, when the document's `info.version` is not it (paths that
+    /// carry their versions, `/v1/...`).
+    pub version: Option<&'static str>,
+}
+
+impl Rules {
+    /// A document read as plain OpenAPI.
+    pub const NONE: Rules = Rules {
+        data_member: None,
+        version: None,
+    };
 }
 
 impl Importer for OpenApi {
@@ -105,11 +120,7 @@ impl OpenApi {
             .pointer("/info/version")
             .and_then(Value::as_str)
             .unwrap_or("1");
-        let version = if self.platform == "douyin" {
-            "1"
-        } else {
-            doc_version
-        };
+        let version = self.rules.version.unwrap_or(doc_version);
         let root_server = doc.pointer("/servers/0/url").and_then(Value::as_str);
         for (path, item) in paths {
             let Some(item) = item.as_object() else {
@@ -159,7 +170,7 @@ impl OpenApi {
                 let Some(mut api) = cx.operation(op, shared, &name, version, method, path) else {
                     continue;
                 };
-                api.response = cx.response(op, self.data_member());
+                api.response = cx.response(op, self.rules.data_member);
                 api.paging = cursor_paging(&api.params, &api.response);
                 if api.paging.is_some() {
                     api.source.inferred.push("paging".into());

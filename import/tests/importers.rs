@@ -767,7 +767,7 @@ fn nothing_panics_on_garbage() {
         ..Options::default()
     };
     for format in opengate_import::FORMATS {
-        let imp = importer(format, &options).unwrap();
+        let imp = importer(format.name, &options).unwrap();
         let read = imp.read(dir.path());
         let _ = read.apis.len();
         // A missing catalog is a problem too, not a panic.
