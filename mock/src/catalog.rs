@@ -79,7 +79,7 @@ impl Catalog {
 impl MockGateway {
     /// The platform of `protocol` whose config has `key = value` (the app a token request
     /// names), else its first platform folder, else the protocol's name.
-    pub(crate) fn platform_by(&self, protocol: &str, key: &str, value: Option<&str>) -> String {
+    pub fn platform_by(&self, protocol: &str, key: &str, value: Option<&str>) -> String {
         let mut names = self.catalog.platforms(protocol).peekable();
         let first = names.peek().copied();
         names

@@ -20,7 +20,9 @@ mod tokens;
 pub use platform::tmc;
 
 use catalog::Catalog;
-use platform::{Gateway, GATEWAYS};
+pub use http::Request;
+pub use platform::gateway;
+use platform::Gateway;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -72,6 +74,9 @@ struct Modification {
 #[derive(Debug)]
 pub struct MockGateway {
     catalog: Arc<Catalog>,
+    /// The protocols served, in routing order: the user's ([`MockGateway::with_gateway`]), then
+    /// the built-in ones.
+    gateways: Vec<Arc<dyn Gateway>>,
     cfg: BTreeMap<String, BTreeMap<String, String>>,
     token_ttl: Duration,
     /// `[mock] request_log`, `request_log_bytes`, `log_secrets`.
@@ -167,7 +172,8 @@ pub(crate) fn json_reply(status: u16, v: &Value) -> Reply {
 }
 
 /// The outcome of handling one request: the answer, matched API, error code.
-pub(crate) struct Outcome {
+#[derive(Debug)]
+pub struct Outcome {
     status: u16,
     body: Value,
     api: Option<String>,
@@ -180,12 +186,12 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     /// This outcome of a call made with a token of `shop`.
-    pub(crate) fn for_shop(mut self, shop: Option<String>) -> Self {
+    pub fn for_shop(mut self, shop: Option<String>) -> Self {
         self.shop = shop;
         self
     }
 
-    pub(crate) fn ok(api: &str, body: Value) -> Self {
+    pub fn ok(api: &str, body: Value) -> Self {
         Outcome {
             status: 200,
             body,
@@ -198,7 +204,7 @@ impl Outcome {
     }
 
     /// HTTP 302 to `location`.
-    pub(crate) fn redirect(api: &str, location: String) -> Self {
+    pub fn redirect(api: &str, location: String) -> Self {
         Outcome {
             status: 302,
             location: Some(location.clone()),
@@ -210,11 +216,7 @@ impl Outcome {
     /// (under `__mock`, beside the platform's envelope) and the request log carry the string the
     /// mock signed, secrets masked, and the signature that arrived. The client logs its own
     /// string at trace level, masked the same way, to compare.
-    pub(crate) fn signature_refused(
-        mut self,
-        string_to_sign: String,
-        received: Option<&str>,
-    ) -> Self {
+    pub fn signature_refused(mut self, string_to_sign: String, received: Option<&str>) -> Self {
         if let Value::Object(m) = &mut self.body {
             m.insert(
                 "__mock".into(),
@@ -224,12 +226,7 @@ impl Outcome {
         self.string_to_sign = Some(string_to_sign);
         self
     }
-    pub(crate) fn err(
-        api: Option<&str>,
-        status: u16,
-        code: impl Into<String>,
-        body: Value,
-    ) -> Self {
+    pub fn err(api: Option<&str>, status: u16, code: impl Into<String>, body: Value) -> Self {
         Outcome {
             status,
             body,
@@ -282,15 +279,6 @@ impl MockGateway {
     /// Loads the specs and the TOML config (the client's format; `[mock]` adds `token_ttl_secs`).
     pub fn new(specs: &Path, config_toml: &str) -> Result<Self, String> {
         let catalog = loaded(specs)?;
-        for (platform, protocol) in catalog.folders() {
-            if !GATEWAYS.iter().any(|g| g.protocol() == protocol) {
-                tracing::warn!(
-                    platform,
-                    protocol,
-                    "the mock serves no API of this platform: its protocol is not built in"
-                );
-            }
-        }
         let table: toml::Table = config_toml
             .parse()
             .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
@@ -347,6 +335,7 @@ impl MockGateway {
         };
         Ok(MockGateway {
             catalog,
+            gateways: platform::builtins(),
             cfg,
             token_ttl: Duration::from_secs(ttl),
             log_limits: LogLimits {
@@ -363,14 +352,16 @@ impl MockGateway {
 
     /// The data of an answer of `api`: a page of its data set when it pages (`get` reads a
     /// request param as text), else one built from its response shape.
-    pub(crate) fn answer(
+    /// The data of a successful answer of `api`, made from its spec's response (a page of its
+    /// data set for a paged API, where `get` gives the call's params as text).
+    pub fn answer(
         &self,
         api: &opengate_codegen::ir::Api,
         protocol: &str,
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Value {
         if api.paging.is_none() {
-            return synth::response(api, platform::success_code(protocol));
+            return synth::response(api, self.success_code(protocol));
         }
         // Modifications due by now take their items out of the data set before this page.
         let gone = {
@@ -391,7 +382,7 @@ impl MockGateway {
             gone.extend(due);
             gone.clone()
         };
-        let ok = platform::success_code(protocol);
+        let ok = self.success_code(protocol);
         synth::page(api, ok, get, self.page_items, &gone)
             .unwrap_or_else(|| synth::response(api, ok))
     }
@@ -402,7 +393,39 @@ impl MockGateway {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn get(&self, table: &str, key: &str) -> Option<&str> {
+    /// Serves `gateway`'s protocol too, before the built-in ones: a platform of a protocol the
+    /// mock does not know, whose folder in the specs names that protocol.
+    pub fn with_gateway(mut self, gateway: Arc<dyn Gateway>) -> Self {
+        self.gateways.insert(0, gateway);
+        self
+    }
+
+    /// The gateway that serves `protocol`.
+    pub(crate) fn gateway(&self, protocol: &str) -> Option<&dyn Gateway> {
+        self.gateways
+            .iter()
+            .find(|g| g.protocol() == protocol)
+            .map(|g| &**g)
+    }
+
+    /// The `code` of a successful answer of `protocol` ([`Gateway::success_code`]).
+    fn success_code(&self, protocol: &str) -> i64 {
+        self.gateway(protocol).map_or(0, Gateway::success_code)
+    }
+
+    /// The APIs of `protocol` named `name` (one per version), each with its platform folder.
+    pub fn apis_named<'a>(
+        &'a self,
+        protocol: &'a str,
+        name: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a opengate_codegen::ir::Api)> {
+        self.catalog
+            .named(protocol, name)
+            .map(|e| (e.platform.as_str(), &e.api))
+    }
+
+    /// A value of the config's table `table` (a platform's `app_secret`, say).
+    pub fn get(&self, table: &str, key: &str) -> Option<&str> {
         self.cfg.get(table)?.get(key).map(String::as_str)
     }
 
@@ -411,6 +434,15 @@ impl MockGateway {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let gw = Arc::new(self);
+        for (platform, protocol) in gw.catalog.folders() {
+            if !gw.gateways.iter().any(|g| g.protocol() == protocol) {
+                tracing::warn!(
+                    platform,
+                    protocol,
+                    "the mock serves no API of this platform: no gateway serves its protocol"
+                );
+            }
+        }
         let server = gw.clone();
         let limits = gw.server_limits;
         let handle = Arc::new(move |req: http::Request| {
@@ -531,10 +563,10 @@ impl MockGateway {
     }
 
     /// The gateway of the request's protocol, its platform and the outcome.
-    fn route(&self, req: &http::Request) -> (String, Option<&'static dyn Gateway>, Outcome) {
-        for gateway in GATEWAYS {
+    fn route(&self, req: &http::Request) -> (String, Option<&dyn Gateway>, Outcome) {
+        for gateway in &self.gateways {
             if let Some((platform, outcome)) = gateway.serve(self, req) {
-                return (platform, Some(*gateway), outcome);
+                return (platform, Some(&**gateway), outcome);
             }
         }
         let body = json!({"error": "no such API on this mock", "path": req.path});

@@ -5,7 +5,6 @@
 //! deliver the same envelope again, as the platforms do, until `attempts` run out.
 
 use crate::platform::gateway::{Envelope, Message};
-use crate::platform::GATEWAYS;
 use crate::MockGateway;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -86,9 +85,8 @@ impl MockGateway {
             .find(|(name, _)| *name == order.platform)
             .map(|(_, protocol)| protocol.to_owned())
             .ok_or_else(|| format!("no platform folder `{}` in the specs", order.platform))?;
-        let gateway = GATEWAYS
-            .iter()
-            .find(|g| g.protocol() == protocol)
+        let gateway = self
+            .gateway(&protocol)
             .ok_or_else(|| format!("no gateway serves protocol `{protocol}`"))?;
         let id = order
             .id

@@ -6,7 +6,7 @@
 mod alibaba;
 mod doudian;
 mod douyin;
-pub(crate) mod gateway;
+pub mod gateway;
 mod taobao;
 mod youzan;
 
@@ -14,23 +14,18 @@ mod youzan;
 pub use taobao::tmc;
 
 pub(crate) use gateway::Gateway;
+use std::sync::Arc;
 
 /// In routing order: Douyin's explicit paths come before Youzan's `/api/...`, as some of them
 /// (`/api/apps/...`) look like Youzan's; Doudian's `/{method path}` takes what is left.
-pub(crate) const GATEWAYS: &[&dyn Gateway] = &[
-    &taobao::Top,
-    &alibaba::Aop,
-    &douyin::Douyin,
-    &youzan::Youzan,
-    &doudian::Doudian,
-];
-
-/// The `code` of a successful answer of `protocol` ([`Gateway::success_code`]).
-pub(crate) fn success_code(protocol: &str) -> i64 {
-    GATEWAYS
-        .iter()
-        .find(|g| g.protocol() == protocol)
-        .map_or(0, |g| g.success_code())
+pub(crate) fn builtins() -> Vec<Arc<dyn Gateway>> {
+    vec![
+        Arc::new(taobao::Top),
+        Arc::new(alibaba::Aop),
+        Arc::new(douyin::Douyin),
+        Arc::new(youzan::Youzan),
+        Arc::new(doudian::Doudian),
+    ]
 }
 
 impl crate::MockHandle {
