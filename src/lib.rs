@@ -9,7 +9,6 @@
 mod backoff;
 mod client;
 pub mod config;
-mod de;
 mod desc;
 mod error;
 pub mod limit;
@@ -24,6 +23,7 @@ mod secret;
 pub mod token;
 mod types;
 pub mod wire;
+mod write;
 
 /// HTTP/1 serving within limits (the `opengate-server` crate), for a program that serves a push
 /// [`push::Receiver`] with hyper.
@@ -39,10 +39,10 @@ pub use client::{
     Reply, RetryPolicy,
 };
 pub use config::Config;
-pub use de::{JsonError, ToJson};
 pub use desc::{ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec};
 pub use error::{error_chain, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
 pub use paging::Pages;
+pub use write::{JsonError, ToJson};
 
 pub use protocol::Protocol;
 pub use read::{Decoded, Elements, FromJson, Object, Scalar, Sink};
@@ -52,8 +52,6 @@ pub use types::{beijing_timestamp, DateTime, Decimal, File};
 /// Used by generated code only; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::de::enum_json;
-    pub use crate::de::{put, put_opt, ToJson};
     pub use crate::desc::{
         limited, param, ApiDesc, AuthKind, HttpMethod, Limits, ParamLocation, ParamSpec, StaticApi,
     };
@@ -62,6 +60,8 @@ pub mod __private {
         deserialize, enum_text, serialize, Decoded, FromJson, Object, Scalar, Sink,
     };
     pub use crate::redact::Masked;
+    pub use crate::write::enum_json;
+    pub use crate::write::{put, put_opt, ToJson};
     pub use serde::{Deserialize, Deserializer, Serialize, Serializer};
     pub use serde_json::{Map, Value};
 }

@@ -21,22 +21,27 @@ fn env_path(key: &str) -> PathBuf {
     PathBuf::from(std::env::var_os(key).unwrap_or_default())
 }
 
-/// The feature names declared in a manifest's `[features]` table, with their values' text.
-pub fn declared_features(manifest: &Path) -> Vec<(String, String)> {
+/// The features declared in a manifest's `[features]` table, each with what it turns on
+/// (`["dep:opengate-taobao"]`). A manifest cargo could not read has none.
+pub fn declared_features(manifest: &Path) -> Vec<(String, Vec<String>)> {
     let text = std::fs::read_to_string(manifest).unwrap_or_default();
-    let mut in_features = false;
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_features = line == "[features]";
-        } else if in_features {
-            if let Some((name, value)) = line.split_once('=') {
-                out.push((name.trim().to_owned(), value.trim().to_owned()));
-            }
-        }
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    match doc.get("features") {
+        Some(toml::Value::Table(features)) => features
+            .iter()
+            .map(|(name, value)| {
+                let enables = value.as_array().map_or_else(Vec::new, |list| {
+                    list.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                });
+                (name.clone(), enables)
+            })
+            .collect(),
+        _ => Vec::new(),
     }
-    out
 }
 
 fn feature_on(name: &str) -> bool {
@@ -168,7 +173,7 @@ pub fn part_crate(platform: &str, platform_crate: &str) {
 
 /// A crate's group folders: `(group, spec files, enabled)`; a folder without a declared
 /// feature (one just added) is always generated.
-fn crate_groups(dir: &Path, declared: &[(String, String)]) -> Vec<(String, usize, bool)> {
+fn crate_groups(dir: &Path, declared: &[(String, Vec<String>)]) -> Vec<(String, usize, bool)> {
     groups(dir)
         .into_iter()
         .map(|(g, n)| {
@@ -190,10 +195,10 @@ fn display_root(dir: &Path, depth: usize) -> String {
 
 /// The part crates the platform crate's features name (`g = ["dep:<part>", "<part>/g"]`),
 /// with what the built ones printed (their environment variables, from `links`).
-fn parts(declared: &[(String, String)]) -> Result<Vec<emit::PartCrate>, String> {
+fn parts(declared: &[(String, Vec<String>)]) -> Result<Vec<emit::PartCrate>, String> {
     let mut parts: Vec<emit::PartCrate> = Vec::new();
     for (feature, value) in declared {
-        let Some(package) = value.split('"').find_map(|part| part.strip_prefix("dep:")) else {
+        let Some(package) = value.iter().find_map(|item| item.strip_prefix("dep:")) else {
             continue;
         };
         let on = feature_on(feature);
@@ -254,8 +259,8 @@ pub fn facade() {
     let mut crates = Vec::new();
     for (feature, value) in declared_features(&manifest.join("Cargo.toml")) {
         let Some(krate) = value
-            .split('"')
-            .find_map(|part| part.strip_prefix("dep:"))
+            .iter()
+            .find_map(|item| item.strip_prefix("dep:"))
             .map(str::to_owned)
         else {
             continue;

@@ -56,25 +56,26 @@ impl Layout {
     }
 }
 
+/// A manifest read with `toml`; `None` when it is not TOML.
+fn parsed(manifest: &str) -> Option<toml::Table> {
+    manifest.parse().ok()
+}
+
 /// The `parts = N` of a manifest's `[package.metadata.opengate]`.
 fn parts_setting(manifest: &str) -> Option<usize> {
-    table(manifest, "package.metadata.opengate")?
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| k.trim() == "parts")?
-        .1
-        .trim()
-        .parse()
-        .ok()
+    let doc = parsed(manifest)?;
+    let parts = doc
+        .get("package")?
+        .get("metadata")?
+        .get("opengate")?
+        .get("parts")?;
+    usize::try_from(parts.as_integer()?).ok()
 }
 
 /// The `name` of a manifest's `[package]`.
 fn package_name(manifest: &str) -> Option<String> {
-    table(manifest, "package")?
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| k.trim() == "name")
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+    let doc = parsed(manifest)?;
+    Some(doc.get("package")?.get("name")?.as_str()?.to_owned())
 }
 
 /// Feature names that are not groups: a group folder cannot have one of them.
@@ -169,20 +170,17 @@ fn is_part_name(name: &str) -> bool {
 
 /// The `default` list of a manifest's `[features]`, if it has one.
 pub fn current_default(manifest: &str) -> Option<Vec<String>> {
-    let line = table(manifest, "features")?
-        .lines()
-        .find(|l| l.trim_start().starts_with("default"))?;
-    let (_, list) = line.split_once('=')?;
+    let doc = parsed(manifest)?;
+    let list = doc.get("features")?.get("default")?.as_array()?;
     Some(
-        list.split('"')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
+        list.iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
             .collect(),
     )
 }
 
-/// The text of the table `[name]`, from its header up to the next table.
+/// The text of the table `[name]`, from its header up to the next table: where the writer
+/// replaces a table and keeps the rest of the manifest as it was written.
 fn table<'a>(manifest: &'a str, name: &str) -> Option<&'a str> {
     let header = format!("[{name}]\n");
     let start = if manifest.starts_with(&header) {

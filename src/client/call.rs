@@ -2,7 +2,6 @@
 
 use super::reply::{RawReply, Reply, Slot};
 use super::steps::RetryPolicy;
-use crate::de::ToJson;
 use crate::desc::{ApiDesc, AuthKind, ParamLocation};
 use crate::error::{Error, Result};
 use crate::limit::RateLimiter;
@@ -13,6 +12,7 @@ use crate::token::{
 };
 use crate::types::File;
 use crate::wire::Transport;
+use crate::write::ToJson;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;

@@ -3,12 +3,12 @@
 //! [`Client::call`](super::Client) runs them in order; each is tested here on its own.
 
 use super::reply::{RawReply, Slot};
-use crate::de::JsonError;
 use crate::desc::ApiDesc;
 use crate::error::{excerpt, ApiError, ApiId, DecodeError, Error, ErrorKind, Result};
 use crate::protocol::{DataAt, Protocol};
 use crate::read::{read_data, Capture};
 use crate::wire::{TransportError, WireResponse};
+use crate::write::JsonError;
 use serde_json::Value;
 use std::time::Duration;
 

@@ -32,5 +32,5 @@ pub use redis_dedup::RedisDedup;
 #[cfg(feature = "tower")]
 pub use service::ReceiverService;
 
-pub(crate) use rules::{hex_matches, json_body, md5_hex, payload_of, text_of};
+pub(crate) use rules::{hex_matches, json_body, md5_hex, payload_of};
 pub use rules::{Answer, Delivery, Opened, Push, PushRules, Refusal};

@@ -1,8 +1,8 @@
 //! What a platform's push rules are given and give back: a [`Delivery`], the [`Push`] messages
 //! it opened into, a [`Refusal`] or the [`Answer`]; and the helpers the rules share.
 
-use crate::de::JsonError;
 use crate::read::FromJson;
+use crate::write::JsonError;
 use bytes::Bytes;
 use std::fmt;
 use std::sync::Arc;
@@ -224,16 +224,6 @@ pub(crate) fn md5_hex(parts: &[&[u8]]) -> String {
 /// Whether `text` is one JSON document.
 fn is_json(text: &str) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
-}
-
-/// A JSON value's text where it is an id or a name: strings as they are, numbers as written.
-pub(crate) fn text_of(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// The payload text of an envelope member: a JSON string holds JSON text (kept as is when it

@@ -2,7 +2,7 @@
 //! capturing the envelope around the data on the way.
 
 use super::traits::{DataAt, Elements, FromJson, Scalar, Sink};
-use crate::de::{JsonError, Segment};
+use crate::write::{JsonError, Segment};
 use jiter::{Jiter, JiterError, LinePosition, Peek};
 use serde_json::{Map, Value};
 use std::ops::Range;

@@ -1,7 +1,7 @@
 //! Reading typed responses straight from the body's bytes, in one pass.
 //!
 //! Generated structs implement [`Object`] (one `match` from wire name to field); the runtime
-//! drives serde_json's parser and hands each value to the field it belongs to. No tree is built
+//! drives jiter's pull parser and hands each value to the field it belongs to. No tree is built
 //! for the data, and none of this is generic over the generated types beyond a vtable per field
 //! type, so 5,000 APIs do not mean 5,000 copies of a deserializer (docs/decisions.md).
 //!
@@ -23,8 +23,8 @@ use driver::read_text;
 use driver::{read, CAPTURED_STRING};
 pub(crate) use driver::{read_data, read_value, tree, Capture};
 
-use crate::de::JsonError;
 use crate::types::{DateTime, Decimal};
+use crate::write::JsonError;
 use crate::Secret;
 use serde_json::Value;
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! What the reader reads into: the sinks a generated type implements, and the scalar as the
 //! parser met it.
 
-use crate::de::JsonError;
+use crate::write::JsonError;
 use serde_json::{Number, Value};
 use std::str::FromStr;
 

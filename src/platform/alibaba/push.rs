@@ -58,7 +58,7 @@ impl PushRules for AopPush {
                 _ => return Err(Refusal::Malformed("`message` is not a JSON object".into())),
             }
         }
-        let field = |k: &str| fields.get(k).and_then(push::text_of);
+        let field = |k: &str| crate::protocol::text_of(fields.get(k));
         let kind = field("type").ok_or_else(|| Refusal::Malformed("no `type`".into()))?;
         let id = field("msgId").ok_or_else(|| Refusal::Malformed("no `msgId`".into()))?;
         Ok(Opened::Messages(vec![Push {

@@ -55,7 +55,7 @@ impl PushRules for DoudianPush {
         };
         let mut messages = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let field = |k: &str| item.get(k).and_then(push::text_of);
+            let field = |k: &str| crate::protocol::text_of(item.get(k));
             let kind = field("tag")
                 .ok_or_else(|| Refusal::Malformed(format!("message {i} has no `tag`")))?;
             if kind == "0" {
@@ -66,7 +66,7 @@ impl PushRules for DoudianPush {
             let payload = push::payload_of(item.get("data"));
             let shop = serde_json::from_slice::<Value>(&payload)
                 .ok()
-                .and_then(|p| p.get("shop_id").and_then(push::text_of));
+                .and_then(|p| crate::protocol::text_of(p.get("shop_id")));
             messages.push(Push {
                 platform: self.platform.clone(),
                 key: format!("{kind}:{id}"),

@@ -51,7 +51,7 @@ impl PushRules for DouyinPush {
         let Value::Object(m) = &body else {
             return Err(Refusal::Malformed("the body is not a JSON object".into()));
         };
-        let field = |k: &str| m.get(k).and_then(push::text_of);
+        let field = |k: &str| crate::protocol::text_of(m.get(k));
         let kind = field("event").ok_or_else(|| Refusal::Malformed("no `event`".into()))?;
         let payload = push::payload_of(m.get("content"));
         if kind == "verify_webhook" {

@@ -86,7 +86,7 @@ impl PushRules for YouzanPush {
         let Value::Object(m) = &body else {
             return Err(Refusal::Malformed("the body is not a JSON object".into()));
         };
-        let field = |k: &str| m.get(k).and_then(push::text_of);
+        let field = |k: &str| crate::protocol::text_of(m.get(k));
         if field("client_id").is_some_and(|id| id != self.client_id) {
             return Err(Refusal::OtherApp("client_id"));
         }

@@ -1,6 +1,6 @@
 //! Writing request params as JSON (done by the runtime so that generated code needs no serde
 //! derives, which dominate compile time when a crate has thousands of types), and the error
-//! type of reading (`read.rs`).
+//! type of reading (`read/`).
 
 use crate::types::{DateTime, Decimal};
 use crate::Secret;
