@@ -7,7 +7,7 @@
 //! default groups in its own folder and spreads the others over `N` part crates,
 //! `<folder>/part1` ... `<folder>/partN`, each a crate of its own (`opengate-taobao-part3`), so
 //! that cargo compiles them in parallel and none is too large for docs.rs
-//! (docs/decisions.md, "Part crates"). A group's part is a hash of its name: adding a group
+//! (docs/decisions.md, "Crates of the catalog"). A group's part is a hash of its name: adding a group
 //! moves no other. The platform crate's feature for such a group turns its part on.
 
 use std::path::{Path, PathBuf};

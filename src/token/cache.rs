@@ -178,7 +178,7 @@ impl TokenManager {
         }
         if let Some(a) = abandoned {
             // The platform may have rotated the refresh token for that worker. Each platform's
-            // rule decides whether the stored one still works (docs/decisions.md, "Rotation").
+            // rule decides whether the stored one still works (docs/decisions.md, "Tokens, shops and fleets").
             tracing::warn!(key = %self.key, owner = %a.owner, since_ms = a.since_ms,
                 "an earlier refresh never saved its answer; refreshing from the stored token");
         }

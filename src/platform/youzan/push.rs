@@ -7,7 +7,7 @@
 //! shop, `type`, `id`, `status` and `version` (the event's time), none of which a redelivery
 //! changes (docs/decisions.md, "Push messages"). The legacy push signs `msg` alone: there a
 //! message is identified by its `msg`, and the envelope's other fields are unauthenticated
-//! (docs/decisions.md, "Hostile answers").
+//! (docs/decisions.md, "Push messages").
 
 use crate::push::{self, Answer, Delivery, Opened, Push, PushRules, Refusal};
 use crate::secret::Secret;
