@@ -14,7 +14,7 @@
 # same packages from the same files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for leaf in opengate-server opengate-redact opengate-codegen; do
+for leaf in opengate-server opengate-redact opengate-config opengate-codegen; do
   cargo publish -p "$leaf" --dry-run --allow-dirty --no-verify
 done
 #

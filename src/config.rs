@@ -118,39 +118,21 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Parses TOML text (no environment overrides).
+    /// Parses TOML text (no environment overrides), read by `opengate-config` as the mock reads it.
     pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            Error::Config(format!("{origin}: invalid TOML: {}", e.message().trim()))
-        })?;
+        let tables = opengate_config::Tables::parse(text, origin).map_err(Error::Config)?;
         let mut cfg = Config {
             tables: BTreeMap::new(),
             origin: origin.to_owned(),
             env: false,
         };
-        for (name, value) in table {
-            let toml::Value::Table(t) = value else {
-                return Err(Error::Config(format!(
-                    "{origin}: `{name}` must be a table like [{name}]"
-                )));
-            };
-            let explicit = match t.get("protocol") {
-                Some(toml::Value::String(p)) => Some(Config::protocol(origin, &name, p)?),
-                Some(_) => {
-                    return Err(Error::Config(format!(
-                        "{origin}: `protocol` in [{name}] must be a string naming a protocol, one of: {}",
-                        crate::platform::BUILTINS
-                            .iter()
-                            .map(|b| b.protocol)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )))
-                }
-                None => None,
-            };
+        for (name, kv) in tables.into_values() {
+            let explicit = kv
+                .get("protocol")
+                .map(|p| Config::protocol(origin, &name, p))
+                .transpose()?;
             let known = explicit.or_else(|| builtin_for_platform(&name));
-            let mut kv = BTreeMap::new();
-            for (k, v) in t {
+            for k in kv.keys() {
                 if name == "client" && !CLIENT_KEYS.contains(&k.as_str()) {
                     return Err(Error::Config(format!(
                         "{origin}: unknown key `{k}` in [client], expected one of: {}",
@@ -158,17 +140,8 @@ impl Config {
                     )));
                 }
                 if let Some(b) = known {
-                    b.check(origin, &name, &k)?;
+                    b.check(origin, &name, k)?;
                 }
-                let text = match v {
-                    toml::Value::String(s) => s,
-                    toml::Value::Integer(i) => i.to_string(),
-                    toml::Value::Float(f) => f.to_string(),
-                    toml::Value::Boolean(b) => b.to_string(),
-                    // Nested tables belong to other tools sharing the file (e.g. the mock's faults).
-                    _ => continue,
-                };
-                kv.insert(k, text);
             }
             cfg.tables.insert(name, kv);
         }

@@ -279,33 +279,16 @@ impl MockGateway {
     /// Loads the specs and the TOML config (the client's format; `[mock]` adds `token_ttl_secs`).
     pub fn new(specs: &Path, config_toml: &str) -> Result<Self, String> {
         let catalog = loaded(specs)?;
-        let table: toml::Table = config_toml
-            .parse()
-            .map_err(|e: toml::de::Error| format!("invalid config TOML: {}", e.message()))?;
+        let tables = opengate_config::Tables::parse(config_toml, "config")?;
         // `[[mock.faults]]`: faults armed from the start, e.g. `{api = "taobao.trade.fullinfo.get", kind = "reset", times = 2}`.
-        let faults: Vec<Fault> = match table.get("mock").and_then(|m| m.get("faults")) {
+        let faults: Vec<Fault> = match tables.nested("mock", "faults") {
             Some(f) => f
                 .clone()
                 .try_into()
                 .map_err(|e: toml::de::Error| format!("[[mock.faults]]: {}", e.message()))?,
             None => Vec::new(),
         };
-        let mut cfg = BTreeMap::new();
-        for (name, v) in table {
-            if let toml::Value::Table(t) = v {
-                let kv = t
-                    .into_iter()
-                    .filter_map(|(k, v)| match v {
-                        toml::Value::String(s) => Some((k, s)),
-                        toml::Value::Integer(i) => Some((k, i.to_string())),
-                        toml::Value::Float(f) => Some((k, f.to_string())),
-                        toml::Value::Boolean(b) => Some((k, b.to_string())),
-                        _ => None,
-                    })
-                    .collect();
-                cfg.insert(name, kv);
-            }
-        }
+        let cfg = tables.into_values();
         let number = |key: &str, unit: &str, default: u64| match cfg
             .get("mock")
             .and_then(|m: &BTreeMap<String, String>| m.get(key))
