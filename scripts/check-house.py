@@ -25,12 +25,14 @@ PLATFORMS = {
     "doudian": ["doudian"],
 }
 CODE = ["src", "mock/src", "codegen/src", "cli/src"]
+# Every crate's hand-written code, for the size and cycle rules.
+ALL_CODE = CODE + ["import/src", "server/src", "redact/src", "config/src", "catalog-tests/src", "generated/src"]
 REGISTRY_LIMIT = 2
 MAX_LINES = 800
 
 
-def sources():
-    for top in CODE:
+def sources(tops=CODE):
+    for top in tops:
         for d, _, files in os.walk(os.path.join(ROOT, top)):
             for f in sorted(files):
                 if f.endswith(".rs"):
@@ -91,7 +93,7 @@ def check_platforms():
 
 def check_size():
     breaches = []
-    for path in sources():
+    for path in sources(ALL_CODE):
         if "/tests/" in path:
             continue
         lines = code_lines(path)
@@ -101,7 +103,9 @@ def check_size():
     return breaches
 
 
-CRATE_ROOTS = ["src/lib.rs", "mock/src/lib.rs", "codegen/src/lib.rs", "cli/src/lib.rs", "cli/src/main.rs"]
+CRATE_ROOTS = ["src/lib.rs", "mock/src/lib.rs", "codegen/src/lib.rs", "cli/src/lib.rs", "cli/src/main.rs"] + [
+    top + "/lib.rs" for top in ALL_CODE[len(CODE):] if os.path.exists(os.path.join(ROOT, top, "lib.rs"))
+]
 
 
 def crate_files(root):

@@ -20,7 +20,7 @@
 //! text (1688 writes `yyyyMMddHHmmssSSS+0800`); `array include @see T[]` is a list of `T`,
 //! another `array` raw JSON; a class name is the entity class of that name beside it.
 
-use crate::aop_names::{Names, PyApi};
+use crate::aop_names::{words, Names, PyApi};
 use crate::model::{plain_text, usable_name, ApiSpec, Param, Source, Type};
 use crate::{files_with, Import, Imported, Importer};
 use std::collections::BTreeSet;
@@ -169,26 +169,6 @@ fn setters(src: &str) -> Vec<Setter> {
             example,
             required_marker: block.contains("此参数必填"),
         });
-    }
-    out
-}
-
-/// Splits `AlibabaTradeGetBuyerView` into its words; digits stay with the word before them.
-pub(crate) fn words(class: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let chars: Vec<char> = class.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let boundary = c.is_ascii_uppercase()
-            && i > 0
-            && (chars[i - 1].is_ascii_lowercase()
-                || chars[i - 1].is_ascii_digit()
-                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase));
-        if out.is_empty() || boundary {
-            out.push(String::new());
-        }
-        if let Some(w) = out.last_mut() {
-            w.push(c);
-        }
     }
     out
 }

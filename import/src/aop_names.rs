@@ -137,7 +137,7 @@ pub struct Names {
 /// The lower-cased words of a camel-case or dotted name.
 fn key_words(name: &str) -> Vec<String> {
     name.split('.')
-        .flat_map(crate::aop::words)
+        .flat_map(words)
         .map(|w| w.to_ascii_lowercase())
         .collect()
 }
@@ -222,7 +222,7 @@ impl Names {
             }
             if words.len() > 1 && words.last().is_some_and(|w| w == word) {
                 let (used, _) = spellings.iter().find(|(_, uses)| **uses > 0)?;
-                spelling = crate::aop::words(used).pop();
+                spelling = self::words(used).pop();
             }
         }
         spelling
@@ -244,6 +244,26 @@ impl Names {
     }
 }
 
+/// Splits `AlibabaTradeGetBuyerView` into its words; digits stay with the word before them.
+pub(crate) fn words(class: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let chars: Vec<char> = class.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = c.is_ascii_uppercase()
+            && i > 0
+            && (chars[i - 1].is_ascii_lowercase()
+                || chars[i - 1].is_ascii_digit()
+                || chars.get(i + 1).is_some_and(char::is_ascii_lowercase));
+        if out.is_empty() || boundary {
+            out.push(String::new());
+        }
+        if let Some(w) = out.last_mut() {
+            w.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,10 +281,6 @@ mod tests {
             multipart: vec![],
             need_auth: true,
         }
-    }
-
-    fn words(s: &str) -> Vec<String> {
-        crate::aop::words(s)
     }
 
     #[test]
