@@ -333,8 +333,6 @@ impl MockGateway {
         })
     }
 
-    /// The data of an answer of `api`: a page of its data set when it pages (`get` reads a
-    /// request param as text), else one built from its response shape.
     /// The data of a successful answer of `api`, made from its spec's response (a page of its
     /// data set for a paged API, where `get` gives the call's params as text).
     pub fn answer(
